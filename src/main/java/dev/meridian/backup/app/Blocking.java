@@ -1,0 +1,38 @@
+package dev.meridian.backup.app;
+
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.DispatcherSelector;
+
+/** Runs blocking work on a named dispatcher (never the default one); actors pipe the result back to themselves. */
+public final class Blocking {
+    private Blocking() {}
+
+    public static Executor executor(ActorSystem<?> system, String dispatcher) {
+        return system.dispatchers().lookup(DispatcherSelector.fromConfig(dispatcher));
+    }
+
+    public static <T> CompletableFuture<T> supply(ActorSystem<?> system, String dispatcher, Callable<T> work) {
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                return work.call();
+            } catch (RuntimeException e) {
+                throw e;
+            } catch (Exception e) {
+                throw new CompletionException(e);
+            }
+        }, executor(system, dispatcher));
+    }
+
+    /** Unwraps the CompletionException layers futures add, to get at the real cause. */
+    public static Throwable cause(Throwable t) {
+        Throwable c = t;
+        while ((c instanceof CompletionException || c instanceof java.util.concurrent.ExecutionException) && c.getCause() != null) {
+            c = c.getCause();
+        }
+        return c;
+    }
+}

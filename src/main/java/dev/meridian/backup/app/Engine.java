@@ -1,0 +1,271 @@
+package dev.meridian.backup.app;
+
+import dev.meridian.backup.backup.BackupRequest;
+import dev.meridian.backup.config.Settings;
+import dev.meridian.backup.database.DatabaseActor;
+import dev.meridian.backup.database.DatabaseRegistry;
+import dev.meridian.backup.database.DatabaseStatus;
+import dev.meridian.backup.database.DeleteResult;
+import dev.meridian.backup.model.BackupException;
+import dev.meridian.backup.model.BackupId;
+import dev.meridian.backup.model.BackupSummary;
+import dev.meridian.backup.model.BackupType;
+import dev.meridian.backup.model.ErrorCode;
+import dev.meridian.backup.model.ProgressUpdate;
+import dev.meridian.backup.model.Validation;
+import dev.meridian.backup.model.VerifyResult;
+import dev.meridian.backup.repository.Catalog;
+import dev.meridian.backup.restore.RestoreRequest;
+import dev.meridian.backup.restore.RestoreResult;
+import dev.meridian.backup.restore.RestoreTargets;
+import dev.meridian.backup.retention.RetentionResult;
+import dev.meridian.backup.rocks.LiveDatabase;
+import dev.meridian.backup.verify.Verifier;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Props;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.pattern.StatusReply;
+
+/**
+ * The one entry point REST, MCP and the CLI share. It checks what callers send against the configuration and
+ * the catalog, then asks the actors; it never blocks. Every failure completes the stage with a
+ * {@link BackupException} that says what failed and what to do.
+ */
+public final class Engine {
+    private final ActorSystem<?> system;
+    private final EngineContext env;
+    private final ActorRef<DatabaseRegistry.Command> registry;
+    private final ActorRef<Verifier.Command> verifier;
+    private final dev.meridian.backup.verify.HashingPool hashingPool;
+
+    public Engine(ActorSystem<?> system, EngineContext env, ActorRef<DatabaseRegistry.Command> registry,
+            ActorRef<Verifier.Command> verifier, dev.meridian.backup.verify.HashingPool hashingPool) {
+        this.system = system;
+        this.env = env;
+        this.registry = registry;
+        this.verifier = verifier;
+        this.hashingPool = hashingPool;
+    }
+
+    public dev.meridian.backup.verify.HashingPool hashingPool() {
+        return hashingPool;
+    }
+
+    /** Shutdown: every database finishes its running operation, refuses its queue, and closes. */
+    public CompletionStage<Void> closeDatabases(Duration timeout) {
+        List<CompletableFuture<org.apache.pekko.Done>> all = new java.util.ArrayList<>();
+        for (String db : env.settings().databases().keySet()) {
+            all.add(AskPattern.<DatabaseRegistry.Command, org.apache.pekko.Done>ask(registry,
+                    ref -> new DatabaseRegistry.Forward(db, new DatabaseActor.Close(ref)), timeout, system.scheduler())
+                    .toCompletableFuture());
+        }
+        return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new));
+    }
+
+    public Settings settings() {
+        return env.settings();
+    }
+
+    public EngineContext context() {
+        return env;
+    }
+
+    public ActorSystem<?> system() {
+        return system;
+    }
+
+    public Catalog catalog() {
+        return env.repository().catalog();
+    }
+
+    public static String newRequestId() {
+        return UUID.randomUUID().toString();
+    }
+
+    /** Checks a database name against the configuration. */
+    public String database(String name) {
+        Validation.databaseName(name);
+        if (env.settings().database(name).isEmpty()) {
+            throw BackupException.notFound("database '" + name + "' is not configured; configured databases: "
+                    + String.join(", ", env.settings().databases().keySet()));
+        }
+        return name;
+    }
+
+    /** The database a caller means: the one named, or the only one configured. */
+    public String databaseOrOnly(String name) {
+        if (name != null) {
+            return database(name);
+        }
+        if (env.settings().databases().size() == 1) {
+            return env.settings().databases().keySet().iterator().next();
+        }
+        throw BackupException.invalid("several databases are configured (" + String.join(", ", env.settings().databases().keySet())
+                + "); say which one with 'database'");
+    }
+
+    public BackupSummary backup(BackupId id) {
+        return catalog().get(id).orElseThrow(() -> dev.meridian.backup.repository.Repository.unknownBackup(id));
+    }
+
+    /** Reads a backup's manifest (on the I/O dispatcher). */
+    public CompletionStage<dev.meridian.backup.model.Manifest> readManifest(BackupId id) {
+        return guard(() -> {
+            backup(id);
+            return Blocking.supply(system, EngineContext.IO_DISPATCHER, () -> env.repository().readManifest(id));
+        });
+    }
+
+    public CompletionStage<List<DatabaseStatus>> databases() {
+        return AskPattern.ask(registry, DatabaseRegistry.ListDatabases::new, env.settings().askTimeout().plusSeconds(1), system.scheduler());
+    }
+
+    public CompletionStage<BackupSummary> createBackup(String database, BackupRequest request, ActorRef<ProgressUpdate> progress) {
+        return guard(() -> {
+            String db = database(database);
+            return askWithStatus(db, (ActorRef<StatusReply<BackupSummary>> ref) ->
+                    new DatabaseActor.CreateBackup(request, progressOrIgnore(progress), ref), longTimeout(env.settings().backupTimeout()));
+        });
+    }
+
+    public Catalog.Page listBackups(Catalog.Query query) {
+        if (query.database() != null) {
+            database(query.database());
+        }
+        return catalog().list(query);
+    }
+
+    public Catalog.Stats stats(String database) {
+        if (database != null) {
+            database(database);
+        }
+        return catalog().stats(database, env.clock().instant());
+    }
+
+    public CompletionStage<VerifyResult> verify(BackupId id, String requestId, ActorRef<ProgressUpdate> progress) {
+        return guard(() -> {
+            backup(id);
+            return AskPattern.askWithStatus(verifier,
+                    (ActorRef<StatusReply<VerifyResult>> ref) -> new Verifier.Verify(id, requestId, progressOrIgnore(progress), ref),
+                    longTimeout(env.settings().verifyTimeout()), system.scheduler());
+        });
+    }
+
+    /**
+     * Restores a backup: into its own database when {@code target} is empty, into another configured database
+     * when it is that database's path, or into a new directory under a restore root.
+     */
+    public CompletionStage<RestoreResult> restore(BackupId id, String target, boolean createSafetyBackup, String requestId,
+            ActorRef<ProgressUpdate> progress) {
+        return guard(() -> {
+            BackupSummary b = backup(id);
+            RestoreTargets.Target t = RestoreTargets.resolve(env.settings(), b.database(), target);
+            String db = t instanceof RestoreTargets.IntoDatabase into ? into.database() : b.database();
+            RestoreRequest request = new RestoreRequest(requestId, id,
+                    t instanceof RestoreTargets.IntoDirectory dir ? dir.directory() : null, createSafetyBackup);
+            return askWithStatus(db, (ActorRef<StatusReply<RestoreResult>> ref) ->
+                    new DatabaseActor.Restore(request, progressOrIgnore(progress), ref), longTimeout(env.settings().restoreTimeout()));
+        });
+    }
+
+    public CompletionStage<DeleteResult> delete(BackupId id, String requestId) {
+        return guard(() -> {
+            BackupSummary b = backup(id);
+            return askWithStatus(b.database(), (ActorRef<StatusReply<DeleteResult>> ref) ->
+                    new DatabaseActor.DeleteBackup(requestId, id, ref), longTimeout(env.settings().backupTimeout()));
+        });
+    }
+
+    public CompletionStage<RetentionResult> applyRetention(String database, boolean dryRun, String requestId) {
+        return guard(() -> {
+            String db = database(database);
+            return askWithStatus(db, (ActorRef<StatusReply<RetentionResult>> ref) ->
+                    new DatabaseActor.ApplyRetention(requestId, dryRun, ref), longTimeout(env.settings().backupTimeout()));
+        });
+    }
+
+    /** Runs work against a database's open handle, serialized with its backups and restores. */
+    @SuppressWarnings("unchecked")
+    public <T> CompletionStage<T> withDatabase(String database, Function<LiveDatabase, T> work) {
+        return guard(() -> {
+            String db = database(database);
+            CompletionStage<Object> s = askWithStatus(db, (ActorRef<StatusReply<Object>> ref) ->
+                    new DatabaseActor.WithHandle(newRequestId(), d -> work.apply(d), ref), longTimeout(env.settings().backupTimeout()));
+            return s.thenApply(o -> (T) o);
+        });
+    }
+
+    /** Cancels a queued or running operation, wherever it is; unknown ids are ignored. */
+    public void cancel(String requestId) {
+        for (String db : env.settings().databases().keySet()) {
+            registry.tell(new DatabaseRegistry.Forward(db, new DatabaseActor.Cancel(requestId)));
+        }
+        verifier.tell(new Verifier.Cancel(requestId));
+    }
+
+    /** An actor that passes progress to {@code consumer}; stop it with {@link #stopListener} when the call ends. */
+    public ActorRef<ProgressUpdate> progressListener(Consumer<ProgressUpdate> consumer) {
+        return system.systemActorOf(Behaviors.receiveMessage(u -> {
+            consumer.accept(u);
+            return Behaviors.same();
+        }), "progress-" + UUID.randomUUID(), Props.empty());
+    }
+
+    public void stopListener(ActorRef<ProgressUpdate> listener) {
+        if (listener != null) {
+            system.systemActorOf(Behaviors.setup(ctx -> {
+                ctx.stop(listener);
+                return Behaviors.stopped();
+            }), "stop-" + UUID.randomUUID(), Props.empty());
+        }
+    }
+
+    private ActorRef<ProgressUpdate> progressOrIgnore(ActorRef<ProgressUpdate> p) {
+        return p != null ? p : system.ignoreRef();
+    }
+
+    private <T> CompletionStage<T> askWithStatus(String db, Function<ActorRef<StatusReply<T>>, DatabaseActor.Command> message,
+            Duration timeout) {
+        return AskPattern.askWithStatus(registry, (ActorRef<StatusReply<T>> ref) ->
+                new DatabaseRegistry.Forward(db, message.apply(ref)), timeout, system.scheduler());
+    }
+
+    /** Operations can wait behind a full queue of others; the job's own timer is what normally ends them. */
+    private Duration longTimeout(Duration job) {
+        return job.multipliedBy(env.settings().queueSize() + 1L).plusMinutes(1);
+    }
+
+    /** Turns validation failures thrown before asking into a failed stage, and every failure into a BackupException. */
+    private static <T> CompletionStage<T> guard(java.util.function.Supplier<CompletionStage<T>> work) {
+        CompletionStage<T> stage;
+        try {
+            stage = work.get();
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(BackupException.from(e, "request failed"));
+        }
+        return stage.handle((v, err) -> {
+            if (err != null) {
+                Throwable c = Blocking.cause(err);
+                if (c instanceof java.util.concurrent.TimeoutException) {
+                    throw new BackupException(ErrorCode.TIMEOUT, "the operation did not answer in time; it may still "
+                            + "finish: check the backup list and the server log");
+                }
+                throw BackupException.from(c, "request failed");
+            }
+            return v;
+        });
+    }
+
+    public static BackupType parseType(String s, BackupType dflt) {
+        return s == null ? dflt : BackupType.parse(s);
+    }
+}

@@ -1,0 +1,36 @@
+package dev.meridian.backup.app;
+
+import dev.meridian.backup.database.DatabaseRegistry;
+import dev.meridian.backup.retention.GarbageCollector;
+import dev.meridian.backup.schedule.Scheduler;
+import dev.meridian.backup.verify.HashingPool;
+import dev.meridian.backup.verify.Verifier;
+import java.util.concurrent.CompletableFuture;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+
+/**
+ * The root of the actor tree: the verifier (with its hashing pool), the garbage collector, the database registry
+ * (and through it one actor per database), and the scheduler. It hands the {@link Engine} to whoever started it.
+ */
+public final class Guardian {
+    private Guardian() {}
+
+    public static Behavior<Void> create(EngineContext env, CompletableFuture<Engine> ready) {
+        return Behaviors.setup(ctx -> {
+            HashingPool pool = new HashingPool(Blocking.executor(ctx.getSystem(), EngineContext.HASH_DISPATCHER),
+                    env.settings().hashPoolSize());
+            env.metrics().filesInFlight(pool::inFlight);
+            env.metrics().repository(env.repository().catalog()::repositoryBytes, env.repository().catalog()::size);
+            ActorRef<Verifier.Command> verifier = ctx.spawn(Verifier.create(env, pool), "verifier");
+            ActorRef<GarbageCollector.Command> gc = ctx.spawn(GarbageCollector.create(env), "gc");
+            ActorRef<DatabaseRegistry.Command> registry = ctx.spawn(DatabaseRegistry.create(env, verifier, gc), "databases");
+            ctx.spawn(Scheduler.create(env, registry), "scheduler");
+            // Objects left by backups that crashed before publishing are unreferenced: collect them once at start.
+            gc.tell(GarbageCollector.Collect.INSTANCE);
+            ready.complete(new Engine(ctx.getSystem(), env, registry, verifier, pool));
+            return Behaviors.empty();
+        });
+    }
+}

@@ -1,0 +1,130 @@
+package dev.meridian.backup.app;
+
+import dev.meridian.backup.backup.FileFingerprints;
+import dev.meridian.backup.config.Settings;
+import dev.meridian.backup.http.HttpServer;
+import dev.meridian.backup.repository.IoThrottle;
+import dev.meridian.backup.repository.JobJournal;
+import dev.meridian.backup.repository.Repository;
+import java.net.InetSocketAddress;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.CoordinatedShutdown;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.http.javadsl.ServerBinding;
+import org.apache.pekko.http.javadsl.server.Route;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Starts the whole service in this JVM: opens the repository (taking its lock, sweeping tmp/), recovers
+ * interrupted work, starts the actor system and, unless told not to, the HTTP gateway. Shutdown goes through
+ * CoordinatedShutdown: unbind HTTP, let databases finish what runs and close, release the repository.
+ */
+public final class Server implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Server.class);
+
+    private final ActorSystem<Void> system;
+    private final Engine engine;
+    private final ServerBinding binding;
+    private final List<String> recovered;
+
+    private Server(ActorSystem<Void> system, Engine engine, ServerBinding binding, List<String> recovered) {
+        this.system = system;
+        this.engine = engine;
+        this.binding = binding;
+        this.recovered = recovered;
+    }
+
+    /**
+     * @param http      whether to bind the HTTP gateway
+     * @param extraRoutes routes added to the gateway (MCP), built from the engine
+     */
+    public static Server start(Settings settings, boolean http, Function<Engine, List<Route>> extraRoutes) throws Exception {
+        Repository repository = Repository.openFile(settings.repositoryPath(), settings.compression(),
+                new IoThrottle(settings.ioRateLimit()));
+        try {
+            Repository.OpenReport report = repository.openReport();
+            if (report.pendingWritesSwept() > 0) {
+                log.warn("[recovery] removed {} unfinished writes from {}/tmp", report.pendingWritesSwept(), settings.repositoryPath());
+            }
+            JobJournal journal = new JobJournal(settings.repositoryPath().resolve("locks"));
+            List<String> recovered = StartupRecovery.run(settings, journal);
+            FileFingerprints fingerprints = new FileFingerprints(settings.repositoryPath().resolve("cache").resolve("fingerprints"));
+            EngineContext env = new EngineContext(settings, repository, journal, fingerprints, new Metrics(), Clock.systemUTC());
+            CompletableFuture<Engine> ready = new CompletableFuture<>();
+            ActorSystem<Void> system = ActorSystem.create(Guardian.create(env, ready), "meridian", settings.config());
+            Engine engine = ready.get(30, TimeUnit.SECONDS);
+            ServerBinding binding = null;
+            if (http) {
+                try {
+                    binding = HttpServer.bind(engine, extraRoutes.apply(engine)).toCompletableFuture().get(30, TimeUnit.SECONDS);
+                } catch (Exception e) {
+                    system.terminate();
+                    system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
+                    throw new IllegalStateException("cannot listen on " + settings.httpHost() + ":" + settings.httpPort()
+                            + ": " + dev.meridian.backup.app.Blocking.cause(e).getMessage()
+                            + "; is another server running? Set meridian.http.port to a free port", e);
+                }
+            }
+            Server server = new Server(system, engine, binding, recovered);
+            server.registerShutdown(repository);
+            log.info("Meridian Backup started: {} database(s), repository {} ({} backups){}", settings.databases().size(),
+                    settings.repositoryPath(), repository.catalog().size(),
+                    binding == null ? "" : ", listening on http://" + binding.localAddress().getHostString() + ":" + binding.localAddress().getPort());
+            return server;
+        } catch (Exception | Error e) {
+            repository.close();
+            throw e;
+        }
+    }
+
+    private void registerShutdown(Repository repository) {
+        CoordinatedShutdown cs = CoordinatedShutdown.get(system);
+        if (binding != null) {
+            cs.addTask(CoordinatedShutdown.PhaseServiceUnbind(), "http-unbind",
+                    () -> binding.unbind().thenApply(x -> Done.getInstance()));
+        }
+        cs.addTask(CoordinatedShutdown.PhaseServiceRequestsDone(), "close-databases",
+                () -> engine.closeDatabases(Duration.ofSeconds(55)).handle((x, e) -> Done.getInstance()));
+        cs.addTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate(), "close-repository", () -> {
+            try {
+                repository.close();
+            } catch (Exception e) {
+                log.warn("Closing the repository failed: {}", e.getMessage());
+            }
+            return CompletableFuture.completedFuture(Done.getInstance());
+        });
+    }
+
+    public Engine engine() {
+        return engine;
+    }
+
+    public List<String> recovered() {
+        return recovered;
+    }
+
+    /** The bound HTTP address (port 0 in tests becomes the real port here). */
+    public InetSocketAddress address() {
+        return binding == null ? null : binding.localAddress();
+    }
+
+    public ActorSystem<Void> system() {
+        return system;
+    }
+
+    public void awaitTermination() throws Exception {
+        system.getWhenTerminated().toCompletableFuture().get();
+    }
+
+    @Override
+    public void close() throws Exception {
+        CoordinatedShutdown.get(system).runAll(CoordinatedShutdown.unknownReason()).toCompletableFuture().get(90, TimeUnit.SECONDS);
+    }
+}

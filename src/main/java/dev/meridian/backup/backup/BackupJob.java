@@ -1,0 +1,347 @@
+package dev.meridian.backup.backup;
+
+import dev.meridian.backup.app.Blocking;
+import dev.meridian.backup.app.CrashPoints;
+import dev.meridian.backup.app.EngineContext;
+import dev.meridian.backup.app.EventLog;
+import dev.meridian.backup.app.ProgressReporter;
+import dev.meridian.backup.backup.FileFingerprints.Fingerprint;
+import dev.meridian.backup.model.BackupException;
+import dev.meridian.backup.model.BackupId;
+import dev.meridian.backup.model.BackupSummary;
+import dev.meridian.backup.model.BackupType;
+import dev.meridian.backup.model.ErrorCode;
+import dev.meridian.backup.model.FileEntry;
+import dev.meridian.backup.model.Manifest;
+import dev.meridian.backup.model.ProgressUpdate;
+import dev.meridian.backup.repository.JobJournal;
+import dev.meridian.backup.repository.Repository;
+import dev.meridian.backup.rocks.LiveDatabase;
+import dev.meridian.backup.store.file.FileBlobStore;
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CancellationException;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One backup of one database, as a short-lived child of its DatabaseActor (which guarantees nothing else touches
+ * the database meanwhile). Steps: journal, checkpoint beside the database, hash-and-store each file (several at
+ * once, unchanged SSTs recognized without reading), publish the manifest, remove the checkpoint.
+ * A crash at any point leaves no manifest (nothing visible) or a complete one (invariant 3).
+ */
+public final class BackupJob extends AbstractBehavior<BackupJob.Command> {
+
+    public sealed interface Command {}
+
+    /** Stops the backup unless it is already publishing (the point of no return). */
+    public enum Cancel implements Command { INSTANCE }
+
+    private record Checkpointed(Snapshot snapshot) implements Command {}
+
+    private record FileDone(String name, FileEntry entry, long storedBytes, boolean reused, Fingerprint fingerprint) implements Command {}
+
+    private record Published(Manifest manifest) implements Command {}
+
+    private record FileFailed(String name, Throwable cause) implements Command {}
+
+    private record StepFailed(Throwable cause) implements Command {}
+
+    private record CleanedUp(BackupException error) implements Command {}
+
+    private enum TimedOut implements Command { INSTANCE }
+
+    /** What the job tells its parent when it ends. */
+    public sealed interface Outcome {}
+
+    public record Succeeded(Manifest manifest) implements Outcome {}
+
+    public record Failed(BackupId backupId, BackupException error) implements Outcome {}
+
+    /** The parameters of one backup. {@code startedAt} is when its work began, after any queueing. */
+    public record Spec(BackupId id, BackupRequest request, BackupId parent, Instant startedAt, long queuedMs) {}
+
+    private record SourceFile(String name, Path path, long size, Optional<Fingerprint> fingerprint, Optional<FileEntry> known) {}
+
+    private record Snapshot(Path dir, long sequenceNumber, List<SourceFile> files) {}
+
+    private final EngineContext env;
+    private final LiveDatabase database;
+    private final Spec spec;
+    private final ActorRef<Outcome> replyTo;
+    private final ProgressReporter progress;
+    private final Repository.Ingest ingest;
+    private final Path checkpointDir;
+    private final int parallelFiles;
+
+    private final Deque<SourceFile> pending = new ArrayDeque<>();
+    private final List<FileEntry> entries = new ArrayList<>();
+    private final Map<String, Fingerprint> fingerprints = new HashMap<>();
+    private Snapshot snapshot;
+    /** Futures running for this job (checkpoint, files, publish); cleanup waits until none is left. */
+    private int outstanding;
+    private int filesInFlight;
+    private long storedBytes;
+    private long reusedFiles;
+    private boolean publishing;
+    private BackupException failure;
+
+    public static Behavior<Command> create(EngineContext env, LiveDatabase database, Spec spec,
+            ActorRef<Outcome> replyTo, ActorRef<ProgressUpdate> progressTo) {
+        return Behaviors.setup(ctx -> Behaviors.withTimers(timers ->
+                new BackupJob(ctx, timers, env, database, spec, replyTo, progressTo)));
+    }
+
+    private BackupJob(ActorContext<Command> ctx, TimerScheduler<Command> timers, EngineContext env, LiveDatabase database,
+            Spec spec, ActorRef<Outcome> replyTo, ActorRef<ProgressUpdate> progressTo) {
+        super(ctx);
+        this.env = env;
+        this.database = database;
+        this.spec = spec;
+        this.replyTo = replyTo;
+        this.parallelFiles = env.settings().backupParallelFiles();
+        this.progress = new ProgressReporter(progressTo, spec.request().requestId(), "backup", database.name());
+        this.checkpointDir = database.path().resolveSibling("." + database.path().getFileName() + ".meridian-checkpoint-" + spec.id());
+        this.ingest = env.repository().beginIngest(spec.id().value());
+        timers.startSingleTimer(TimedOut.INSTANCE, env.settings().backupTimeout());
+        event("started").info("Backup " + spec.id() + " of " + database.name() + " started");
+        outstanding++;
+        ctx.pipeToSelf(Blocking.supply(ctx.getSystem(), EngineContext.ROCKSDB_DISPATCHER, this::checkpoint),
+                (snap, err) -> err == null ? new Checkpointed(snap) : new StepFailed(err));
+    }
+
+    @Override
+    public Receive<Command> createReceive() {
+        return newReceiveBuilder()
+                .onMessage(Checkpointed.class, this::onCheckpointed)
+                .onMessage(FileDone.class, this::onFileDone)
+                .onMessage(FileFailed.class, this::onFileFailed)
+                .onMessage(Published.class, this::onPublished)
+                .onMessage(StepFailed.class, this::onStepFailed)
+                .onMessage(CleanedUp.class, this::onCleanedUp)
+                .onMessageEquals(Cancel.INSTANCE, this::onCancel)
+                .onMessageEquals(TimedOut.INSTANCE, this::onTimedOut)
+                .build();
+    }
+
+    private EventLog event(String name) {
+        return EventLog.event(getContext().getLog(), name).database(database.name()).backup(spec.id())
+                .type(spec.request().type());
+    }
+
+    // Runs on the RocksDB dispatcher.
+    private Snapshot checkpoint() throws IOException {
+        env.journal().write(new JobJournal.Entry(spec.id().value(), "backup", database.name(), spec.id().value(),
+                "checkpoint", null, null, null, List.of(checkpointDir.toString())));
+        long seq = database.checkpoint(checkpointDir);
+        CrashPoints.reach("backup.after-checkpoint");
+        List<SourceFile> files = new ArrayList<>();
+        try (DirectoryStream<Path> dir = Files.newDirectoryStream(checkpointDir)) {
+            for (Path p : dir) {
+                String name = p.getFileName().toString();
+                if (!Files.isRegularFile(p) || name.equals("LOCK") || name.startsWith("LOG")) {
+                    continue;
+                }
+                Optional<Fingerprint> fp = FileFingerprints.eligible(name) ? FileFingerprints.of(p, null) : Optional.empty();
+                Optional<FileEntry> known = fp.flatMap(f -> env.fingerprints().lookup(database.name(), name, f));
+                files.add(new SourceFile(name, p, Files.size(p), fp, known));
+            }
+        }
+        // Largest first, so parallel workers finish close together.
+        files.sort(Comparator.comparingLong(SourceFile::size).reversed().thenComparing(SourceFile::name));
+        return new Snapshot(checkpointDir, seq, files);
+    }
+
+    private Behavior<Command> onCheckpointed(Checkpointed msg) {
+        outstanding--;
+        snapshot = msg.snapshot();
+        if (failure != null) {
+            return cleanUpIfIdle();
+        }
+        pending.addAll(snapshot.files());
+        long toRead = snapshot.files().stream().filter(f -> f.known().isEmpty()).mapToLong(SourceFile::size).sum();
+        progress.total(toRead);
+        event("checkpointed").field("files", snapshot.files().size()).field("sequence_number", snapshot.sequenceNumber())
+                .bytes(toRead).info("Backup " + spec.id() + " checkpointed " + snapshot.files().size() + " files of "
+                        + database.name() + "; " + toRead + " bytes to read");
+        progress.step("checkpointed");
+        return launchFiles();
+    }
+
+    private Behavior<Command> launchFiles() {
+        while (filesInFlight < parallelFiles && !pending.isEmpty()) {
+            SourceFile f = pending.poll();
+            filesInFlight++;
+            outstanding++;
+            getContext().pipeToSelf(Blocking.supply(getContext().getSystem(), EngineContext.IO_DISPATCHER, () -> storeFile(f)),
+                    (done, err) -> err == null ? done : new FileFailed(f.name(), err));
+        }
+        if (filesInFlight == 0 && pending.isEmpty() && !publishing) {
+            publishing = true;
+            outstanding++;
+            getContext().pipeToSelf(Blocking.supply(getContext().getSystem(), EngineContext.IO_DISPATCHER, this::publish),
+                    (m, err) -> err == null ? new Published(m) : new StepFailed(err));
+        }
+        return this;
+    }
+
+    // Runs on the I/O dispatcher.
+    private FileDone storeFile(SourceFile f) throws IOException {
+        if (f.known().isPresent() && ingest.reuse(f.known().get())) {
+            FileEntry e = f.known().get();
+            return new FileDone(f.name(), e, 0, true, f.fingerprint().map(fp -> withEntry(fp, e)).orElse(null));
+        }
+        Repository.StoredFile stored = ingest.store(f.path(), f.name(), progress.forFile(), 0, f.size());
+        CrashPoints.reach("backup.after-first-object");
+        FileEntry e = stored.entry();
+        return new FileDone(f.name(), e, stored.storedBytes(), false, f.fingerprint().map(fp -> withEntry(fp, e)).orElse(null));
+    }
+
+    private static Fingerprint withEntry(Fingerprint fp, FileEntry e) {
+        return new Fingerprint(fp.device(), fp.inode(), fp.size(), fp.mtimeNanos(), e);
+    }
+
+    private Behavior<Command> onFileDone(FileDone msg) {
+        outstanding--;
+        filesInFlight--;
+        entries.add(msg.entry());
+        storedBytes += msg.storedBytes();
+        if (msg.reused()) {
+            reusedFiles++;
+        }
+        if (msg.fingerprint() != null) {
+            fingerprints.put(msg.name(), msg.fingerprint());
+        }
+        if (failure != null) {
+            return cleanUpIfIdle();
+        }
+        return launchFiles();
+    }
+
+    private Behavior<Command> onFileFailed(FileFailed msg) {
+        outstanding--;
+        filesInFlight--;
+        return fail(Blocking.cause(msg.cause()), "file " + msg.name());
+    }
+
+    // Runs on the I/O dispatcher: the manifest goes out only after every object is durable.
+    private Manifest publish() throws IOException {
+        CrashPoints.reach("backup.before-publish");
+        List<FileEntry> files = new ArrayList<>(entries);
+        files.sort(Comparator.comparing(FileEntry::name));
+        long size = files.stream().mapToLong(FileEntry::size).sum();
+        Instant completed = env.clock().instant().truncatedTo(ChronoUnit.MILLIS);
+        BackupRequest r = spec.request();
+        Manifest draft = new Manifest(Manifest.FORMAT, spec.id(), database.name(), r.type(), r.description(), r.tags(),
+                spec.startedAt(), completed, spec.queuedMs(), Duration.between(spec.startedAt(), completed).toMillis(),
+                snapshot.sequenceNumber(), r.schemaVersion(), spec.parent(), size, storedBytes, files, null);
+        Manifest published = ingest.publish(draft);
+        ingest.close();
+        CrashPoints.reach("backup.after-publish");
+        // The backup is complete now; what follows is housekeeping that a restart would redo.
+        try {
+            env.fingerprints().save(database.name(), fingerprints);
+            FileBlobStore.deleteTree(checkpointDir);
+            env.journal().delete(spec.id().value());
+        } catch (IOException e) {
+            LoggerFactory.getLogger(BackupJob.class).warn("Backup {} is published but its checkpoint {} could not be removed"
+                    + " (it will be at the next start): {}", spec.id(), checkpointDir, e.getMessage());
+        }
+        return published;
+    }
+
+    private Behavior<Command> onPublished(Published msg) {
+        outstanding--;
+        Manifest m = msg.manifest();
+        event("published").bytes(m.sizeBytes()).durationMs(m.durationMs()).field("stored_bytes", m.storedBytes())
+                .field("files", m.fileCount()).field("reused_files", reusedFiles).field("sequence_number", m.sequenceNumber())
+                .info("Backup " + m.id() + " of " + m.database() + " published: " + m.fileCount() + " files, "
+                        + m.sizeBytes() + " bytes, " + m.storedBytes() + " new");
+        env.metrics().operation("backup", m.database(), m.type().wireName(), "ok", Duration.ofMillis(m.durationMs()));
+        env.metrics().bytes("backup", m.database(), "logical", m.sizeBytes());
+        env.metrics().bytes("backup", m.database(), "stored", m.storedBytes());
+        progress.step("published");
+        replyTo.tell(new Succeeded(m));
+        return Behaviors.stopped();
+    }
+
+    private Behavior<Command> onCancel() {
+        if (publishing) {
+            return this;
+        }
+        return fail(new BackupException(ErrorCode.CONFLICT, "backup " + spec.id() + " of " + database.name()
+                + " was cancelled; nothing was published"), null);
+    }
+
+    private Behavior<Command> onTimedOut() {
+        if (publishing) {
+            return this;
+        }
+        return fail(new BackupException(ErrorCode.TIMEOUT, "backup " + spec.id() + " of " + database.name()
+                + " did not finish within " + env.settings().backupTimeout()
+                + "; nothing was published. Raise meridian.backup.timeout or check disk speed"), null);
+    }
+
+    private Behavior<Command> onStepFailed(StepFailed msg) {
+        outstanding--;
+        publishing = false;
+        return fail(Blocking.cause(msg.cause()), null);
+    }
+
+    /** Records the first failure; cleanup starts once no future of this job is running. */
+    private Behavior<Command> fail(Throwable cause, String where) {
+        if (failure == null) {
+            String context = "backup " + spec.id() + " of " + database.name() + " failed" + (where == null ? "" : " at " + where);
+            failure = cause instanceof CancellationException
+                    ? new BackupException(ErrorCode.CONFLICT, "backup " + spec.id() + " of " + database.name() + " was cancelled")
+                    : BackupException.from(cause, context);
+        }
+        progress.cancel();
+        return cleanUpIfIdle();
+    }
+
+    private Behavior<Command> cleanUpIfIdle() {
+        if (outstanding > 0) {
+            return this;
+        }
+        BackupException error = failure;
+        getContext().pipeToSelf(Blocking.supply(getContext().getSystem(), EngineContext.IO_DISPATCHER, () -> {
+            ingest.close();
+            FileBlobStore.deleteTree(checkpointDir);
+            env.journal().delete(spec.id().value());
+            return error;
+        }), (e, err) -> new CleanedUp(error));
+        return Behaviors.receive(Command.class)
+                .onMessage(CleanedUp.class, this::onCleanedUp)
+                .onAnyMessage(m -> Behaviors.same())
+                .build();
+    }
+
+    private Behavior<Command> onCleanedUp(CleanedUp msg) {
+        BackupException e = msg.error();
+        event("failed").warn("Backup " + spec.id() + " of " + database.name() + " failed: " + e.getMessage());
+        env.metrics().operation("backup", database.name(), spec.request().type().wireName(), "failed",
+                Duration.between(spec.startedAt(), env.clock().instant()));
+        replyTo.tell(new Failed(spec.id(), e));
+        return Behaviors.stopped();
+    }
+}

@@ -1,0 +1,98 @@
+package dev.meridian.backup.backup;
+
+import dev.meridian.backup.model.FileEntry;
+import dev.meridian.backup.model.Json;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.FileTime;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Recognizes an unchanged RocksDB table file without reading it.
+ *
+ * <p>RocksDB writes each SST (and blob) file once, under a new file number, and never modifies it afterwards; a
+ * checkpoint hard-links these files, so the checkpoint's copy is the very inode of the live file. A file whose
+ * (device, inode, name, size, mtime in ns) equal those recorded when we last hashed it is therefore the same
+ * immutable file, and its recorded hash and object can be reused. Any rewrite, copy or restore creates a new inode
+ * and mtime, so the fingerprint misses and the file is read again. Only {@code .sst} and {@code .blob} files are
+ * eligible: MANIFEST, CURRENT, OPTIONS and WAL files can change in place and are always read.
+ *
+ * <p>Fingerprints are local facts (inode numbers mean nothing elsewhere), so they live in the local state
+ * directory, one file per database, and are only a cache: deleting them costs one full read, nothing else.
+ */
+public final class FileFingerprints {
+    /** What identifies one on-disk file, and what we learned when we hashed it. */
+    public record Fingerprint(long device, long inode, long size, long mtimeNanos, FileEntry entry) {}
+
+    private record Stored(Map<String, Fingerprint> files) {}
+
+    private final Path dir;
+    private final Map<String, Map<String, Fingerprint>> byDatabase = new ConcurrentHashMap<>();
+
+    public FileFingerprints(Path dir) throws IOException {
+        this.dir = dir;
+        Files.createDirectories(dir);
+    }
+
+    public static boolean eligible(String fileName) {
+        return fileName.endsWith(".sst") || fileName.endsWith(".blob");
+    }
+
+    /** Reads the identity of a file; empty when the platform does not expose inode numbers. */
+    public static Optional<Fingerprint> of(Path file, FileEntry entry) throws IOException {
+        try {
+            Map<String, Object> a = Files.readAttributes(file, "unix:dev,ino,size,lastModifiedTime");
+            long mtime = ((FileTime) a.get("lastModifiedTime")).to(java.util.concurrent.TimeUnit.NANOSECONDS);
+            return Optional.of(new Fingerprint(((Number) a.get("dev")).longValue(), ((Number) a.get("ino")).longValue(),
+                    ((Number) a.get("size")).longValue(), mtime, entry));
+        } catch (UnsupportedOperationException | IllegalArgumentException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** The recorded entry for {@code name} if {@code current} is the same file as when it was recorded. */
+    public Optional<FileEntry> lookup(String database, String name, Fingerprint current) {
+        Fingerprint known = load(database).get(name);
+        if (known == null || known.device() != current.device() || known.inode() != current.inode()
+                || known.size() != current.size() || known.mtimeNanos() != current.mtimeNanos()
+                || known.entry().size() != current.size()) {
+            return Optional.empty();
+        }
+        return Optional.of(known.entry());
+    }
+
+    /** Replaces a database's fingerprints with those of its latest backup. */
+    public void save(String database, Map<String, Fingerprint> files) throws IOException {
+        Map<String, Fingerprint> copy = Map.copyOf(files);
+        Path target = dir.resolve(database + ".json");
+        Path part = dir.resolve("." + database + ".json.part");
+        Files.write(part, Json.MAPPER.writeValueAsBytes(new Stored(copy)));
+        Files.move(part, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        byDatabase.put(database, copy);
+    }
+
+    /** Forgets a database's fingerprints, e.g. after its files were replaced by a restore. */
+    public void forget(String database) throws IOException {
+        byDatabase.put(database, Map.of());
+        Files.deleteIfExists(dir.resolve(database + ".json"));
+    }
+
+    private Map<String, Fingerprint> load(String database) {
+        return byDatabase.computeIfAbsent(database, db -> {
+            Path p = dir.resolve(db + ".json");
+            if (!Files.isRegularFile(p)) {
+                return Map.of();
+            }
+            try {
+                return new HashMap<>(Json.MAPPER.readValue(p.toFile(), Stored.class).files());
+            } catch (IOException | RuntimeException e) {
+                return Map.of();
+            }
+        });
+    }
+}

@@ -1,0 +1,55 @@
+package dev.meridian.backup.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "create", description = "Back up a database now.")
+final class CreateCommand extends Verb {
+    @Parameters(arity = "0..1", paramLabel = "DATABASE", description = "Database to back up (optional when only one is configured).")
+    String database;
+
+    @Option(names = "--type", defaultValue = "manual", description = "manual, scheduled, pre_migration or incremental (default: ${DEFAULT-VALUE}).")
+    String type;
+
+    @Option(names = {"-m", "--description"}, description = "Free text shown in listings.")
+    String description;
+
+    @Option(names = "--tag", paramLabel = "TAG", description = "A tag; repeat for several.")
+    List<String> tags;
+
+    @Option(names = "--schema-version", description = "Schema version a pre_migration backup is taken before.")
+    String schemaVersion;
+
+    @Option(names = "--wait-verify", description = "Wait until the new backup is verified and report the outcome.")
+    boolean waitVerify;
+
+    @Override
+    public Integer call() {
+        if (offline()) {
+            throw new CliException(CliException.USAGE, "create needs the server (it owns the database); drop --repo");
+        }
+        String db = databaseOrOnly(database);
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("type", type);
+        body.put("description", description);
+        body.put("tags", tags);
+        body.put("schema_version", schemaVersion);
+        body.put("wait_for_verify", waitVerify);
+        body.values().removeIf(v -> v == null);
+        Output.Meter meter = new Output.Meter("backup " + db);
+        JsonNode b = client.api().postWithProgress("/api/v1/databases/" + ApiClient.segment(db) + "/backups", body, meter::progress);
+        meter.done();
+        if (client.json) {
+            Output.json(out, b);
+        } else {
+            out.println("Created backup " + b.path("backup_id").asText() + " of " + db);
+            printBackup(b);
+        }
+        return b.path("verified").isBoolean() && !b.path("verified").asBoolean() ? CliException.VERIFICATION_FAILED : 0;
+    }
+}

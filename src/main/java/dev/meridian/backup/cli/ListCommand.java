@@ -1,0 +1,69 @@
+package dev.meridian.backup.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.meridian.backup.model.BackupType;
+import dev.meridian.backup.model.Validation;
+import dev.meridian.backup.repository.Catalog;
+import dev.meridian.backup.repository.Repository;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "list", description = "List backups, newest first.")
+final class ListCommand extends Verb {
+    @Parameters(arity = "0..1", paramLabel = "DATABASE", description = "Only this database's backups.")
+    String database;
+
+    @Option(names = "--type", description = "Only this type.")
+    String type;
+
+    @Option(names = "--tag", description = "Only backups with this tag.")
+    String tag;
+
+    @Option(names = "--limit", defaultValue = "50", description = "At most this many (1..1000, default ${DEFAULT-VALUE}).")
+    int limit;
+
+    @Option(names = "--cursor", description = "Continue after a previous page (its next_cursor).")
+    String cursor;
+
+    @Override
+    public Integer call() throws Exception {
+        JsonNode page;
+        if (offline()) {
+            try (Repository repo = openRepository()) {
+                Catalog.Query q = new Catalog.Query(database == null ? null : Validation.databaseName(database),
+                        type == null ? null : BackupType.parse(type), tag == null ? null : Validation.tag(tag),
+                        Validation.limit(limit, 50, 1000), dev.meridian.backup.http.Cursors.decode(cursor));
+                page = tree(dev.meridian.backup.http.Views.page(repo.catalog().list(q)));
+            }
+        } else {
+            Map<String, Object> params = new LinkedHashMap<>();
+            params.put("database", database);
+            params.put("type", type);
+            params.put("tag", tag);
+            params.put("limit", limit);
+            params.put("cursor", cursor);
+            page = client.api().get("/api/v1/backups" + ApiClient.query(params));
+        }
+        if (client.json) {
+            Output.json(out, page);
+            return 0;
+        }
+        List<List<String>> rows = new ArrayList<>();
+        for (JsonNode b : page.path("backups")) {
+            rows.add(List.of(b.path("backup_id").asText(), b.path("database").asText(), b.path("type").asText(),
+                    Output.text(b.get("completed_at")), Output.size(b.get("size_bytes")), Output.size(b.get("stored_bytes")),
+                    Output.text(b.get("file_count")), verified(b.get("verified")),
+                    String.join(",", strings(b.path("tags"))), Output.text(b.get("description"))));
+        }
+        Output.table(out, List.of("ID", "DATABASE", "TYPE", "COMPLETED", "SIZE", "NEW", "FILES", "VERIFIED", "TAGS", "DESCRIPTION"), rows);
+        int total = page.path("total_count").asInt();
+        out.println(rows.size() + " of " + total + " backup(s)"
+                + (page.hasNonNull("next_cursor") ? "; more with --cursor " + page.path("next_cursor").asText() : ""));
+        return 0;
+    }
+}

@@ -1,0 +1,41 @@
+package dev.meridian.backup.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.Map;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "retention", description = "Apply a database's retention policies now (see --dry-run).")
+final class RetentionCommand extends Verb {
+    @Parameters(arity = "0..1", paramLabel = "DATABASE")
+    String database;
+
+    @Option(names = "--dry-run", description = "Only report what would be deleted.")
+    boolean dryRun;
+
+    @Option(names = {"-y", "--yes"}, description = "Do not ask for confirmation.")
+    boolean yes;
+
+    @Override
+    public Integer call() {
+        if (offline()) {
+            throw new CliException(CliException.USAGE, "retention needs the server; --repo is read-only");
+        }
+        String db = databaseOrOnly(database);
+        if (!dryRun) {
+            confirm(yes, "delete the backups of " + db + " that its retention policies do not keep");
+        }
+        JsonNode r = client.api().post("/api/v1/databases/" + ApiClient.segment(db) + "/retention/apply", Map.of("dry_run", dryRun));
+        if (client.json) {
+            Output.json(out, r);
+            return 0;
+        }
+        out.println((dryRun ? "Would delete " : "Deleted ") + r.path("deleted").size() + " backup(s) of " + db + ", kept "
+                + r.path("kept").size());
+        for (JsonNode id : r.path("deleted")) {
+            out.println("  " + (dryRun ? "would delete " : "deleted ") + id.asText());
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,26 @@
+package dev.meridian.backup.cli;
+
+import dev.meridian.backup.app.Server;
+import dev.meridian.backup.config.Settings;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "serve", description = "Run the service: REST, MCP over HTTP, scheduler (embedded default config unless --config).")
+final class ServeCommand implements Callable<Integer> {
+    @Option(names = "--config", paramLabel = "FILE", description = "HOCON file with settings over the embedded defaults.")
+    Path config;
+
+    @Override
+    public Integer call() throws Exception {
+        Settings settings = Main.loadSettings(Optional.ofNullable(config));
+        try (Server server = Server.start(settings, true, engine -> Main.extraRoutes(engine))) {
+            System.err.println("Meridian Backup listening on http://" + server.address().getHostString() + ":"
+                    + server.address().getPort() + "  (Ctrl-C to stop)");
+            server.awaitTermination();
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,50 @@
+package dev.meridian.backup.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.meridian.backup.repository.Repository;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "stats", description = "Totals by database and type, logical vs stored bytes, dedup ratio, backup ages.")
+final class StatsCommand extends Verb {
+    @Option(names = "--database", description = "Only this database.")
+    String database;
+
+    @Override
+    public Integer call() throws Exception {
+        JsonNode s;
+        if (offline()) {
+            try (Repository repo = openRepository()) {
+                s = tree(repo.catalog().stats(database, Instant.now()));
+            }
+        } else {
+            s = client.api().get("/api/v1/stats" + ApiClient.query(new java.util.HashMap<>(database == null ? Map.of() : Map.of("database", database))));
+        }
+        if (client.json) {
+            Output.json(out, s);
+            return 0;
+        }
+        List<List<String>> rows = new ArrayList<>();
+        s.path("by_database").fields().forEachRemaining(db -> {
+            rows.add(row(db.getKey(), "all", db.getValue().path("total")));
+            db.getValue().path("by_type").fields().forEachRemaining(t -> rows.add(row("", t.getKey(), t.getValue())));
+        });
+        rows.add(row("TOTAL", "all", s.path("total")));
+        Output.table(out, List.of("DATABASE", "TYPE", "BACKUPS", "SIZE", "NEW", "DEDUP", "NEWEST", "AGE"), rows);
+        out.println("repository: " + Output.size(s.path("repository_bytes").asLong()) + " in " + s.path("object_count").asInt()
+                + " objects" + (s.path("unreadable_manifests").asInt() > 0
+                        ? "; WARNING: " + s.path("unreadable_manifests").asInt() + " unreadable manifest(s)" : ""));
+        return 0;
+    }
+
+    private static List<String> row(String db, String type, JsonNode t) {
+        return List.of(db, type, t.path("backups").asText(), Output.size(t.path("size_bytes").asLong()),
+                Output.size(t.path("stored_bytes").asLong()),
+                t.hasNonNull("dedup_ratio") ? t.path("dedup_ratio").asText() + "x" : "-", Output.text(t.get("newest")),
+                t.hasNonNull("last_backup_age_seconds") ? Output.duration(t.path("last_backup_age_seconds").asLong() * 1000) : "-");
+    }
+}

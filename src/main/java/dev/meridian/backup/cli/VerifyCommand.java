@@ -1,0 +1,50 @@
+package dev.meridian.backup.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.meridian.backup.model.BackupId;
+import dev.meridian.backup.repository.Repository;
+import dev.meridian.backup.verify.OfflineVerification;
+import java.util.Map;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "verify", description = "Re-read every object of a backup and check sizes and Blake3 hashes. Exit code 3 if any file is bad.")
+final class VerifyCommand extends Verb {
+    @Parameters(paramLabel = "BACKUP_ID")
+    String id;
+
+    @Option(names = "--threads", defaultValue = "2", description = "Hashing threads with --repo (default ${DEFAULT-VALUE}).")
+    int threads;
+
+    @Override
+    public Integer call() throws Exception {
+        BackupId backupId = BackupId.parse(id);
+        Output.Meter meter = new Output.Meter("verify " + backupId);
+        JsonNode r;
+        if (offline()) {
+            if (threads < 1 || threads > 64) {
+                throw new CliException(CliException.USAGE, "--threads must be 1..64");
+            }
+            try (Repository repo = openRepository()) {
+                var m = repo.readManifest(backupId);
+                r = tree(OfflineVerification.run(repo, m, threads, (d, t) -> meter.update(d, t, null)));
+            }
+        } else {
+            r = client.api().postWithProgress("/api/v1/backups/" + backupId.value() + "/verify", Map.of(), meter::progress);
+        }
+        meter.done();
+        boolean valid = r.path("valid").asBoolean();
+        if (client.json) {
+            Output.json(out, r);
+        } else {
+            out.println((valid ? "OK      " : "FAILED  ") + backupId + ": " + r.path("files_checked").asInt() + " files, "
+                    + Output.size(r.path("bytes_checked").asLong()) + " checked in " + Output.duration(r.path("duration_ms").asLong()));
+            for (JsonNode e : r.path("errors")) {
+                out.println("  bad file " + e.path("file").asText() + " (object " + e.path("object").asText() + "): "
+                        + e.path("problem").asText());
+            }
+        }
+        return valid ? 0 : CliException.VERIFICATION_FAILED;
+    }
+}

@@ -1,0 +1,258 @@
+package dev.meridian.backup.config;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigParseOptions;
+import dev.meridian.backup.model.BackupException;
+import dev.meridian.backup.model.BackupType;
+import dev.meridian.backup.model.Validation;
+import dev.meridian.backup.repository.Compression;
+import dev.meridian.backup.retention.RetentionPolicy;
+import dev.meridian.backup.schedule.Schedule;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/** Typed settings read once from HOCON ({@code meridian.*}); every value is checked here, at startup. */
+public record Settings(
+        Config config,
+        String httpHost,
+        int httpPort,
+        Path repositoryPath,
+        Compression compression,
+        long ioRateLimit,
+        List<Path> restoreRoots,
+        Map<String, DatabaseSettings> databases,
+        int queueSize,
+        boolean autoVerify,
+        int backupParallelFiles,
+        int restoreParallelFiles,
+        int hashPoolSize,
+        Duration backupTimeout,
+        Duration verifyTimeout,
+        Duration restoreTimeout,
+        Duration retentionInterval,
+        Duration askTimeout,
+        boolean jsonLogs,
+        List<AuthToken> authTokens) {
+
+    public Settings {
+        restoreRoots = List.copyOf(restoreRoots);
+        authTokens = List.copyOf(authTokens);
+        databases = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(databases));
+    }
+
+    /** What a bearer token may do. admin implies backup, which implies read. */
+    public enum Scope {
+        READ, BACKUP, ADMIN;
+
+        public boolean grants(Scope needed) {
+            return this.ordinal() >= needed.ordinal();
+        }
+
+        public String wireName() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
+
+    /** A bearer token from {@code meridian.auth.tokens}, with a name for the logs (never the token itself). */
+    public record AuthToken(String name, String token, Set<Scope> scopes) {
+        public AuthToken {
+            scopes = Set.copyOf(scopes);
+        }
+
+        public boolean grants(Scope needed) {
+            return scopes.stream().anyMatch(s -> s.grants(needed));
+        }
+    }
+
+    /** One configured database. {@code schedule} is null when scheduled backups are off. */
+    public record DatabaseSettings(String name, Path path, boolean createIfMissing, int seedKeys, Schedule schedule,
+            Map<BackupType, RetentionPolicy> retention) {
+        public DatabaseSettings {
+            retention = java.util.Collections.unmodifiableMap(new EnumMap<>(retention));
+        }
+
+        public RetentionPolicy policyFor(BackupType type) {
+            return retention.getOrDefault(type, RetentionPolicy.KEEP_ALL);
+        }
+    }
+
+    /**
+     * Loads the configuration: system properties, then {@code file} if given, then the embedded
+     * {@code application.conf}, then Pekko's reference settings.
+     */
+    public static Config load(Optional<Path> file) {
+        ConfigFactory.invalidateCaches();
+        Config defaults = ConfigFactory.parseResources("application.conf");
+        Config base = ConfigFactory.systemProperties();
+        if (file.isPresent()) {
+            Path p = file.get();
+            if (!Files.isRegularFile(p)) {
+                throw BackupException.invalid("config file " + p + " does not exist or is not a file");
+            }
+            try {
+                base = base.withFallback(ConfigFactory.parseFile(p.toFile(), ConfigParseOptions.defaults().setAllowMissing(false)));
+            } catch (ConfigException e) {
+                throw BackupException.invalid("config file " + p + " is not valid HOCON: " + e.getMessage());
+            }
+        }
+        try {
+            return base.withFallback(defaults).withFallback(ConfigFactory.defaultReference()).resolve();
+        } catch (ConfigException e) {
+            throw BackupException.invalid("configuration is invalid: " + e.getMessage());
+        }
+    }
+
+    public static Settings from(Config c) {
+        try {
+            return parse(c);
+        } catch (ConfigException e) {
+            throw BackupException.invalid("configuration is invalid: " + e.getMessage());
+        }
+    }
+
+    private static Settings parse(Config c) {
+        Config m = c.getConfig("meridian");
+        int port = m.getInt("http.port");
+        if (port < 0 || port > 65535) {
+            throw BackupException.invalid("meridian.http.port " + port + " is out of range 0..65535");
+        }
+        Path repo = absolute(m.getString("repository.path"));
+        List<Path> roots = new ArrayList<>();
+        for (String r : m.getStringList("restore-roots")) {
+            roots.add(absolute(r));
+        }
+        Map<String, DatabaseSettings> dbs = new LinkedHashMap<>();
+        Set<Path> paths = new HashSet<>();
+        for (Config d : m.getConfigList("databases")) {
+            DatabaseSettings db = database(d);
+            if (dbs.putIfAbsent(db.name(), db) != null) {
+                throw BackupException.invalid("meridian.databases lists '" + db.name() + "' twice; names must be unique");
+            }
+            if (!paths.add(db.path())) {
+                throw BackupException.invalid("meridian.databases: two databases share the path " + db.path());
+            }
+            if (db.path().startsWith(repo) || repo.startsWith(db.path())) {
+                throw BackupException.invalid("database '" + db.name() + "' at " + db.path()
+                        + " overlaps the repository at " + repo + "; keep them in separate directories");
+            }
+        }
+        long rate = m.getBytes("io.rate-limit");
+        if (rate < 0) {
+            throw BackupException.invalid("meridian.io.rate-limit must be >= 0 (0 = unlimited)");
+        }
+        return new Settings(c, m.getString("http.host"), port, repo,
+                Compression.parse(m.getString("repository.compression")), rate, roots, dbs,
+                positive(m, "database.queue-size"), m.getBoolean("backup.auto-verify"),
+                positive(m, "backup.parallel-files"), positive(m, "restore.parallel-files"),
+                positive(m, "hash-dispatcher.thread-pool-executor.fixed-pool-size"),
+                m.getDuration("backup.timeout"), m.getDuration("verify.timeout"), m.getDuration("restore.timeout"),
+                m.getDuration("retention.interval"), m.getDuration("ask-timeout"), m.getBoolean("log.json"),
+                tokens(m));
+    }
+
+    private static List<AuthToken> tokens(Config m) {
+        List<AuthToken> out = new ArrayList<>();
+        if (!m.hasPath("auth.tokens")) {
+            return out;
+        }
+        int i = 0;
+        for (Config t : m.getConfigList("auth.tokens")) {
+            i++;
+            String name = t.hasPath("name") ? t.getString("name") : "token-" + i;
+            String token = t.getString("token");
+            if (token.length() < 16) {
+                throw BackupException.invalid("meridian.auth.tokens: token '" + name + "' is shorter than 16 characters; use a long random value");
+            }
+            Set<Scope> scopes = new HashSet<>();
+            for (String s : t.getStringList("scopes")) {
+                try {
+                    scopes.add(Scope.valueOf(s.toUpperCase(java.util.Locale.ROOT)));
+                } catch (IllegalArgumentException e) {
+                    throw BackupException.invalid("meridian.auth.tokens: token '" + name + "' has unknown scope '" + s + "'; use read, backup or admin");
+                }
+            }
+            if (scopes.isEmpty()) {
+                throw BackupException.invalid("meridian.auth.tokens: token '" + name + "' has no scopes; give read, backup or admin");
+            }
+            out.add(new AuthToken(name, token, scopes));
+        }
+        return out;
+    }
+
+    private static DatabaseSettings database(Config d) {
+        String name = Validation.databaseName(d.getString("name"));
+        Path path = absolute(d.getString("path"));
+        boolean create = d.hasPath("create-if-missing") && d.getBoolean("create-if-missing");
+        int seed = d.hasPath("seed-keys") ? d.getInt("seed-keys") : 0;
+        if (seed < 0 || seed > 10_000_000) {
+            throw BackupException.invalid("database '" + name + "': seed-keys must be 0..10000000");
+        }
+        Schedule schedule = d.hasPath("schedule") ? Schedule.parse(d.getString("schedule")) : null;
+        Map<BackupType, RetentionPolicy> retention = new EnumMap<>(BackupType.class);
+        retention.put(BackupType.SCHEDULED, new RetentionPolicy(7, null, null, null, null, null));
+        if (d.hasPath("retention")) {
+            Config r = d.getConfig("retention");
+            for (String typeName : r.root().keySet()) {
+                BackupType type = BackupType.parse(typeName.replace('-', '_'));
+                retention.put(type, policy(name, typeName, r.getConfig(typeName)));
+            }
+        }
+        return new DatabaseSettings(name, path, create, seed, schedule, retention);
+    }
+
+    private static RetentionPolicy policy(String db, String type, Config p) {
+        Set<String> known = Set.of("keep-last", "keep-hourly", "keep-daily", "keep-weekly", "keep-monthly", "keep-within");
+        for (String key : p.root().keySet()) {
+            if (!known.contains(key)) {
+                throw BackupException.invalid("database '" + db + "' retention." + type + ": unknown rule '" + key
+                        + "'; use " + String.join(", ", known.stream().sorted().toList()));
+            }
+        }
+        Duration within = p.hasPath("keep-within") ? p.getDuration("keep-within") : null;
+        if (within != null && (within.isNegative() || within.isZero())) {
+            throw BackupException.invalid("database '" + db + "' retention." + type + ".keep-within must be positive");
+        }
+        return new RetentionPolicy(count(db, type, p, "keep-last"), count(db, type, p, "keep-hourly"),
+                count(db, type, p, "keep-daily"), count(db, type, p, "keep-weekly"), count(db, type, p, "keep-monthly"),
+                within);
+    }
+
+    private static Integer count(String db, String type, Config p, String key) {
+        if (!p.hasPath(key)) {
+            return null;
+        }
+        int n = p.getInt(key);
+        if (n < 1 || n > 100_000) {
+            throw BackupException.invalid("database '" + db + "' retention." + type + "." + key + " = " + n
+                    + " is out of range; use 1..100000 (remove the rule to keep everything)");
+        }
+        return n;
+    }
+
+    private static int positive(Config m, String key) {
+        int n = m.getInt(key);
+        if (n < 1) {
+            throw BackupException.invalid("meridian." + key + " must be at least 1, got " + n);
+        }
+        return n;
+    }
+
+    private static Path absolute(String p) {
+        return Path.of(p).toAbsolutePath().normalize();
+    }
+
+    public Optional<DatabaseSettings> database(String name) {
+        return Optional.ofNullable(databases.get(name));
+    }
+}

@@ -1,0 +1,79 @@
+package dev.meridian.backup.http;
+
+import static org.apache.pekko.http.javadsl.server.Directives.completeOK;
+import static org.apache.pekko.http.javadsl.server.Directives.completeWithFuture;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import dev.meridian.backup.app.Blocking;
+import dev.meridian.backup.app.Engine;
+import dev.meridian.backup.model.BackupException;
+import dev.meridian.backup.model.Json;
+import dev.meridian.backup.model.ProgressUpdate;
+import java.time.Duration;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
+import org.apache.pekko.NotUsed;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.http.javadsl.marshalling.sse.EventStreamMarshalling;
+import org.apache.pekko.http.javadsl.model.HttpRequest;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.sse.ServerSentEvent;
+import org.apache.pekko.http.javadsl.server.Route;
+import org.apache.pekko.japi.Pair;
+import org.apache.pekko.stream.BoundedSourceQueue;
+import org.apache.pekko.stream.javadsl.Source;
+
+/**
+ * Long REST operations answer with plain JSON, or, when the client sends {@code Accept: text/event-stream}, with
+ * a stream of {@code progress} events followed by one {@code result} (or {@code error}) event. The CLI uses the
+ * stream to show progress. A client that disconnects does not cancel the operation.
+ */
+public final class EventStreams {
+    private static final int BUFFER = 256;
+    private final Engine engine;
+
+    public EventStreams(Engine engine) {
+        this.engine = engine;
+    }
+
+    public static boolean wantsEventStream(HttpRequest req) {
+        return req.getHeader("Accept").map(h -> h.value().contains("text/event-stream")).orElse(false);
+    }
+
+    public <T> Route respond(HttpRequest req, Function<ActorRef<ProgressUpdate>, CompletionStage<T>> operation,
+            Function<T, HttpResponse> plain) {
+        if (!wantsEventStream(req)) {
+            return completeWithFuture(operation.apply(null).thenApply(plain).exceptionally(Responses::error));
+        }
+        Pair<BoundedSourceQueue<ServerSentEvent>, Source<ServerSentEvent, NotUsed>> pair =
+                Source.<ServerSentEvent>queue(BUFFER).preMaterialize(engine.system());
+        BoundedSourceQueue<ServerSentEvent> queue = pair.first();
+        ActorRef<ProgressUpdate> listener = engine.progressListener(u -> queue.offer(ServerSentEvent.create(json(u), "progress")));
+        CompletionStage<T> stage;
+        try {
+            stage = operation.apply(listener);
+        } catch (RuntimeException e) {
+            stage = java.util.concurrent.CompletableFuture.failedFuture(e);
+        }
+        stage.whenComplete((result, err) -> {
+            engine.stopListener(listener);
+            if (err == null) {
+                queue.offer(ServerSentEvent.create(json(result), "result"));
+            } else {
+                BackupException e = BackupException.from(Blocking.cause(err), "request failed");
+                queue.offer(ServerSentEvent.create(json(new Views.ErrorBody(new Views.Error(e.code().wireName(), e.getMessage()))), "error"));
+            }
+            queue.complete();
+        });
+        return completeOK(pair.second().keepAlive(Duration.ofSeconds(15), ServerSentEvent::heartbeat),
+                EventStreamMarshalling.toEventStream());
+    }
+
+    static String json(Object o) {
+        try {
+            return Json.MAPPER.writeValueAsString(o);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("event could not be encoded", e);
+        }
+    }
+}

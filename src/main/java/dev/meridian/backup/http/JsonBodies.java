@@ -1,0 +1,102 @@
+package dev.meridian.backup.http;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.cfg.CoercionAction;
+import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
+import com.fasterxml.jackson.databind.exc.InvalidFormatException;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.databind.type.LogicalType;
+import dev.meridian.backup.model.BackupException;
+import dev.meridian.backup.model.Json;
+import java.util.stream.Collectors;
+
+/**
+ * Strict parsing of request bodies: no unknown fields, no silent coercion ("5" is not a number, 5 is not a
+ * string), and errors that name the field and the expected type.
+ */
+public final class JsonBodies {
+    public static final ObjectMapper STRICT = strict();
+
+    private JsonBodies() {}
+
+    private static ObjectMapper strict() {
+        ObjectMapper m = Json.MAPPER.copy();
+        m.enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
+        m.enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+        m.disable(DeserializationFeature.ACCEPT_SINGLE_VALUE_AS_ARRAY);
+        for (LogicalType t : new LogicalType[] {LogicalType.Textual, LogicalType.Integer, LogicalType.Float, LogicalType.Boolean}) {
+            m.coercionConfigFor(t)
+                    .setCoercion(CoercionInputShape.Integer, t == LogicalType.Integer ? CoercionAction.TryConvert : CoercionAction.Fail)
+                    .setCoercion(CoercionInputShape.Float, t == LogicalType.Float ? CoercionAction.TryConvert : CoercionAction.Fail)
+                    .setCoercion(CoercionInputShape.String, t == LogicalType.Textual ? CoercionAction.TryConvert : CoercionAction.Fail)
+                    .setCoercion(CoercionInputShape.Boolean, t == LogicalType.Boolean ? CoercionAction.TryConvert : CoercionAction.Fail);
+        }
+        return m;
+    }
+
+    /** Parses {@code body} (empty means "{}") into {@code type}, or throws an invalid-argument error. */
+    public static <T> T parse(String body, Class<T> type) {
+        String text = body == null || body.isBlank() ? "{}" : body;
+        try {
+            return STRICT.readValue(text, type);
+        } catch (UnrecognizedPropertyException e) {
+            throw BackupException.invalid("unknown field '" + e.getPropertyName() + "'; allowed fields: "
+                    + e.getKnownPropertyIds().stream().map(Object::toString).sorted().collect(Collectors.joining(", ")));
+        } catch (InvalidFormatException e) {
+            throw BackupException.invalid("field '" + path(e) + "' has an invalid value " + e.getValue()
+                    + "; expected " + typeName(e.getTargetType()));
+        } catch (MismatchedInputException e) {
+            String p = path(e);
+            if (p.isEmpty()) {
+                throw BackupException.invalid("request body must be a JSON object");
+            }
+            throw BackupException.invalid("field '" + p + "' has the wrong type; expected " + typeName(e.getTargetType()));
+        } catch (JsonMappingException e) {
+            Throwable c = e.getCause();
+            if (c instanceof BackupException be) {
+                throw be;
+            }
+            throw BackupException.invalid("request body is not acceptable: " + firstLine(e.getOriginalMessage()));
+        } catch (JsonProcessingException e) {
+            throw BackupException.invalid("request body is not valid JSON: " + firstLine(e.getOriginalMessage())
+                    + " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")");
+        }
+    }
+
+    private static String path(JsonMappingException e) {
+        return e.getPath().stream()
+                .map(r -> r.getFieldName() != null ? r.getFieldName() : "[" + r.getIndex() + "]")
+                .collect(Collectors.joining(".")).replace(".[", "[");
+    }
+
+    private static String typeName(Class<?> c) {
+        if (c == null) {
+            return "another type";
+        }
+        if (c == String.class) {
+            return "a string";
+        }
+        if (c == Boolean.class || c == boolean.class) {
+            return "true or false";
+        }
+        if (Number.class.isAssignableFrom(c) || c.isPrimitive()) {
+            return "a number";
+        }
+        if (java.util.List.class.isAssignableFrom(c)) {
+            return "a list";
+        }
+        return "a JSON object";
+    }
+
+    private static String firstLine(String s) {
+        if (s == null) {
+            return "";
+        }
+        int nl = s.indexOf('\n');
+        return nl < 0 ? s : s.substring(0, nl);
+    }
+}

@@ -1,0 +1,200 @@
+package dev.meridian.backup.repository;
+
+import dev.meridian.backup.model.BackupId;
+import dev.meridian.backup.model.BackupSummary;
+import dev.meridian.backup.model.BackupType;
+import dev.meridian.backup.model.FileEntry;
+import dev.meridian.backup.model.Hash;
+import dev.meridian.backup.model.Manifest;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.function.Predicate;
+
+/**
+ * The in-memory index of published backups, rebuilt from the manifests when the repository opens. It answers list
+ * and stats without touching disk, and counts references to each object for garbage collection.
+ * Reads are lock-free; updates are serialized on this object.
+ */
+public final class Catalog {
+    private final ConcurrentSkipListMap<BackupId, BackupSummary> backups = new ConcurrentSkipListMap<>();
+    private final Map<Hash, Integer> references = new HashMap<>();
+    private final Map<String, String> unreadable = new ConcurrentSkipListMap<>();
+    private long repositoryBytes;
+
+    synchronized void add(Manifest m, Boolean verified) {
+        if (backups.putIfAbsent(m.id(), BackupSummary.of(m, verified)) != null) {
+            return;
+        }
+        for (FileEntry f : m.files()) {
+            references.merge(f.object(), 1, Integer::sum);
+        }
+    }
+
+    synchronized void remove(Manifest m) {
+        if (backups.remove(m.id()) == null) {
+            return;
+        }
+        for (FileEntry f : m.files()) {
+            references.computeIfPresent(f.object(), (k, n) -> n == 1 ? null : n - 1);
+        }
+    }
+
+    synchronized void setVerified(BackupId id, boolean valid) {
+        backups.computeIfPresent(id, (k, s) -> s.withVerified(valid));
+    }
+
+    void markUnreadable(String key, String problem) {
+        unreadable.put(key, problem);
+    }
+
+    void clearUnreadable(String key) {
+        unreadable.remove(key);
+    }
+
+    /** Manifests that could not be read at open, with the reason. Garbage collection refuses to run while any exist. */
+    public Map<String, String> unreadable() {
+        return Map.copyOf(unreadable);
+    }
+
+    synchronized Set<Hash> referencedObjects() {
+        return new HashSet<>(references.keySet());
+    }
+
+    synchronized boolean isReferenced(Hash object) {
+        return references.containsKey(object);
+    }
+
+    synchronized void addRepositoryBytes(long delta) {
+        repositoryBytes += delta;
+    }
+
+    public synchronized long repositoryBytes() {
+        return repositoryBytes;
+    }
+
+    public synchronized int objectCount() {
+        return references.size();
+    }
+
+    public Optional<BackupSummary> get(BackupId id) {
+        return Optional.ofNullable(backups.get(id));
+    }
+
+    public int size() {
+        return backups.size();
+    }
+
+    /** Backups of one database, oldest first. */
+    public List<BackupSummary> ofDatabase(String database) {
+        return backups.values().stream().filter(b -> b.database().equals(database)).toList();
+    }
+
+    /** The newest backup of a database, if any; used as the parent of an incremental backup. */
+    public Optional<BackupSummary> latest(String database) {
+        for (BackupSummary b : backups.descendingMap().values()) {
+            if (b.database().equals(database)) {
+                return Optional.of(b);
+            }
+        }
+        return Optional.empty();
+    }
+
+    public record Query(String database, BackupType type, String tag, int limit, BackupId after) {}
+
+    public record Page(List<BackupSummary> backups, int totalCount, BackupId nextAfter) {
+        public Page {
+            backups = List.copyOf(backups);
+        }
+    }
+
+    /** Newest first. {@code after} continues a previous page; {@code totalCount} counts every match. */
+    public Page list(Query q) {
+        Predicate<BackupSummary> match = b -> (q.database() == null || b.database().equals(q.database()))
+                && (q.type() == null || b.type() == q.type())
+                && (q.tag() == null || b.tags().contains(q.tag()));
+        List<BackupSummary> page = new ArrayList<>();
+        int total = 0;
+        BackupId next = null;
+        for (BackupSummary b : backups.descendingMap().values()) {
+            if (!match.test(b)) {
+                continue;
+            }
+            total++;
+            if (q.after() != null && b.backupId().compareTo(q.after()) >= 0) {
+                continue;
+            }
+            if (page.size() < q.limit()) {
+                page.add(b);
+            } else if (next == null) {
+                next = page.get(page.size() - 1).backupId();
+            }
+        }
+        return new Page(page, total, next);
+    }
+
+    /** Totals for one group of backups. */
+    public record Totals(int backups, long sizeBytes, long storedBytes, Double dedupRatio, Instant oldest,
+            Instant newest, Long lastBackupAgeSeconds) {}
+
+    public record Stats(Totals total, long repositoryBytes, int objectCount, Map<String, Totals> byType,
+            Map<String, DatabaseStats> byDatabase, int unreadableManifests) {}
+
+    public record DatabaseStats(Totals total, Map<String, Totals> byType) {}
+
+    public Stats stats(String database, Instant now) {
+        List<BackupSummary> all = backups.values().stream()
+                .filter(b -> database == null || b.database().equals(database)).toList();
+        Map<String, List<BackupSummary>> perDb = new TreeMap<>();
+        for (BackupSummary b : all) {
+            perDb.computeIfAbsent(b.database(), k -> new ArrayList<>()).add(b);
+        }
+        Map<String, DatabaseStats> byDatabase = new LinkedHashMap<>();
+        perDb.forEach((db, list) -> byDatabase.put(db, new DatabaseStats(totals(list, now, null), byType(list, now))));
+        long repoBytes = repositoryBytes();
+        return new Stats(totals(all, now, database == null ? repoBytes : null), repoBytes, objectCount(),
+                byType(all, now), byDatabase, unreadable.size());
+    }
+
+    private static Map<String, Totals> byType(List<BackupSummary> list, Instant now) {
+        Map<String, Totals> out = new LinkedHashMap<>();
+        for (BackupType t : BackupType.values()) {
+            List<BackupSummary> ofType = list.stream().filter(b -> b.type() == t).toList();
+            if (!ofType.isEmpty()) {
+                out.put(t.wireName(), totals(ofType, now, null));
+            }
+        }
+        return out;
+    }
+
+    /** Dedup ratio: logical bytes over the bytes they cost (the whole repository when given, else stored bytes). */
+    private static Totals totals(List<BackupSummary> list, Instant now, Long physicalBytes) {
+        long size = 0;
+        long stored = 0;
+        Instant oldest = null;
+        Instant newest = null;
+        for (BackupSummary b : list) {
+            size += b.sizeBytes();
+            stored += b.storedBytes();
+            if (oldest == null || b.completedAt().isBefore(oldest)) {
+                oldest = b.completedAt();
+            }
+            if (newest == null || b.completedAt().isAfter(newest)) {
+                newest = b.completedAt();
+            }
+        }
+        long cost = physicalBytes != null ? physicalBytes : stored;
+        Double ratio = cost > 0 ? Math.round(size * 1000.0 / cost) / 1000.0 : null;
+        Long age = newest == null ? null : Math.max(0, Duration.between(newest, now).toSeconds());
+        return new Totals(list.size(), size, stored, ratio, oldest, newest, age);
+    }
+}

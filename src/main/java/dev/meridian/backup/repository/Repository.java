@@ -1,0 +1,367 @@
+package dev.meridian.backup.repository;
+
+import dev.meridian.backup.model.BackupException;
+import dev.meridian.backup.model.BackupId;
+import dev.meridian.backup.model.ErrorCode;
+import dev.meridian.backup.model.FileEntry;
+import dev.meridian.backup.model.Hash;
+import dev.meridian.backup.model.Json;
+import dev.meridian.backup.model.Manifest;
+import dev.meridian.backup.model.Progress;
+import dev.meridian.backup.model.VerifyResult;
+import dev.meridian.backup.store.BlobStore;
+import dev.meridian.backup.store.PendingBlob;
+import dev.meridian.backup.store.file.FileBlobStore;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.SeekableByteChannel;
+import java.nio.channels.WritableByteChannel;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Content-addressed objects and manifests over a {@link BlobStore}. Thread-safe; every method does blocking I/O
+ * and must run on an I/O dispatcher.
+ *
+ * <p>Garbage collection and object publication exclude each other through {@code gcLock}: an ingest pins an object
+ * and checks or creates it under the read lock, and collection deletes only unpinned, unreferenced objects under
+ * the write lock, so an object an in-flight backup relies on is never collected (invariant 6).
+ */
+public final class Repository implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Repository.class);
+
+    private final BlobStore store;
+    private final RepositoryFormat format;
+    private final Compression compression;
+    private final IoThrottle throttle;
+    private final boolean writable;
+    private final RepositoryLock lock;
+    private final Catalog catalog = new Catalog();
+    private final ReentrantReadWriteLock gcLock = new ReentrantReadWriteLock();
+    /** Objects pinned by in-flight ingests, verifications and restores; never collected while pinned. */
+    private final Map<Object, Set<Hash>> pins = new ConcurrentHashMap<>();
+    private final Object gcRun = new Object();
+
+    /** What opening found and cleaned. */
+    public record OpenReport(int pendingWritesSwept, int manifests, List<String> unreadableManifests) {}
+
+    private OpenReport openReport;
+
+    private Repository(BlobStore store, RepositoryFormat format, Compression compression, IoThrottle throttle,
+            boolean writable, RepositoryLock lock) {
+        this.store = store;
+        this.format = format;
+        this.compression = compression;
+        this.throttle = throttle;
+        this.writable = writable;
+        this.lock = lock;
+    }
+
+    /** Opens (creating if needed) a repository on local disk, taking its writer lock. */
+    public static Repository openFile(Path root, Compression compression, IoThrottle throttle) throws IOException {
+        FileBlobStore store = new FileBlobStore(root);
+        RepositoryLock lock = RepositoryLock.acquire(store.root());
+        try {
+            return open(store, compression, throttle, true, lock);
+        } catch (IOException | RuntimeException e) {
+            lock.close();
+            throw e;
+        }
+    }
+
+    /** Opens an existing repository on local disk for reading only: no lock, no sweeping, no writes. */
+    public static Repository openFileReadOnly(Path root) throws IOException {
+        if (!java.nio.file.Files.isRegularFile(root.resolve(RepositoryFormat.KEY))) {
+            throw BackupException.notFound("no Meridian repository at " + root + " (" + RepositoryFormat.KEY
+                    + " is missing); pass the directory given as meridian.repository.path");
+        }
+        return open(new FileBlobStore(root), Compression.parse("off"), IoThrottle.UNLIMITED, false, null);
+    }
+
+    public static Repository open(BlobStore store, Compression compression, IoThrottle throttle, boolean writable,
+            RepositoryLock lock) throws IOException {
+        RepositoryFormat format;
+        if (store.exists(RepositoryFormat.KEY)) {
+            format = Json.MAPPER.readValue(store.read(RepositoryFormat.KEY), RepositoryFormat.class);
+            if (format.formatVersion() != RepositoryFormat.CURRENT) {
+                throw new BackupException(ErrorCode.CONFLICT, "repository " + store.describe() + " has format "
+                        + format.formatVersion() + "; this build reads format " + RepositoryFormat.CURRENT);
+            }
+            if (!RepositoryFormat.HASH.equals(format.hash()) || !"none".equals(format.encryption())) {
+                throw new BackupException(ErrorCode.CONFLICT, "repository " + store.describe() + " uses hash "
+                        + format.hash() + " and encryption " + format.encryption() + ", which this build cannot read");
+            }
+        } else if (writable) {
+            format = new RepositoryFormat(RepositoryFormat.CURRENT, UUID.randomUUID().toString(), RepositoryFormat.HASH,
+                    compression.toString(), "none", Instant.now());
+            store.write(RepositoryFormat.KEY, Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(format));
+        } else {
+            throw BackupException.notFound("no Meridian repository at " + store.describe());
+        }
+        Repository repo = new Repository(store, format, compression, throttle, writable, lock);
+        int swept = writable ? store.sweepPending() : 0;
+        repo.load();
+        repo.openReport = new OpenReport(swept, repo.catalog.size(), List.copyOf(repo.catalog.unreadable().keySet()));
+        return repo;
+    }
+
+    private void load() throws IOException {
+        for (String key : store.list("manifests/")) {
+            try {
+                catalog.add(ManifestCodec.decode(key, store.read(key)), null);
+            } catch (IOException | RuntimeException e) {
+                catalog.markUnreadable(key, e.getMessage());
+                log.error("Manifest {} is unreadable and is ignored: {}", key, e.getMessage());
+            }
+        }
+        for (String key : store.list("verifications/")) {
+            try {
+                VerifyResult r = Json.MAPPER.readValue(store.read(key), VerifyResult.class);
+                catalog.setVerified(r.backupId(), r.valid());
+            } catch (IOException | RuntimeException e) {
+                log.warn("Verification record {} is unreadable and is ignored: {}", key, e.getMessage());
+            }
+        }
+        long bytes = 0;
+        for (String key : store.list("objects/")) {
+            bytes += store.size(key).orElse(0);
+        }
+        catalog.addRepositoryBytes(bytes);
+    }
+
+    public OpenReport openReport() {
+        return openReport;
+    }
+
+    public RepositoryFormat format() {
+        return format;
+    }
+
+    public Catalog catalog() {
+        return catalog;
+    }
+
+    public BlobStore store() {
+        return store;
+    }
+
+    public Compression compression() {
+        return compression;
+    }
+
+    public boolean writable() {
+        return writable;
+    }
+
+    public static String objectKey(Hash h) {
+        return "objects/" + h.hex().substring(0, 2) + "/" + h.hex();
+    }
+
+    private static String verificationKey(String database, BackupId id) {
+        return "verifications/" + database + "/" + id.value() + ".json";
+    }
+
+    private void requireWritable(String what) {
+        if (!writable) {
+            throw new BackupException(ErrorCode.CONFLICT, "cannot " + what + ": repository " + store.describe()
+                    + " is open read-only; run this through the server");
+        }
+    }
+
+    public Manifest readManifest(BackupId id) throws IOException {
+        var summary = catalog.get(id).orElseThrow(() -> unknownBackup(id));
+        return ManifestCodec.decode(ManifestCodec.key(summary.database(), id), store.read(ManifestCodec.key(summary.database(), id)));
+    }
+
+    public static BackupException unknownBackup(BackupId id) {
+        return BackupException.notFound("backup " + id + " not found; list backups to see the ids that exist");
+    }
+
+    /**
+     * Streams one file of a backup out of its object into {@code sink} (null: only check), verifying its size and
+     * Blake3 hash. Missing, truncated or altered objects raise {@link CorruptObjectException}.
+     */
+    public long readFile(FileEntry file, WritableByteChannel sink, Progress progress, long base, long total) throws IOException {
+        String key = objectKey(file.object());
+        try (SeekableByteChannel ch = store.open(key)) {
+            return ObjectCodec.decode(ch, file.size(), file.blake3(), sink, throttle, progress, base, total);
+        } catch (NoSuchFileException e) {
+            throw new CorruptObjectException("object " + file.object().hex() + " is missing from the repository");
+        }
+    }
+
+    public Ingest beginIngest(String owner) {
+        requireWritable("write a backup");
+        Ingest ingest = new Ingest(owner);
+        pins.put(ingest, ingest.pinned);
+        return ingest;
+    }
+
+    /** A file stored by an ingest: its entry, and the bytes it added to the repository (0 if deduplicated). */
+    public record StoredFile(FileEntry entry, long storedBytes) {}
+
+    /**
+     * One backup's writes. Every object it stores or reuses stays pinned against garbage collection until the
+     * ingest is closed, by which time its manifest (if published) references them.
+     */
+    public final class Ingest implements AutoCloseable {
+        private final String owner;
+        private final Set<Hash> pinned = ConcurrentHashMap.newKeySet();
+
+        private Ingest(String owner) {
+            this.owner = owner;
+        }
+
+        /** Hashes and stores one file in a single read; content already in the repository is not written again. */
+        public StoredFile store(Path file, String name, Progress progress, long base, long total) throws IOException {
+            try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ); PendingBlob blob = store.create()) {
+                ObjectCodec.Encoded e = ObjectCodec.encode(ch, compression, blob, throttle, progress, base, total);
+                String key = objectKey(e.hash());
+                long stored = 0;
+                gcLock.readLock().lock();
+                try {
+                    pinned.add(e.hash());
+                    if (!store.exists(key)) {
+                        blob.commit(key);
+                        stored = e.storedLength();
+                        catalog.addRepositoryBytes(stored);
+                    }
+                } finally {
+                    gcLock.readLock().unlock();
+                }
+                return new StoredFile(new FileEntry(name, e.contentLength(), e.hash(), e.hash()), stored);
+            }
+        }
+
+        /** Pins the object of a file known from an earlier backup; false if the object is gone and must be stored again. */
+        public boolean reuse(FileEntry file) throws IOException {
+            gcLock.readLock().lock();
+            try {
+                pinned.add(file.object());
+                return store.exists(objectKey(file.object()));
+            } finally {
+                gcLock.readLock().unlock();
+            }
+        }
+
+        /** Makes the backup visible: the manifest is written durably and atomically, after all its objects. */
+        public Manifest publish(Manifest draft) throws IOException {
+            Manifest sealed = ManifestCodec.seal(draft);
+            store.write(ManifestCodec.key(sealed.database(), sealed.id()), ManifestCodec.encode(sealed));
+            catalog.add(sealed, null);
+            return sealed;
+        }
+
+        @Override
+        public void close() {
+            pins.remove(this);
+        }
+
+        @Override
+        public String toString() {
+            return "ingest " + owner;
+        }
+    }
+
+    /** Keeps a backup's objects from collection while it is read (verify, restore), even if it is deleted meanwhile. */
+    public AutoCloseable pin(Manifest manifest) {
+        Set<Hash> objects = ConcurrentHashMap.newKeySet();
+        manifest.files().forEach(f -> objects.add(f.object()));
+        Object token = new Object();
+        gcLock.readLock().lock();
+        try {
+            pins.put(token, objects);
+        } finally {
+            gcLock.readLock().unlock();
+        }
+        return () -> pins.remove(token);
+    }
+
+    /** Removes a backup's manifest (phase one of deletion); its objects go at the next garbage collection. */
+    public Manifest deleteBackup(BackupId id) throws IOException {
+        requireWritable("delete backup " + id);
+        Manifest m = readManifest(id);
+        store.delete(ManifestCodec.key(m.database(), id));
+        store.delete(verificationKey(m.database(), id));
+        catalog.remove(m);
+        return m;
+    }
+
+    public void recordVerification(VerifyResult result) throws IOException {
+        if (!writable || catalog.get(result.backupId()).isEmpty()) {
+            return;
+        }
+        store.write(verificationKey(result.database(), result.backupId()), Json.MAPPER.writeValueAsBytes(result));
+        catalog.setVerified(result.backupId(), result.valid());
+    }
+
+    /** What a garbage collection removed. */
+    public record GcReport(int objectsDeleted, long bytesFreed, int objectsKept) {}
+
+    /**
+     * Phase two of deletion: removes every object no manifest references and no in-flight ingest has pinned.
+     * Refuses to run while any manifest is unreadable, since its references are unknown.
+     */
+    public GcReport collectGarbage() throws IOException {
+        requireWritable("collect garbage");
+        synchronized (gcRun) {
+            if (!catalog.unreadable().isEmpty()) {
+                throw new BackupException(ErrorCode.CONFLICT, "garbage collection skipped: " + catalog.unreadable().size()
+                        + " manifest(s) are unreadable (" + String.join(", ", catalog.unreadable().keySet())
+                        + "); repair or remove them, then restart");
+            }
+            // Listing happens outside the lock; objects created after it are simply not candidates.
+            List<String> candidates = new ArrayList<>();
+            for (String key : store.list("objects/")) {
+                String name = key.substring(key.lastIndexOf('/') + 1);
+                if (!Hash.isValid(name) || !catalog.isReferenced(new Hash(name))) {
+                    candidates.add(key);
+                }
+            }
+            int deleted = 0;
+            long freed = 0;
+            gcLock.writeLock().lock();
+            try {
+                Set<Hash> live = new HashSet<>(catalog.referencedObjects());
+                for (Set<Hash> pinned : pins.values()) {
+                    live.addAll(pinned);
+                }
+                for (String key : candidates) {
+                    String name = key.substring(key.lastIndexOf('/') + 1);
+                    if (Hash.isValid(name) && live.contains(new Hash(name))) {
+                        continue;
+                    }
+                    long size = store.size(key).orElse(0);
+                    if (store.delete(key)) {
+                        deleted++;
+                        freed += size;
+                    }
+                }
+            } finally {
+                gcLock.writeLock().unlock();
+            }
+            catalog.addRepositoryBytes(-freed);
+            return new GcReport(deleted, freed, catalog.objectCount());
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        store.close();
+        if (lock != null) {
+            lock.close();
+        }
+    }
+}

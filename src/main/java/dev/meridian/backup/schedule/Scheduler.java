@@ -1,0 +1,142 @@
+package dev.meridian.backup.schedule;
+
+import dev.meridian.backup.app.EngineContext;
+import dev.meridian.backup.app.EventLog;
+import dev.meridian.backup.backup.BackupRequest;
+import dev.meridian.backup.config.Settings;
+import dev.meridian.backup.database.DatabaseActor;
+import dev.meridian.backup.database.DatabaseRegistry;
+import dev.meridian.backup.model.BackupSummary;
+import dev.meridian.backup.model.BackupType;
+import dev.meridian.backup.retention.RetentionResult;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.apache.pekko.pattern.StatusReply;
+
+/**
+ * Timers for scheduled backups (one per database, set to the next slot) and for periodic retention. A scheduled
+ * backup is followed by retention for its database. After downtime, a missed slot is made up once at startup,
+ * never once per missed slot: only if the newest scheduled backup predates the last slot that has passed.
+ */
+public final class Scheduler extends AbstractBehavior<Scheduler.Command> {
+
+    public sealed interface Command {}
+
+    /** Runs the scheduled backup of a database now (also what the timer sends). */
+    public record RunNow(String database) implements Command {}
+
+    private enum RetentionTick implements Command { INSTANCE }
+
+    private record BackupDone(String database, BackupSummary summary, Throwable error) implements Command {}
+
+    private record RetentionDone(String database, RetentionResult result, Throwable error) implements Command {}
+
+    private final EngineContext env;
+    private final ActorRef<DatabaseRegistry.Command> registry;
+    private final TimerScheduler<Command> timers;
+
+    public static Behavior<Command> create(EngineContext env, ActorRef<DatabaseRegistry.Command> registry) {
+        return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new Scheduler(ctx, timers, env, registry)));
+    }
+
+    private Scheduler(ActorContext<Command> ctx, TimerScheduler<Command> timers, EngineContext env,
+            ActorRef<DatabaseRegistry.Command> registry) {
+        super(ctx);
+        this.env = env;
+        this.registry = registry;
+        this.timers = timers;
+        Instant now = env.clock().instant();
+        for (Settings.DatabaseSettings db : env.settings().databases().values()) {
+            if (db.schedule() == null) {
+                continue;
+            }
+            if (missedSlot(db, now)) {
+                ctx.getLog().info("Database {} missed its scheduled backup at {}; running it once now",
+                        db.name(), db.schedule().previous(now));
+                ctx.getSelf().tell(new RunNow(db.name()));
+            } else {
+                arm(db, now);
+            }
+        }
+        timers.startTimerWithFixedDelay(RetentionTick.INSTANCE, env.settings().retentionInterval());
+    }
+
+    /** True if there was a scheduled backup before, and none since the last slot that has passed. */
+    private boolean missedSlot(Settings.DatabaseSettings db, Instant now) {
+        Optional<BackupSummary> last = env.repository().catalog().ofDatabase(db.name()).stream()
+                .filter(b -> b.type() == BackupType.SCHEDULED).reduce((a, b) -> b);
+        return last.isPresent() && last.get().createdAt().isBefore(db.schedule().previous(now));
+    }
+
+    private void arm(Settings.DatabaseSettings db, Instant now) {
+        Instant next = db.schedule().next(now);
+        timers.startSingleTimer("backup-" + db.name(), new RunNow(db.name()), Duration.between(now, next));
+        getContext().getLog().info("Next scheduled backup of {} at {} ({})", db.name(), next, db.schedule().spec());
+    }
+
+    @Override
+    public Receive<Command> createReceive() {
+        return newReceiveBuilder()
+                .onMessage(RunNow.class, this::onRunNow)
+                .onMessage(BackupDone.class, this::onBackupDone)
+                .onMessageEquals(RetentionTick.INSTANCE, this::onRetentionTick)
+                .onMessage(RetentionDone.class, this::onRetentionDone)
+                .build();
+    }
+
+    private Behavior<Command> onRunNow(RunNow msg) {
+        String db = msg.database();
+        BackupRequest request = new BackupRequest("scheduled-" + UUID.randomUUID(), BackupType.SCHEDULED,
+                "Scheduled backup", List.of(), null, false);
+        getContext().askWithStatus(BackupSummary.class, registry, askTimeout(env.settings().backupTimeout()),
+                (ActorRef<StatusReply<BackupSummary>> ref) -> new DatabaseRegistry.Forward(db,
+                        new DatabaseActor.CreateBackup(request, getContext().getSystem().ignoreRef(), ref)),
+                (summary, err) -> new BackupDone(db, summary, err));
+        env.settings().database(db).filter(d -> d.schedule() != null).ifPresent(d -> arm(d, env.clock().instant()));
+        return this;
+    }
+
+    private Behavior<Command> onBackupDone(BackupDone msg) {
+        if (msg.error() != null) {
+            EventLog.event(getContext().getLog(), "failed").database(msg.database()).type(BackupType.SCHEDULED)
+                    .warn("Scheduled backup of " + msg.database() + " failed: " + msg.error().getMessage());
+            return this;
+        }
+        applyRetention(msg.database());
+        return this;
+    }
+
+    private Behavior<Command> onRetentionTick() {
+        env.settings().databases().keySet().forEach(this::applyRetention);
+        return this;
+    }
+
+    private void applyRetention(String db) {
+        getContext().askWithStatus(RetentionResult.class, registry, askTimeout(env.settings().backupTimeout()),
+                (ActorRef<StatusReply<RetentionResult>> ref) -> new DatabaseRegistry.Forward(db,
+                        new DatabaseActor.ApplyRetention("retention-" + UUID.randomUUID(), false, ref)),
+                (result, err) -> new RetentionDone(db, result, err));
+    }
+
+    private Behavior<Command> onRetentionDone(RetentionDone msg) {
+        if (msg.error() != null) {
+            getContext().getLog().warn("Retention for {} failed: {}", msg.database(), msg.error().getMessage());
+        }
+        return this;
+    }
+
+    /** Long operations may queue behind others; allow for a full queue of them. */
+    private Duration askTimeout(Duration operation) {
+        return operation.multipliedBy(2).plusMinutes(1);
+    }
+}

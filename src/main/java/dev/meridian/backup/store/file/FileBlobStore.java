@@ -1,0 +1,235 @@
+package dev.meridian.backup.store.file;
+
+import dev.meridian.backup.store.BlobKeys;
+import dev.meridian.backup.store.BlobStore;
+import dev.meridian.backup.store.PendingBlob;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.SeekableByteChannel;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.OptionalLong;
+import java.util.UUID;
+import java.util.stream.Stream;
+
+/**
+ * Blobs as files under a root directory. A write goes to {@code tmp/}, is fsynced, renamed into place, and the
+ * directory is fsynced: after commit returns, the blob survives a crash; before it, only a file in tmp/ remains,
+ * which {@link #sweepPending()} removes on the next start.
+ */
+public final class FileBlobStore implements BlobStore {
+    public static final String TMP = "tmp";
+    private final Path root;
+    private final Path tmp;
+
+    public FileBlobStore(Path root) throws IOException {
+        this.root = root.toAbsolutePath().normalize();
+        this.tmp = this.root.resolve(TMP);
+        Files.createDirectories(tmp);
+    }
+
+    public Path root() {
+        return root;
+    }
+
+    /** The file behind a committed key; only for callers that need a path (never for writing). */
+    public Path pathOf(String key) {
+        Path p = root.resolve(BlobKeys.check(key)).normalize();
+        if (!p.startsWith(root) || p.startsWith(tmp)) {
+            throw new IllegalArgumentException("blob key '" + key + "' resolves outside the repository");
+        }
+        return p;
+    }
+
+    @Override
+    public PendingBlob create() throws IOException {
+        Path part = tmp.resolve(UUID.randomUUID() + ".part");
+        FileChannel ch = FileChannel.open(part, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        return new FilePendingBlob(ch, part);
+    }
+
+    @Override
+    public SeekableByteChannel open(String key) throws IOException {
+        return FileChannel.open(pathOf(key), StandardOpenOption.READ);
+    }
+
+    @Override
+    public boolean exists(String key) {
+        return Files.isRegularFile(pathOf(key));
+    }
+
+    @Override
+    public OptionalLong size(String key) throws IOException {
+        try {
+            return OptionalLong.of(Files.size(pathOf(key)));
+        } catch (NoSuchFileException e) {
+            return OptionalLong.empty();
+        }
+    }
+
+    @Override
+    public List<String> list(String prefix) throws IOException {
+        BlobKeys.checkPrefix(prefix);
+        // Walk from the deepest directory the prefix names, then filter by the full prefix.
+        int slash = prefix.lastIndexOf('/');
+        Path start = slash < 0 ? root : root.resolve(prefix.substring(0, slash));
+        if (!Files.isDirectory(start)) {
+            return List.of();
+        }
+        List<String> keys = new ArrayList<>();
+        try (Stream<Path> walk = Files.walk(start)) {
+            walk.filter(Files::isRegularFile).forEach(p -> {
+                if (p.startsWith(tmp)) {
+                    return;
+                }
+                String key = root.relativize(p).toString().replace('\\', '/');
+                if (key.startsWith(prefix)) {
+                    keys.add(key);
+                }
+            });
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        }
+        Collections.sort(keys);
+        return keys;
+    }
+
+    @Override
+    public boolean delete(String key) throws IOException {
+        Path p = pathOf(key);
+        boolean deleted = Files.deleteIfExists(p);
+        if (deleted) {
+            fsyncDirectory(p.getParent());
+        }
+        return deleted;
+    }
+
+    @Override
+    public int sweepPending() throws IOException {
+        int n = 0;
+        try (DirectoryStream<Path> parts = Files.newDirectoryStream(tmp)) {
+            for (Path p : parts) {
+                if (Files.isDirectory(p)) {
+                    deleteTree(p);
+                } else {
+                    Files.deleteIfExists(p);
+                }
+                n++;
+            }
+        }
+        if (n > 0) {
+            fsyncDirectory(tmp);
+        }
+        return n;
+    }
+
+    @Override
+    public String describe() {
+        return root.toString();
+    }
+
+    @Override
+    public void close() {}
+
+    /** fsync a directory so a rename or unlink in it is durable (POSIX needs this; Java can do it on Linux). */
+    public static void fsyncDirectory(Path dir) throws IOException {
+        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+            ch.force(true);
+        }
+    }
+
+    /** Creates a directory and its missing parents, fsyncing each parent that gained an entry. */
+    public static void createDirectoriesDurably(Path dir) throws IOException {
+        if (Files.isDirectory(dir)) {
+            return;
+        }
+        Path parent = dir.getParent();
+        if (parent != null) {
+            createDirectoriesDurably(parent);
+        }
+        try {
+            Files.createDirectory(dir);
+        } catch (FileAlreadyExistsException e) {
+            return;
+        }
+        if (parent != null) {
+            fsyncDirectory(parent);
+        }
+    }
+
+    public static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(dir)) {
+            List<Path> paths = walk.sorted(Collections.reverseOrder()).toList();
+            for (Path p : paths) {
+                Files.deleteIfExists(p);
+            }
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        }
+    }
+
+    private final class FilePendingBlob implements PendingBlob {
+        private final FileChannel ch;
+        private final Path part;
+        private long written;
+        private boolean done;
+
+        FilePendingBlob(FileChannel ch, Path part) {
+            this.ch = ch;
+            this.part = part;
+        }
+
+        @Override
+        public int write(ByteBuffer src) throws IOException {
+            int n = ch.write(src);
+            written += n;
+            return n;
+        }
+
+        @Override
+        public long written() {
+            return written;
+        }
+
+        @Override
+        public void commit(String key) throws IOException {
+            if (done) {
+                throw new IllegalStateException("blob already committed or discarded");
+            }
+            Path target = pathOf(key);
+            ch.force(true);
+            ch.close();
+            createDirectoriesDurably(target.getParent());
+            Files.move(part, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            fsyncDirectory(target.getParent());
+            done = true;
+        }
+
+        @Override
+        public boolean isOpen() {
+            return ch.isOpen();
+        }
+
+        @Override
+        public void close() throws IOException {
+            if (!done) {
+                done = true;
+                ch.close();
+                Files.deleteIfExists(part);
+            }
+        }
+    }
+}

@@ -1,0 +1,82 @@
+package dev.meridian.backup.verify;
+
+import dev.meridian.backup.app.EngineContext;
+import dev.meridian.backup.model.BackupId;
+import dev.meridian.backup.model.ProgressUpdate;
+import dev.meridian.backup.model.VerifyResult;
+import java.util.HashMap;
+import java.util.Map;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.SupervisorStrategy;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.pattern.StatusReply;
+
+/**
+ * Runs verifications: one {@link VerifyJob} child per request, all sharing the hashing pool, so verifications of
+ * different backups (and files of one backup) proceed in parallel up to the pool's size (invariant 2). It is a
+ * sibling of the database actors, which only ever tell it; none of them waits on a verification.
+ */
+public final class Verifier extends AbstractBehavior<Verifier.Command> {
+
+    public sealed interface Command {}
+
+    public record Verify(BackupId backupId, String requestId, ActorRef<ProgressUpdate> progress,
+            ActorRef<StatusReply<VerifyResult>> replyTo) implements Command {}
+
+    /** Stops a running verification; its caller gets a "cancelled" error. */
+    public record Cancel(String requestId) implements Command {}
+
+    private record JobEnded(String requestId) implements Command {}
+
+    private final EngineContext env;
+    private final HashingPool pool;
+    private final Map<String, ActorRef<VerifyJob.Command>> running = new HashMap<>();
+    private long counter;
+
+    public static Behavior<Command> create(EngineContext env, HashingPool pool) {
+        return Behaviors.setup(ctx -> Behaviors.supervise(Behaviors.setup((ActorContext<Command> c) -> new Verifier(c, env, pool)))
+                .onFailure(SupervisorStrategy.resume()));
+    }
+
+    private Verifier(ActorContext<Command> ctx, EngineContext env, HashingPool pool) {
+        super(ctx);
+        this.env = env;
+        this.pool = pool;
+    }
+
+    @Override
+    public Receive<Command> createReceive() {
+        return newReceiveBuilder()
+                .onMessage(Verify.class, this::onVerify)
+                .onMessage(Cancel.class, this::onCancel)
+                .onMessage(JobEnded.class, this::onJobEnded)
+                .build();
+    }
+
+    private Behavior<Command> onVerify(Verify msg) {
+        String requestId = msg.requestId() != null ? msg.requestId() : "verify-" + (++counter);
+        ActorRef<VerifyJob.Command> job = getContext().spawn(
+                VerifyJob.create(env, pool, msg.backupId(), requestId, msg.progress(), msg.replyTo()),
+                "verify-" + msg.backupId() + "-" + (++counter));
+        getContext().watchWith(job, new JobEnded(requestId));
+        running.put(requestId, job);
+        return this;
+    }
+
+    private Behavior<Command> onCancel(Cancel msg) {
+        ActorRef<VerifyJob.Command> job = running.get(msg.requestId());
+        if (job != null) {
+            job.tell(VerifyJob.Cancel.INSTANCE);
+        }
+        return this;
+    }
+
+    private Behavior<Command> onJobEnded(JobEnded msg) {
+        running.remove(msg.requestId());
+        return this;
+    }
+}

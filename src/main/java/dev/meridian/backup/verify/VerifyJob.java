@@ -1,0 +1,220 @@
+package dev.meridian.backup.verify;
+
+import dev.meridian.backup.app.Blocking;
+import dev.meridian.backup.app.EngineContext;
+import dev.meridian.backup.app.EventLog;
+import dev.meridian.backup.app.ProgressReporter;
+import dev.meridian.backup.model.BackupException;
+import dev.meridian.backup.model.BackupId;
+import dev.meridian.backup.model.ErrorCode;
+import dev.meridian.backup.model.FileEntry;
+import dev.meridian.backup.model.Manifest;
+import dev.meridian.backup.model.ProgressUpdate;
+import dev.meridian.backup.model.VerifyResult;
+import dev.meridian.backup.repository.Repository;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Deque;
+import java.util.List;
+import java.util.concurrent.CancellationException;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.apache.pekko.pattern.StatusReply;
+
+/**
+ * Verifies one backup: re-reads every object it references in the hashing pool, checking header, size and Blake3,
+ * and reports every bad file (not just the first). Keeps at most pool-size files of this backup in flight.
+ */
+public final class VerifyJob extends AbstractBehavior<VerifyJob.Command> {
+
+    public sealed interface Command {}
+
+    public enum Cancel implements Command { INSTANCE }
+
+    private record Loaded(Manifest manifest, AutoCloseable pin) implements Command {}
+
+    private record FileChecked(FileEntry file, VerifyResult.FileError error, long bytes) implements Command {}
+
+    private record Failed(Throwable cause) implements Command {}
+
+    private record Recorded(VerifyResult result) implements Command {}
+
+    private enum TimedOut implements Command { INSTANCE }
+
+    private final EngineContext env;
+    private final HashingPool pool;
+    private final BackupId backupId;
+    private final ActorRef<StatusReply<VerifyResult>> replyTo;
+    private final ProgressReporter progress;
+    private final Instant started;
+    private final Deque<FileEntry> pending = new ArrayDeque<>();
+    private final List<VerifyResult.FileError> errors = new ArrayList<>();
+    private Manifest manifest;
+    private AutoCloseable pin;
+    private int inFlight;
+    private int checked;
+    private long bytes;
+    private boolean stopping;
+
+    public static Behavior<Command> create(EngineContext env, HashingPool pool, BackupId backupId, String requestId,
+            ActorRef<ProgressUpdate> progressTo, ActorRef<StatusReply<VerifyResult>> replyTo) {
+        return Behaviors.setup(ctx -> Behaviors.withTimers(timers ->
+                new VerifyJob(ctx, timers, env, pool, backupId, requestId, progressTo, replyTo)));
+    }
+
+    private VerifyJob(ActorContext<Command> ctx, TimerScheduler<Command> timers, EngineContext env, HashingPool pool,
+            BackupId backupId, String requestId, ActorRef<ProgressUpdate> progressTo, ActorRef<StatusReply<VerifyResult>> replyTo) {
+        super(ctx);
+        this.env = env;
+        this.pool = pool;
+        this.backupId = backupId;
+        this.replyTo = replyTo;
+        this.started = env.clock().instant();
+        this.progress = new ProgressReporter(progressTo, requestId, "verify", backupId.value());
+        timers.startSingleTimer(TimedOut.INSTANCE, env.settings().verifyTimeout());
+        ctx.pipeToSelf(Blocking.supply(ctx.getSystem(), EngineContext.IO_DISPATCHER, () -> {
+            Manifest m = env.repository().readManifest(backupId);
+            return new Loaded(m, env.repository().pin(m));
+        }), (loaded, err) -> err == null ? loaded : new Failed(err));
+    }
+
+    @Override
+    public Receive<Command> createReceive() {
+        return newReceiveBuilder()
+                .onMessage(Loaded.class, this::onLoaded)
+                .onMessage(FileChecked.class, this::onFileChecked)
+                .onMessage(Failed.class, this::onFailed)
+                .onMessage(Recorded.class, this::onRecorded)
+                .onMessageEquals(Cancel.INSTANCE, () -> abort(new BackupException(ErrorCode.CONFLICT,
+                        "verification of backup " + backupId + " was cancelled")))
+                .onMessageEquals(TimedOut.INSTANCE, () -> abort(new BackupException(ErrorCode.TIMEOUT,
+                        "verification of backup " + backupId + " did not finish within " + env.settings().verifyTimeout())))
+                .build();
+    }
+
+    private Behavior<Command> onLoaded(Loaded msg) {
+        manifest = msg.manifest();
+        pin = msg.pin();
+        List<FileEntry> files = new ArrayList<>(manifest.files());
+        files.sort(Comparator.comparingLong(FileEntry::size).reversed());
+        pending.addAll(files);
+        progress.total(manifest.sizeBytes());
+        return launch();
+    }
+
+    private Behavior<Command> launch() {
+        Repository repo = env.repository();
+        while (!stopping && inFlight < pool.size() && !pending.isEmpty()) {
+            FileEntry f = pending.poll();
+            inFlight++;
+            getContext().pipeToSelf(pool.submit(() -> check(repo, f)),
+                    (r, err) -> err == null ? r : new FileChecked(f, new VerifyResult.FileError(f.name(), f.object().hex(),
+                            describe(Blocking.cause(err))), 0));
+        }
+        if (inFlight == 0 && pending.isEmpty() && !stopping) {
+            return finish();
+        }
+        return this;
+    }
+
+    // Runs in the hashing pool.
+    private FileChecked check(Repository repo, FileEntry f) {
+        VerifyResult.FileError error = OfflineVerification.check(repo, f, progress.forFile());
+        return new FileChecked(f, error, error == null ? f.size() : 0);
+    }
+
+    private static String describe(Throwable t) {
+        if (t instanceof CancellationException) {
+            return "cancelled";
+        }
+        return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+    }
+
+    private Behavior<Command> onFileChecked(FileChecked msg) {
+        inFlight--;
+        checked++;
+        bytes += msg.bytes();
+        if (msg.error() != null) {
+            errors.add(msg.error());
+        }
+        if (stopping) {
+            return inFlight == 0 ? Behaviors.stopped() : this;
+        }
+        return launch();
+    }
+
+    private Behavior<Command> finish() {
+        stopping = true;
+        releasePin();
+        Instant now = env.clock().instant();
+        boolean stillExists = env.repository().catalog().get(backupId).isPresent();
+        if (!stillExists) {
+            replyTo.tell(StatusReply.error(BackupException.notFound("backup " + backupId
+                    + " was deleted while it was being verified; nothing to report")));
+            return Behaviors.stopped();
+        }
+        errors.sort(Comparator.comparing(VerifyResult.FileError::file));
+        VerifyResult result = new VerifyResult(backupId, manifest.database(), errors.isEmpty(), checked, bytes, errors,
+                now.truncatedTo(ChronoUnit.MILLIS), Duration.between(started, now).toMillis());
+        getContext().pipeToSelf(Blocking.supply(getContext().getSystem(), EngineContext.IO_DISPATCHER, () -> {
+            env.repository().recordVerification(result);
+            return result;
+        }), (r, err) -> new Recorded(result));
+        return this;
+    }
+
+    private Behavior<Command> onRecorded(Recorded msg) {
+        VerifyResult r = msg.result();
+        EventLog e = EventLog.event(getContext().getLog(), "verified").database(r.database()).backup(r.backupId())
+                .type(manifest.type()).bytes(r.bytesChecked()).durationMs(r.durationMs()).field("valid", r.valid())
+                .field("files", r.filesChecked()).field("errors", r.errors().size());
+        if (r.valid()) {
+            e.info("Backup " + r.backupId() + " verified: " + r.filesChecked() + " files intact");
+        } else {
+            e.warn("Backup " + r.backupId() + " FAILED verification: " + r.errors().size() + " bad file(s): "
+                    + r.errors().stream().map(VerifyResult.FileError::file).toList());
+        }
+        env.metrics().operation("verify", r.database(), manifest.type().wireName(), r.valid() ? "ok" : "invalid",
+                Duration.ofMillis(r.durationMs()));
+        env.metrics().verifyErrors(r.database(), r.errors().size());
+        progress.step(r.valid() ? "verified" : "verification failed");
+        replyTo.tell(StatusReply.success(r));
+        return Behaviors.stopped();
+    }
+
+    private Behavior<Command> onFailed(Failed msg) {
+        return abort(BackupException.from(msg.cause(), "verification of backup " + backupId + " failed"));
+    }
+
+    private Behavior<Command> abort(BackupException error) {
+        if (stopping) {
+            return this;
+        }
+        stopping = true;
+        progress.cancel();
+        releasePin();
+        EventLog.event(getContext().getLog(), "failed").backup(backupId).warn("Verification of " + backupId + " ended: " + error.getMessage());
+        replyTo.tell(StatusReply.error(error));
+        return inFlight == 0 ? Behaviors.stopped() : this;
+    }
+
+    private void releasePin() {
+        if (pin != null) {
+            try {
+                pin.close();
+            } catch (Exception e) {
+                // releasing a pin cannot fail
+            }
+            pin = null;
+        }
+    }
+}
