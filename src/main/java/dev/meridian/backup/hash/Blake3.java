@@ -10,7 +10,7 @@ import org.bouncycastle.crypto.digests.Blake3Digest;
 /** Placeholder BLAKE3 over BouncyCastle; replaced by the fast implementation. */
 public final class Blake3 {
     public static final int OUT_LEN = 32;
-    private final Blake3Digest digest = new Blake3Digest(256);
+    private Blake3Digest digest = new Blake3Digest(256);
     private final byte[] scratch = new byte[64 * 1024];
 
     public static Blake3 newHasher() {
@@ -47,7 +47,8 @@ public final class Blake3 {
     }
 
     public Blake3 reset() {
-        digest.reset();
+        // BouncyCastle 1.87's Blake3Digest.reset() keeps state after a partial update; start fresh instead.
+        digest = new Blake3Digest(256);
         return this;
     }
 

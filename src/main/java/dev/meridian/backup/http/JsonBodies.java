@@ -1,6 +1,7 @@
 package dev.meridian.backup.http;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.exc.StreamReadException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -60,10 +61,14 @@ public final class JsonBodies {
             if (c instanceof BackupException be) {
                 throw be;
             }
-            throw BackupException.invalid("request body is not acceptable: " + firstLine(e.getOriginalMessage()));
+            if (c instanceof StreamReadException sre) {
+                throw notJson(sre);
+            }
+            throw BackupException.invalid("request body is not acceptable: " + clean(e.getOriginalMessage()));
+        } catch (StreamReadException e) {
+            throw notJson(e);
         } catch (JsonProcessingException e) {
-            throw BackupException.invalid("request body is not valid JSON: " + firstLine(e.getOriginalMessage())
-                    + " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")");
+            throw BackupException.invalid("request body is not acceptable: " + clean(e.getOriginalMessage()));
         }
     }
 
@@ -92,11 +97,23 @@ public final class JsonBodies {
         return "a JSON object";
     }
 
-    private static String firstLine(String s) {
+    private static BackupException notJson(StreamReadException e) {
+        String where = e.getLocation() == null ? "" : " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")";
+        return BackupException.invalid("request body is not valid JSON: " + clean(e.getOriginalMessage()) + where);
+    }
+
+    /** Jackson's messages carry source excerpts and marker positions; keep the first clause. */
+    private static String clean(String s) {
         if (s == null) {
             return "";
         }
-        int nl = s.indexOf('\n');
-        return nl < 0 ? s : s.substring(0, nl);
+        String out = s;
+        for (String cut : new String[] {"\n", " at [Source", " (start marker", " (for "}) {
+            int i = out.indexOf(cut);
+            if (i > 0) {
+                out = out.substring(0, i);
+            }
+        }
+        return out;
     }
 }
