@@ -1,0 +1,164 @@
+package dev.meridian.backup.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.meridian.backup.TestEnv;
+import dev.meridian.backup.model.Json;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.io.RandomAccessFile;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The CLI against a real server and, with --repo, against the repository directly; exit codes as documented. */
+class CliTest {
+    @TempDir
+    static Path dir;
+    static TestEnv env;
+
+    record Run(int code, String out, String err) {
+        JsonNode json() throws Exception {
+            return Json.MAPPER.readTree(out);
+        }
+    }
+
+    @BeforeAll
+    static void start() throws Exception {
+        env = TestEnv.start(dir, List.of("shop"), "");
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        env.close();
+    }
+
+    static synchronized Run cli(String... args) {
+        PrintStream oldOut = System.out;
+        PrintStream oldErr = System.err;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        try {
+            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+            int code = Main.run(args);
+            return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(oldOut);
+            System.setErr(oldErr);
+        }
+    }
+
+    static String[] server(String... args) {
+        List<String> all = new ArrayList<>(List.of(args));
+        all.add("--server");
+        all.add(env.baseUrl());
+        return all.toArray(String[]::new);
+    }
+
+    @Test
+    void createListShowVerifyStatsDeleteThroughTheServer() throws Exception {
+        Run created = cli(server("create", "--json", "-m", "from cli", "--tag", "nightly"));
+        assertEquals(0, created.code(), created.err());
+        String id = created.json().path("backup_id").asText();
+        assertEquals("shop", created.json().path("database").asText(), "the only database is the default");
+
+        Run list = cli(server("list", "--json", "--tag", "nightly"));
+        assertEquals(id, list.json().path("backups").get(0).path("backup_id").asText());
+        Run table = cli(server("list"));
+        assertTrue(table.out().startsWith("ID  ") && table.out().contains(id) && table.out().contains("from cli"), table.out());
+
+        Run show = cli(server("show", id, "--files"));
+        assertEquals(0, show.code());
+        assertTrue(show.out().contains("CURRENT") && show.out().contains("BLAKE3"), show.out());
+        Run verify = cli(server("verify", id));
+        assertEquals(0, verify.code(), verify.out() + verify.err());
+        assertTrue(verify.out().startsWith("OK"), verify.out());
+        Run stats = cli(server("stats"));
+        assertTrue(stats.out().contains("TOTAL"), stats.out());
+
+        Run noConfirm = cli(server("delete", id));
+        assertEquals(CliException.USAGE, noConfirm.code());
+        assertTrue(noConfirm.err().contains("--yes"), noConfirm.err());
+        Run deleted = cli(server("delete", id, "--yes"));
+        assertEquals(0, deleted.code(), deleted.err());
+        assertEquals(CliException.FAILURE, cli(server("show", id)).code());
+    }
+
+    @Test
+    void aCorruptedBackupMakesVerifyExitWithThreeAndNameTheFile() throws Exception {
+        String id = cli(server("create", "--json")).json().path("backup_id").asText();
+        JsonNode manifest = Json.MAPPER.readTree(cli(server("show", id, "--files", "--json")).out());
+        JsonNode victim = null;
+        for (JsonNode f : manifest.path("files")) {
+            if (victim == null || f.path("size").asLong() > victim.path("size").asLong()) {
+                victim = f;
+            }
+        }
+        Path object = env.objectFile(victim.path("object").asText());
+        try (RandomAccessFile raf = new RandomAccessFile(object.toFile(), "rw")) {
+            raf.seek(raf.length() - 3);
+            int b = raf.read();
+            raf.seek(raf.length() - 3);
+            raf.write(b ^ 0xff);
+        }
+        try {
+            Run r = cli(server("verify", id));
+            assertEquals(CliException.VERIFICATION_FAILED, r.code(), r.out());
+            assertTrue(r.out().contains(victim.path("name").asText()), r.out());
+            Run offline = cli("verify", id, "--repo", env.repository.toString(), "--json");
+            assertEquals(CliException.VERIFICATION_FAILED, offline.code());
+            assertFalse(offline.json().path("valid").asBoolean());
+        } finally {
+            try (RandomAccessFile raf = new RandomAccessFile(object.toFile(), "rw")) {
+                raf.seek(raf.length() - 3);
+                int b = raf.read();
+                raf.seek(raf.length() - 3);
+                raf.write(b ^ 0xff);
+            }
+        }
+    }
+
+    @Test
+    void disasterRecoveryWorksFromTheRepositoryAloneWhileTheServerRuns() throws Exception {
+        env.write("shop", "dr", 2000, 200, 3);
+        var atBackup = env.snapshot("shop");
+        String id = cli(server("create", "--json")).json().path("backup_id").asText();
+        Run list = cli("list", "--repo", env.repository.toString(), "--json");
+        assertEquals(0, list.code(), list.err());
+        assertTrue(list.out().contains(id));
+        assertEquals(0, cli("stats", "--repo", env.repository.toString()).code());
+        Path target = dir.resolve("recovered");
+        Run restore = cli("restore", id, "--repo", env.repository.toString(), "--target", target.toString());
+        assertEquals(0, restore.code(), restore.err());
+        assertEquals(atBackup, TestEnv.readDirectory(target));
+        Run again = cli("restore", id, "--repo", env.repository.toString(), "--target", target.toString());
+        assertEquals(CliException.FAILURE, again.code(), "an existing, non-empty target is refused");
+        Run noTarget = cli("restore", id, "--repo", env.repository.toString());
+        assertEquals(CliException.USAGE, noTarget.code());
+    }
+
+    @Test
+    void usageErrorsExitWithTwoAndAnUnreachableServerWithOne() {
+        Run unknown = cli("list", "--bogus");
+        assertEquals(2, unknown.code());
+        Run badId = cli(server("show", "../etc/passwd"));
+        assertEquals(2, badId.code());
+        assertTrue(badId.err().contains("invalid backup id"), badId.err());
+        Run down = cli("list", "--server", "http://127.0.0.1:9");
+        assertEquals(1, down.code());
+        assertTrue(down.err().contains("cannot reach the server"), down.err());
+        Run missingRepo = cli("list", "--repo", dir.resolve("no-such-repo").toString());
+        assertEquals(1, missingRepo.code());
+        assertTrue(missingRepo.err().contains("no Meridian repository"), missingRepo.err());
+        assertFalse(missingRepo.err().contains("Exception"), missingRepo.err());
+    }
+}

@@ -1,0 +1,100 @@
+package dev.meridian.backup.schedule;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+
+import dev.meridian.backup.TestEnv;
+import dev.meridian.backup.app.EngineContext;
+import dev.meridian.backup.app.Metrics;
+import dev.meridian.backup.backup.FileFingerprints;
+import dev.meridian.backup.config.Settings;
+import dev.meridian.backup.database.DatabaseActor;
+import dev.meridian.backup.database.DatabaseRegistry;
+import dev.meridian.backup.model.BackupId;
+import dev.meridian.backup.model.BackupSummary;
+import dev.meridian.backup.model.BackupType;
+import dev.meridian.backup.model.Manifest;
+import dev.meridian.backup.repository.IoThrottle;
+import dev.meridian.backup.repository.JobJournal;
+import dev.meridian.backup.repository.Repository;
+import dev.meridian.backup.retention.RetentionResult;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.pattern.StatusReply;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Scheduled backups: a slot missed while the service was down is made up once, not once per missed slot. */
+class SchedulerTest {
+    static final Instant NOW = Instant.parse("2026-11-26T12:00:00Z");
+
+    @TempDir
+    Path dir;
+    ActorTestKit testKit;
+    Repository repo;
+
+    @AfterEach
+    void tearDown() throws Exception {
+        testKit.shutdownTestKit();
+        repo.close();
+    }
+
+    private EngineContext context(Instant lastScheduled) throws Exception {
+        TestEnv env = new TestEnv(dir, List.of("sched"), "");
+        String conf = java.nio.file.Files.readString(env.configFile).replace("schedule = off", "schedule = \"daily@02:00\"");
+        java.nio.file.Files.writeString(env.configFile, conf);
+        Settings settings = env.settings();
+        testKit = ActorTestKit.create("scheduler-test", settings.config());
+        repo = Repository.openFile(settings.repositoryPath(), settings.compression(), IoThrottle.UNLIMITED);
+        if (lastScheduled != null) {
+            try (Repository.Ingest ingest = repo.beginIngest("t")) {
+                ingest.publish(new Manifest(Manifest.FORMAT, BackupId.generate(lastScheduled, new SplittableRandom()), "sched",
+                        BackupType.SCHEDULED, "", List.of(), lastScheduled, lastScheduled, 0, 0, 1, null, null, 0, 0, List.of(), null));
+            }
+        }
+        return new EngineContext(settings, repo, new JobJournal(dir.resolve("locks")), new FileFingerprints(dir.resolve("fp")),
+                new Metrics(), Clock.fixed(NOW, ZoneOffset.UTC));
+    }
+
+    @Test
+    void threeMissedDailySlotsAreMadeUpByExactlyOneBackupThenRetention() throws Exception {
+        EngineContext ctx = context(Instant.parse("2026-11-23T02:00:05Z"));
+        TestProbe<DatabaseRegistry.Command> registry = testKit.createTestProbe();
+        testKit.spawn(Scheduler.create(ctx, registry.getRef()));
+        DatabaseRegistry.Forward f = registry.expectMessageClass(DatabaseRegistry.Forward.class, Duration.ofSeconds(10));
+        assertEquals("sched", f.database());
+        DatabaseActor.CreateBackup create = assertInstanceOf(DatabaseActor.CreateBackup.class, f.command());
+        assertEquals(BackupType.SCHEDULED, create.request().type());
+        BackupSummary done = new BackupSummary(BackupId.generate(NOW, new SplittableRandom()), "sched", BackupType.SCHEDULED, "",
+                List.of(), NOW, NOW, 0, 0, 0, 0, 0, 0, null, null, null);
+        create.replyTo().tell(StatusReply.success(done));
+        DatabaseRegistry.Forward r = registry.expectMessageClass(DatabaseRegistry.Forward.class, Duration.ofSeconds(10));
+        DatabaseActor.ApplyRetention retention = assertInstanceOf(DatabaseActor.ApplyRetention.class, r.command());
+        retention.replyTo().tell(StatusReply.success(new RetentionResult("sched", false, List.of(), List.of())));
+        registry.expectNoMessage(Duration.ofMillis(1500));
+    }
+
+    @Test
+    void aDatabaseThatNeverHadAScheduledBackupWaitsForItsNextSlot() throws Exception {
+        EngineContext ctx = context(null);
+        TestProbe<DatabaseRegistry.Command> registry = testKit.createTestProbe();
+        testKit.spawn(Scheduler.create(ctx, registry.getRef()));
+        registry.expectNoMessage(Duration.ofMillis(1500));
+    }
+
+    @Test
+    void aBackupAfterTheLastSlotMeansNothingWasMissed() throws Exception {
+        EngineContext ctx = context(Instant.parse("2026-11-26T02:00:03Z"));
+        TestProbe<DatabaseRegistry.Command> registry = testKit.createTestProbe();
+        testKit.spawn(Scheduler.create(ctx, registry.getRef()));
+        registry.expectNoMessage(Duration.ofMillis(1500));
+    }
+}
