@@ -1,6 +1,5 @@
 package dev.meridian.backup;
 
-import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -88,9 +87,5 @@ public final class ChildServer implements AutoCloseable {
         if (process.isAlive()) {
             kill();
         }
-    }
-
-    static String classpathSeparator() {
-        return File.pathSeparator;
     }
 }

@@ -16,15 +16,18 @@ public final class Blocking {
     }
 
     public static <T> CompletableFuture<T> supply(ActorSystem<?> system, String dispatcher, Callable<T> work) {
-        return CompletableFuture.supplyAsync(() -> {
-            try {
-                return work.call();
-            } catch (RuntimeException e) {
-                throw e;
-            } catch (Exception e) {
-                throw new CompletionException(e);
-            }
-        }, executor(system, dispatcher));
+        return CompletableFuture.supplyAsync(() -> call(work), executor(system, dispatcher));
+    }
+
+    /** Calls {@code work}, passing checked exceptions on wrapped in a CompletionException (for futures). */
+    public static <T> T call(Callable<T> work) {
+        try {
+            return work.call();
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new CompletionException(e);
+        }
     }
 
     /** Unwraps the CompletionException layers futures add, to get at the real cause. */

@@ -9,7 +9,6 @@ import dev.meridian.backup.database.DeleteResult;
 import dev.meridian.backup.model.BackupException;
 import dev.meridian.backup.model.BackupId;
 import dev.meridian.backup.model.BackupSummary;
-import dev.meridian.backup.model.BackupType;
 import dev.meridian.backup.model.ErrorCode;
 import dev.meridian.backup.model.ProgressUpdate;
 import dev.meridian.backup.model.Validation;
@@ -263,9 +262,5 @@ public final class Engine {
             }
             return v;
         });
-    }
-
-    public static BackupType parseType(String s, BackupType dflt) {
-        return s == null ? dflt : BackupType.parse(s);
     }
 }

@@ -29,10 +29,12 @@ final class StatsCommand extends Verb {
             return 0;
         }
         List<List<String>> rows = new ArrayList<>();
-        s.path("by_database").fields().forEachRemaining(db -> {
+        for (var db : s.path("by_database").properties()) {
             rows.add(row(db.getKey(), "all", db.getValue().path("total")));
-            db.getValue().path("by_type").fields().forEachRemaining(t -> rows.add(row("", t.getKey(), t.getValue())));
-        });
+            for (var t : db.getValue().path("by_type").properties()) {
+                rows.add(row("", t.getKey(), t.getValue()));
+            }
+        }
         rows.add(row("TOTAL", "all", s.path("total")));
         Output.table(out, List.of("DATABASE", "TYPE", "BACKUPS", "SIZE", "NEW", "DEDUP", "NEWEST", "AGE"), rows);
         out.println("repository: " + Output.size(s.path("repository_bytes").asLong()) + " in " + s.path("object_count").asInt()

@@ -169,7 +169,12 @@ public final class DatabaseActor extends AbstractBehavior<DatabaseActor.Command>
     private Running current;
     private final List<ActorRef<org.apache.pekko.Done>> closeWaiters = new ArrayList<>();
 
-    private record Running(String kind, String requestId, Object job) {}
+    /** The running operation: what it is, its job child (null for quick ones), and how to cancel it. */
+    private record Running(String kind, Operation operation, ActorRef<?> job, Runnable cancel) {
+        static Running quick(String kind, Operation operation) {
+            return new Running(kind, operation, null, () -> { });
+        }
+    }
 
     public static Behavior<Command> create(EngineContext env, Settings.DatabaseSettings settings,
             ActorRef<Verifier.Command> verifier, ActorRef<GarbageCollector.Command> gc) {
@@ -324,22 +329,16 @@ public final class DatabaseActor extends AbstractBehavior<DatabaseActor.Command>
         var job = getContext().spawn(BackupJob.create(env, database, new BackupJob.Spec(id, c.request(), parent, now, queuedMs),
                 adapter, c.progress()), "backup-" + id);
         getContext().watchWith(job, new JobStopped(job));
-        current = new Running("backup", c.request().requestId(), new PendingReply<>(job, c));
+        current = new Running("backup", c, job, () -> job.tell(BackupJob.Cancel.INSTANCE));
         return this;
     }
 
-    private record PendingReply<J, C>(ActorRef<J> job, C command) {}
-
-    @SuppressWarnings("unchecked")
-    private <C> C pendingCommand() {
-        return (C) ((PendingReply<?, ?>) current.job()).command();
-    }
 
     private Behavior<Command> onBackupEnded(BackupEnded msg) {
         if (current == null || !current.kind().equals("backup")) {
             return this;
         }
-        CreateBackup c = pendingCommand();
+        CreateBackup c = (CreateBackup) current.operation();
         if (msg.outcome() instanceof BackupJob.Succeeded s) {
             BackupSummary summary = BackupSummary.of(s.manifest(), null);
             if (c.request().waitForVerify()) {
@@ -385,7 +384,7 @@ public final class DatabaseActor extends AbstractBehavior<DatabaseActor.Command>
         var job = getContext().spawn(RestoreJob.create(env, database, r.request(), adapter, r.progress()),
                 "restore-" + r.request().backupId() + "-" + Long.toHexString(random.nextLong() & 0xffffff));
         getContext().watchWith(job, new JobStopped(job));
-        current = new Running("restore", r.request().requestId(), new PendingReply<>(job, r));
+        current = new Running("restore", r, job, () -> job.tell(RestoreJob.Cancel.INSTANCE));
         return this;
     }
 
@@ -393,7 +392,7 @@ public final class DatabaseActor extends AbstractBehavior<DatabaseActor.Command>
         if (current == null || !current.kind().equals("restore")) {
             return this;
         }
-        Restore r = pendingCommand();
+        Restore r = (Restore) current.operation();
         if (msg.outcome() instanceof RestoreJob.Restored ok) {
             database = ok.database();
             r.replyTo().tell(StatusReply.success(ok.result()));
@@ -417,7 +416,7 @@ public final class DatabaseActor extends AbstractBehavior<DatabaseActor.Command>
     }
 
     private Behavior<Command> startDelete(DeleteBackup d) {
-        current = new Running("delete", d.requestId(), null);
+        current = Running.quick("delete", d);
         getContext().pipeToSelf(Blocking.supply(getContext().getSystem(), EngineContext.IO_DISPATCHER, () -> {
             var summary = env.repository().catalog().get(d.backupId());
             if (summary.isEmpty() || !summary.get().database().equals(settings.name())) {
@@ -441,7 +440,7 @@ public final class DatabaseActor extends AbstractBehavior<DatabaseActor.Command>
     }
 
     private Behavior<Command> startRetention(ApplyRetention a) {
-        current = new Running("retention", a.requestId(), null);
+        current = Running.quick("retention", a);
         Instant now = env.clock().instant();
         RetentionPlan plan = RetentionPlan.compute(settings, env.repository().catalog().ofDatabase(settings.name()), now);
         if (a.dryRun() || plan.delete().isEmpty()) {
@@ -473,7 +472,7 @@ public final class DatabaseActor extends AbstractBehavior<DatabaseActor.Command>
     }
 
     private Behavior<Command> startWithHandle(WithHandle w) {
-        current = new Running("direct", w.requestId(), null);
+        current = Running.quick("direct", w);
         LiveDatabase db = database;
         getContext().pipeToSelf(Blocking.supply(getContext().getSystem(), EngineContext.ROCKSDB_DISPATCHER, () -> w.work().apply(db)),
                 (result, err) -> new QuickDone(() -> w.replyTo().tell(err == null ? StatusReply.success(result)
@@ -482,8 +481,8 @@ public final class DatabaseActor extends AbstractBehavior<DatabaseActor.Command>
     }
 
     private Behavior<Command> onJobStopped(JobStopped msg) {
-        if (current != null && current.job() instanceof PendingReply<?, ?> p && p.job().equals(msg.job())
-                && p.command() instanceof Operation op) {
+        if (current != null && msg.job().equals(current.job())) {
+            Operation op = current.operation();
             BackupException e = new BackupException(ErrorCode.INTERNAL, op.describe() + " of " + settings.name()
                     + " stopped unexpectedly; see the server log");
             op.refuse(e);
@@ -553,12 +552,8 @@ public final class DatabaseActor extends AbstractBehavior<DatabaseActor.Command>
     }
 
     private Behavior<Command> onCancel(Cancel msg) {
-        if (current != null && msg.requestId().equals(current.requestId()) && current.job() instanceof PendingReply<?, ?> p) {
-            if (current.kind().equals("backup")) {
-                ((ActorRef<BackupJob.Command>) (ActorRef<?>) p.job()).tell(BackupJob.Cancel.INSTANCE);
-            } else if (current.kind().equals("restore")) {
-                ((ActorRef<RestoreJob.Command>) (ActorRef<?>) p.job()).tell(RestoreJob.Cancel.INSTANCE);
-            }
+        if (current != null && msg.requestId().equals(current.operation().requestId())) {
+            current.cancel().run();
         } else {
             cancelledWhileQueued.add(msg.requestId());
         }

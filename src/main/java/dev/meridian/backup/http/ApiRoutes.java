@@ -58,6 +58,8 @@ public final class ApiRoutes {
 
     public record RetentionBody(Boolean dryRun) {}
 
+    public record VerifyBody() {}
+
     public Route routes() {
         return pathPrefix("api", () -> pathPrefix("v1", () -> concat(
                 path("databases", () -> get(() -> authorized(Scope.READ, this::listDatabases))),
@@ -191,9 +193,7 @@ public final class ApiRoutes {
     private Route verify(String id) {
         return withBody(body -> extractRequest(req -> {
             try {
-                JsonBodies.parse(body, Map.class).keySet().stream().findFirst().ifPresent(k -> {
-                    throw BackupException.invalid("unknown field '" + k + "'; verify takes no fields");
-                });
+                JsonBodies.parse(body, VerifyBody.class);
                 BackupId backupId = BackupId.parse(id);
                 String requestId = requestId(req);
                 return events.respond(req, (ActorRef<ProgressUpdate> p) -> engine.verify(backupId, requestId, p),

@@ -45,8 +45,10 @@ public final class JsonBodies {
         try {
             return STRICT.readValue(text, type);
         } catch (UnrecognizedPropertyException e) {
-            throw BackupException.invalid("unknown field '" + e.getPropertyName() + "'; allowed fields: "
-                    + e.getKnownPropertyIds().stream().map(Object::toString).sorted().collect(Collectors.joining(", ")));
+            String allowed = e.getKnownPropertyIds() == null || e.getKnownPropertyIds().isEmpty()
+                    ? "this request takes no fields"
+                    : "allowed fields: " + e.getKnownPropertyIds().stream().map(Object::toString).sorted().collect(Collectors.joining(", "));
+            throw BackupException.invalid("unknown field '" + e.getPropertyName() + "'; " + allowed);
         } catch (InvalidFormatException e) {
             throw BackupException.invalid("field '" + path(e) + "' has an invalid value " + e.getValue()
                     + "; expected " + typeName(e.getTargetType()));

@@ -275,8 +275,14 @@ public final class Repository implements AutoCloseable {
         }
     }
 
+    /** Objects held back from garbage collection until closed. */
+    public interface Pin extends AutoCloseable {
+        @Override
+        void close();
+    }
+
     /** Keeps a backup's objects from collection while it is read (verify, restore), even if it is deleted meanwhile. */
-    public AutoCloseable pin(Manifest manifest) {
+    public Pin pin(Manifest manifest) {
         Set<Hash> objects = ConcurrentHashMap.newKeySet();
         manifest.files().forEach(f -> objects.add(f.object()));
         Object token = new Object();

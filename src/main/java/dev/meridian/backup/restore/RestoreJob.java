@@ -16,6 +16,7 @@ import dev.meridian.backup.model.Manifest;
 import dev.meridian.backup.model.ProgressUpdate;
 import dev.meridian.backup.repository.CorruptObjectException;
 import dev.meridian.backup.repository.JobJournal;
+import dev.meridian.backup.repository.Repository;
 import dev.meridian.backup.rocks.LiveDatabase;
 import dev.meridian.backup.store.file.FileBlobStore;
 import java.io.IOException;
@@ -51,7 +52,7 @@ public final class RestoreJob extends AbstractBehavior<RestoreJob.Command> {
     /** Stops the restore if it has not started swapping (the point of no return). */
     public enum Cancel implements Command { INSTANCE }
 
-    private record Loaded(Manifest manifest, AutoCloseable pin) implements Command {}
+    private record Loaded(Manifest manifest, Repository.Pin pin) implements Command {}
 
     private record FileWritten(FileEntry file) implements Command {}
 
@@ -89,7 +90,7 @@ public final class RestoreJob extends AbstractBehavior<RestoreJob.Command> {
     private final Deque<FileEntry> pending = new ArrayDeque<>();
     private JobJournal.Entry journalEntry;
     private Manifest manifest;
-    private AutoCloseable pin;
+    private Repository.Pin pin;
     private Manifest safety;
     private int outstanding;
     private int filesInFlight;
@@ -153,7 +154,7 @@ public final class RestoreJob extends AbstractBehavior<RestoreJob.Command> {
     // I/O dispatcher: read the manifest, journal the job, create the staging directory.
     private Loaded prepare() throws IOException {
         Manifest m = env.repository().readManifest(request.backupId());
-        AutoCloseable p = env.repository().pin(m);
+        Repository.Pin p = env.repository().pin(m);
         journalEntry = new JobJournal.Entry(jobId, "restore", live.name(), request.backupId().value(), RestoreSwap.STAGING,
                 intoDatabase() ? live.path().toString() : null, staging.toString(),
                 intoDatabase() ? RestoreSwap.old(live.path(), jobId).toString() : null, List.of(staging.toString()));
@@ -389,11 +390,7 @@ public final class RestoreJob extends AbstractBehavior<RestoreJob.Command> {
 
     private void releasePin() {
         if (pin != null) {
-            try {
-                pin.close();
-            } catch (Exception e) {
-                // releasing a pin cannot fail
-            }
+            pin.close();
             pin = null;
         }
     }

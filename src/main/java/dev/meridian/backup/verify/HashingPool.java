@@ -1,8 +1,8 @@
 package dev.meridian.backup.verify;
 
+import dev.meridian.backup.app.Blocking;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -43,11 +43,7 @@ public final class HashingPool {
             int now = inFlight.incrementAndGet();
             peak.accumulateAndGet(now, Math::max);
             try {
-                return work.call();
-            } catch (RuntimeException e) {
-                throw e;
-            } catch (Exception e) {
-                throw new CompletionException(e);
+                return Blocking.call(work);
             } finally {
                 inFlight.decrementAndGet();
             }

@@ -40,7 +40,7 @@ public final class VerifyJob extends AbstractBehavior<VerifyJob.Command> {
 
     public enum Cancel implements Command { INSTANCE }
 
-    private record Loaded(Manifest manifest, AutoCloseable pin) implements Command {}
+    private record Loaded(Manifest manifest, Repository.Pin pin) implements Command {}
 
     private record FileChecked(FileEntry file, VerifyResult.FileError error, long bytes) implements Command {}
 
@@ -59,7 +59,7 @@ public final class VerifyJob extends AbstractBehavior<VerifyJob.Command> {
     private final Deque<FileEntry> pending = new ArrayDeque<>();
     private final List<VerifyResult.FileError> errors = new ArrayList<>();
     private Manifest manifest;
-    private AutoCloseable pin;
+    private Repository.Pin pin;
     private int inFlight;
     private int checked;
     private long bytes;
@@ -209,11 +209,7 @@ public final class VerifyJob extends AbstractBehavior<VerifyJob.Command> {
 
     private void releasePin() {
         if (pin != null) {
-            try {
-                pin.close();
-            } catch (Exception e) {
-                // releasing a pin cannot fail
-            }
+            pin.close();
             pin = null;
         }
     }

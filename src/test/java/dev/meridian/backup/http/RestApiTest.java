@@ -131,6 +131,7 @@ class RestApiTest {
         "GET|/api/v1/backups?type=hourly||400|invalid_argument|unknown backup type",
         "GET|/api/v1/backups?cursor=zzz||400|invalid_argument|cursor",
         "POST|/api/v1/databases/orders/retention/apply|{\"dry_run\":1}|400|invalid_argument|dry_run",
+        "POST|/api/v1/backups/20200101T000000000Z-abcdef/verify|{\"x\":1}|400|invalid_argument|takes no fields",
         "PUT|/api/v1/stats||405|invalid_argument|GET",
         "GET|/api/v1/nothing-here||404|not_found|no endpoint",
     })
