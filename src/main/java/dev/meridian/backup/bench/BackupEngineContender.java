@@ -1,7 +1,6 @@
 package dev.meridian.backup.bench;
 
 import dev.meridian.backup.rocks.LiveDatabase;
-import dev.meridian.backup.store.file.FileBlobStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.rocksdb.BackupEngine;
@@ -64,9 +63,7 @@ final class BackupEngineContender implements Contender {
                 }
             }
         } finally {
-            FileBlobStore.deleteTree(db);
-            FileBlobStore.deleteTree(backups);
-            FileBlobStore.deleteTree(restored);
+            BenchData.deleteTrees(db, backups, restored);
         }
     }
 }

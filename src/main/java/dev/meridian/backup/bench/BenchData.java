@@ -124,6 +124,13 @@ final class BenchData {
         return total;
     }
 
+    /** Removes a contender's directories, whatever state a failed operation left them in. */
+    static void deleteTrees(Path... dirs) throws IOException {
+        for (Path d : dirs) {
+            FileBlobStore.deleteTree(d);
+        }
+    }
+
     /** Bytes in the regular files under {@code dir}. */
     static long sizeOf(Path dir) throws IOException {
         try (Stream<Path> walk = Files.walk(dir)) {

@@ -1,6 +1,5 @@
 package dev.meridian.backup.bench;
 
-import dev.meridian.backup.store.file.FileBlobStore;
 import java.nio.file.Path;
 
 /** The physical limit: one sequential copy of the database files, each fsynced (cp -a, then sync). */
@@ -16,7 +15,7 @@ final class CopyContender implements Contender {
         try {
             round.bytes.put(Operation.COPY, round.time(Operation.COPY, () -> BenchData.copyDatabase(plan.source(), target)));
         } finally {
-            FileBlobStore.deleteTree(target);
+            BenchData.deleteTrees(target);
         }
     }
 }

@@ -10,7 +10,6 @@ import dev.meridian.backup.config.Settings;
 import dev.meridian.backup.model.BackupSummary;
 import dev.meridian.backup.model.BackupType;
 import dev.meridian.backup.model.VerifyResult;
-import dev.meridian.backup.store.file.FileBlobStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -80,9 +79,7 @@ final class MeridianContender implements Contender {
                 }
             }
         } finally {
-            FileBlobStore.deleteTree(db);
-            FileBlobStore.deleteTree(repository);
-            FileBlobStore.deleteTree(restoreRoot);
+            BenchData.deleteTrees(db, repository, restoreRoot);
         }
     }
 
