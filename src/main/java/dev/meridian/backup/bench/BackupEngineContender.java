@@ -58,7 +58,7 @@ final class BackupEngineContender implements Contender {
                         }
                         // Untimed proof that the restore produced an openable database, as Meridian's restore is checked.
                         LiveDatabase.sequenceNumberOf(restored);
-                        round.bytes.put(Operation.RESTORE, BenchData.sizeOf(restored));
+                        round.bytes.put(Operation.RESTORE, BenchData.databaseBytes(restored));
                     }
                 }
             }

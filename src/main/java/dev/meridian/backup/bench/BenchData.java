@@ -146,6 +146,17 @@ final class BenchData {
         }
     }
 
+    /** Bytes of the database's own files (what a backup must hold; not the LOCK file or RocksDB's info logs). */
+    static long databaseBytes(Path dir) throws IOException {
+        long total = 0;
+        try (DirectoryStream<Path> s = Files.newDirectoryStream(dir, BenchData::isDatabaseFile)) {
+            for (Path p : s) {
+                total += Files.size(p);
+            }
+        }
+        return total;
+    }
+
     /** Counts the database's files and its SSTs. */
     static int[] fileCounts(Path dir) throws IOException {
         int files = 0;

@@ -90,7 +90,7 @@ public final class Benchmark {
             BenchData.copyDatabase(options.db(), source);
             sourceNote = "copy of " + options.db().toAbsolutePath();
         }
-        long dbBytes = BenchData.sizeOf(source);
+        long dbBytes = BenchData.databaseBytes(source);
         long changeBytes = Math.max(BenchData.VALUE_SIZE, dbBytes / 100);
         int[] counts = BenchData.fileCounts(source);
 
@@ -133,7 +133,7 @@ public final class Benchmark {
         long mib = Math.min(WARM_UP_MIB, options.sizeMb());
         log.printf("warm-up round on a %d MiB database (not timed)%n", mib);
         BenchData.generate(small, mib, 3);
-        long bytes = BenchData.sizeOf(small);
+        long bytes = BenchData.databaseBytes(small);
         for (Contender c : contenders) {
             c.run(new Contender.Plan(small, bytes, operations, Math.max(BenchData.VALUE_SIZE, bytes / 100), 0, 0), work,
                     new Round(c.name(), 0, heapMeter));
@@ -161,7 +161,7 @@ public final class Benchmark {
         Path large = work.resolve("source-4x");
         log.printf("building a %d MiB database for --scaling%n", 4L * options.sizeMb());
         BenchData.generate(large, 4L * options.sizeMb(), 2);
-        long largeBytes = BenchData.sizeOf(large);
+        long largeBytes = BenchData.databaseBytes(large);
         List<Contender> contenders = List.of(new BackupEngineContender(), new MeridianContender(options.compression()));
         List<Round> big = rounds(contenders, r -> new Contender.Plan(large, largeBytes,
                 EnumSet.of(Operation.FULL_BACKUP, Operation.INCREMENTAL), changeBytes, r, 0), work);
