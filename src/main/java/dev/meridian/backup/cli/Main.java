@@ -14,7 +14,7 @@ import picocli.CommandLine.Command;
 @Command(name = "meridian-backup", mixinStandardHelpOptions = true, version = "meridian-backup 0.1.0",
         description = "Backup and restore for RocksDB: content-addressed, Blake3-checked, deduplicated.",
         subcommands = {ServeCommand.class, CreateCommand.class, ListCommand.class, ShowCommand.class, VerifyCommand.class,
-                RestoreCommand.class, DeleteCommand.class, StatsCommand.class, RetentionCommand.class},
+                RestoreCommand.class, DeleteCommand.class, StatsCommand.class, RetentionCommand.class, BenchCommand.class},
         footer = {"", "Exit codes: 0 ok, 1 failure, 2 usage or invalid input, 3 verification failed."})
 public final class Main {
 

@@ -1,0 +1,30 @@
+package dev.meridian.backup.bench;
+
+import java.nio.file.Path;
+import java.util.Set;
+
+/** One way of backing up and restoring the benchmark database, measured in rounds. */
+interface Contender {
+    String name();
+
+    /**
+     * Runs {@code plan.operations()} in order on fresh copies made under {@code work} (which the contender empties
+     * again before returning), recording each into {@code round}.
+     */
+    void run(Plan plan, Path work, Round round) throws Exception;
+
+    /**
+     * What one round does. A round that includes {@link Operation#INCREMENTAL} first writes {@code changeBytes} of new
+     * data with {@code changeSeed}, so every contender in a round gets the same change. {@code rateLimit} in bytes
+     * per second applies to backup and restore I/O (0: none).
+     */
+    record Plan(Path source, long sourceBytes, Set<Operation> operations, long changeBytes, long changeSeed, long rateLimit) {
+        public Plan {
+            operations = Set.copyOf(operations);
+        }
+
+        boolean has(Operation op) {
+            return operations.contains(op);
+        }
+    }
+}

@@ -1,0 +1,117 @@
+package dev.meridian.backup.bench;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import dev.meridian.backup.app.Blocking;
+import dev.meridian.backup.app.Engine;
+import dev.meridian.backup.app.Server;
+import dev.meridian.backup.backup.BackupRequest;
+import dev.meridian.backup.config.Settings;
+import dev.meridian.backup.model.BackupSummary;
+import dev.meridian.backup.model.BackupType;
+import dev.meridian.backup.model.VerifyResult;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * Meridian as a user runs it: the whole engine in this JVM ({@link Server} without HTTP) over a fresh repository,
+ * each operation through the {@link Engine} facade, so every time includes the actors, the journal, checkpoints,
+ * fsyncs and manifest publication. Settings not fixed here (parallel files, pool sizes) come from the usual
+ * configuration, so {@code -Dmeridian.backup.parallel-files=4} works as it does for {@code serve}.
+ */
+final class MeridianContender implements Contender {
+    static final String DATABASE = "bench";
+    private final String compression;
+
+    MeridianContender(String compression) {
+        this.compression = compression;
+    }
+
+    @Override
+    public String name() {
+        return "Meridian";
+    }
+
+    @Override
+    public void run(Plan plan, Path work, Round round) throws Exception {
+        Path db = work.resolve("meridian-db");
+        Path repository = work.resolve("meridian-repository");
+        Path restoreRoot = work.resolve("meridian-restore");
+        try {
+            BenchData.copyDatabase(plan.source(), db);
+            Files.createDirectories(restoreRoot);
+            try (Server server = Server.start(settings(db, repository, restoreRoot, compression, plan.rateLimit()), false,
+                    e -> List.of())) {
+                Engine engine = server.engine();
+                BackupSummary last = round.time(Operation.FULL_BACKUP, () -> await(engine.createBackup(DATABASE, request(), null)));
+                round.bytes.put(Operation.FULL_BACKUP, last.sizeBytes());
+                round.repositoryBytes = BenchData.sizeOf(repository);
+                if (plan.has(Operation.INCREMENTAL)) {
+                    await(engine.withDatabase(DATABASE, live -> {
+                        BenchData.writeChange(live.handle(), plan.changeBytes(), plan.changeSeed());
+                        return null;
+                    }));
+                    last = round.time(Operation.INCREMENTAL, () -> await(engine.createBackup(DATABASE, request(), null)));
+                }
+                BackupSummary backup = last;
+                if (plan.has(Operation.VERIFY)) {
+                    VerifyResult v = round.time(Operation.VERIFY,
+                            () -> await(engine.verify(backup.backupId(), Engine.newRequestId(), null)));
+                    if (!v.valid()) {
+                        throw new IllegalStateException("Meridian's verify found damage in a backup it just wrote: " + v.errors());
+                    }
+                    round.bytes.put(Operation.VERIFY, v.bytesChecked());
+                }
+                if (plan.has(Operation.RESTORE)) {
+                    Path target = restoreRoot.resolve("restored");
+                    round.time(Operation.RESTORE, () -> await(engine.restore(backup.backupId(), target.toString(), false,
+                            Engine.newRequestId(), null)));
+                    long restored = BenchData.sizeOf(target);
+                    if (restored != backup.sizeBytes()) {
+                        throw new IllegalStateException("Meridian restored " + restored + " bytes of a " + backup.sizeBytes()
+                                + "-byte backup");
+                    }
+                    round.bytes.put(Operation.RESTORE, restored);
+                }
+            }
+        } finally {
+            BenchData.deleteTrees(db, repository, restoreRoot);
+        }
+    }
+
+    /**
+     * The benchmark's own database, repository and restore root over the usual configuration. Auto-verify is off
+     * because verify is timed on its own; left on, it would hash in the background during the next operation.
+     */
+    static Settings settings(Path db, Path repository, Path restoreRoot, String compression, long rateLimit) {
+        Config bench = ConfigFactory.parseMap(Map.of(
+                "meridian.repository.path", repository.toString(),
+                "meridian.repository.compression", compression,
+                "meridian.io.rate-limit", rateLimit,
+                "meridian.backup.auto-verify", false,
+                "meridian.restore-roots", List.of(restoreRoot.toString()),
+                "meridian.databases", List.of(Map.of("name", DATABASE, "path", db.toString(), "create-if-missing", false))));
+        return Settings.from(bench.withFallback(Settings.load(Optional.empty())).resolve());
+    }
+
+    private static BackupRequest request() {
+        return new BackupRequest(Engine.newRequestId(), BackupType.MANUAL, "benchmark", List.of(), null, false);
+    }
+
+    /** Waits for the engine's answer, rethrowing its failure rather than the future's wrapper. */
+    private static <T> T await(CompletionStage<T> stage) throws Exception {
+        try {
+            return stage.toCompletableFuture().get();
+        } catch (java.util.concurrent.ExecutionException e) {
+            Throwable cause = Blocking.cause(e);
+            if (cause instanceof Exception ex) {
+                throw ex;
+            }
+            throw e;
+        }
+    }
+}

@@ -1,0 +1,162 @@
+package dev.meridian.backup.cli;
+
+import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigValueFactory;
+import dev.meridian.backup.bench.BenchReport;
+import dev.meridian.backup.bench.Benchmark;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "bench", description = {
+        "Benchmark Meridian against RocksDB's BackupEngine and a plain copy, in one run, alternating the contenders.",
+        "Prints medians and Meridian/BackupEngine ratios; see docs/performance.md for what each number means."})
+final class BenchCommand implements Callable<Integer> {
+    @Option(names = "--size-mb", defaultValue = "1024", description = "Size of the generated database in MiB (default ${DEFAULT-VALUE}).")
+    int sizeMb;
+
+    @Option(names = "--runs", defaultValue = "3", description = "Rounds; every contender runs once per round (default ${DEFAULT-VALUE}).")
+    int runs;
+
+    @Option(names = "--db", paramLabel = "PATH", description = "Use a copy of this existing database instead of generating one "
+            + "(opened read-only to check it, never written; stop its writers or pass a checkpoint of it).")
+    Path db;
+
+    @Option(names = "--work-dir", paramLabel = "DIR", description = "Where the databases, backups and restores go "
+            + "(default: the temp directory); removed afterwards.")
+    Path workDir;
+
+    @Option(names = "--compression", defaultValue = "auto", description = "Meridian's repository compression: auto, off, zstd:<1-19> (default ${DEFAULT-VALUE}).")
+    String compression;
+
+    @Option(names = "--rate-limit", paramLabel = "BYTES", description = "Also run a full backup and restore of each contender "
+            + "with this limit in bytes per second (e.g. 50MiB) and report the rate achieved.")
+    String rateLimit;
+
+    @Option(names = "--scaling", description = "Also apply the same change to a 4x larger database and compare the "
+            + "incremental backups (slow: builds and backs up 4x the data).")
+    boolean scaling;
+
+    @Option(names = "--json", description = "Print the report as JSON.")
+    boolean json;
+
+    private final PrintStream out = System.out;
+
+    @Override
+    public Integer call() throws Exception {
+        // Per-operation INFO lines from the engine would bury the progress lines; -DMERIDIAN_LOG_LEVEL=INFO brings them back.
+        if (System.getProperty("MERIDIAN_LOG_LEVEL") == null && System.getenv("MERIDIAN_LOG_LEVEL") == null) {
+            System.setProperty("MERIDIAN_LOG_LEVEL", "WARN");
+        }
+        BenchReport report = Benchmark.run(new Benchmark.Options(sizeMb, runs, db, workDir, compression, bytes(rateLimit),
+                scaling), System.err);
+        if (json) {
+            Output.json(out, report);
+        } else {
+            print(report);
+        }
+        return 0;
+    }
+
+    /** Sizes as Meridian's configuration writes them (50MiB, 1048576), so the bench accepts what meridian.io.rate-limit does. */
+    private static long bytes(String s) {
+        if (s == null) {
+            return 0;
+        }
+        try {
+            long n = ConfigFactory.empty().withValue("v", ConfigValueFactory.fromAnyRef(s)).getBytes("v");
+            if (n <= 0) {
+                throw new CliException(CliException.USAGE, "--rate-limit must be a positive size in bytes per second, such as 50MiB");
+            }
+            return n;
+        } catch (ConfigException e) {
+            throw new CliException(CliException.USAGE, "--rate-limit '" + s + "' is not a size; use bytes such as 52428800 or 50MiB");
+        }
+    }
+
+    private void print(BenchReport r) {
+        BenchReport.Machine m = r.machine();
+        out.printf("Meridian Backup benchmark, %s%n", r.date());
+        out.printf("machine: %d CPUs, %s, %s, max heap %s, jdk.incubator.vector %s, load average %.2f at start, %.2f at end%n",
+                m.cpus(), m.os(), m.java(), Output.size(m.maxHeapBytes()), m.vectorModule() ? "on" : "off",
+                m.loadAverageAtStart(), m.loadAverageAtEnd());
+        out.printf("database: %s in %d files (%d SSTs), %s; 1%% new data = %s%n", Output.size(r.database().bytes()),
+                r.database().files(), r.database().sstFiles(), r.database().source(), Output.size(r.database().changeBytes()));
+        out.printf("rounds: %d, order %s; Meridian compression %s, parallel files %d (backup) %d (restore), hashing pool %d%n",
+                r.setup().rounds(), r.setup().order(), r.setup().compression(), r.setup().backupParallelFiles(),
+                r.setup().restoreParallelFiles(), r.setup().hashPoolSize());
+        out.println("page cache: " + r.pageCache());
+        out.println();
+
+        List<List<String>> rows = new ArrayList<>();
+        for (BenchReport.OperationRow o : r.operations()) {
+            rows.add(List.of(o.operation(), ms(o.copyMedianMs()),
+                    o.backupEngineMedianMs() == null ? "n/a" : ms(o.backupEngineMedianMs()), ms(o.meridianMedianMs()),
+                    ratio(o.meridianOverBackupEngine()), o.note()));
+        }
+        Output.table(out, List.of("operation", "copy", "BackupEngine", "Meridian", "Meridian/BackupEngine", "note"), rows);
+        out.printf("verify throughput: %.2f GiB/s (%s checked)%n", r.verify().gibPerSecond(), Output.size(r.verify().bytes()));
+        out.println();
+
+        rows = new ArrayList<>();
+        for (BenchReport.SizeRow s : r.sizes()) {
+            rows.add(List.of(s.what(), Output.size(s.bytes()), String.format(Locale.ROOT, "%.2f", s.ofDatabase())));
+        }
+        Output.table(out, List.of("size after the full backup", "bytes", "x database"), rows);
+        out.println();
+
+        rows = new ArrayList<>();
+        for (BenchReport.HashRow h : r.hashing()) {
+            rows.add(List.of(h.implementation(), String.format(Locale.ROOT, "%.0f", h.medianMibPerSecond()), ratio(h.ofBouncyCastle())));
+        }
+        Output.table(out, List.of("Blake3, 1 thread, " + r.hashing().get(0).bufferMib() + " MiB buffer", "MiB/s", "x BouncyCastle"), rows);
+        out.println();
+
+        rows = new ArrayList<>();
+        for (BenchReport.HeapRow h : r.heap()) {
+            rows.add(List.of(h.operation(), Output.size(h.peakUsedBytes()),
+                    h.peakLiveBytes() < 0 ? "no GC ran" : Output.size(h.peakLiveBytes())));
+        }
+        Output.table(out, List.of("JVM heap during Meridian's", "peak used", "peak live after GC"), rows);
+
+        if (r.scaling() != null) {
+            out.println();
+            rows = new ArrayList<>();
+            for (BenchReport.ScalingRow s : r.scaling().rows()) {
+                rows.add(List.of(Output.size(s.databaseBytes()), ms(s.backupEngineFullMs()), ms(s.meridianFullMs()),
+                        ms(s.backupEngineIncrementalMs()), ms(s.meridianIncrementalMs())));
+            }
+            Output.table(out, List.of("same change (" + Output.size(r.scaling().changeBytes()) + ") on", "BackupEngine full",
+                    "Meridian full", "BackupEngine incremental", "Meridian incremental"), rows);
+            out.printf("incremental growth from 1x to 4x the database: Meridian %s, BackupEngine %s (1.00x = cost follows "
+                    + "the change, not the size)%n", ratio(r.scaling().meridianIncrementalGrowth()),
+                    ratio(r.scaling().backupEngineIncrementalGrowth()));
+        }
+        if (r.rateLimit() != null) {
+            out.println();
+            rows = new ArrayList<>();
+            for (BenchReport.RateRow rr : r.rateLimit().rows()) {
+                rows.add(List.of(rr.contender(), rr.operation(), Output.size(rr.bytes()), ms(rr.ms()),
+                        Output.size((long) rr.achievedBytesPerSecond()) + "/s", ratio(rr.ofLimit())));
+            }
+            Output.table(out, List.of("rate limit " + Output.size(r.rateLimit().limitBytesPerSecond()) + "/s", "operation",
+                    "bytes", "time", "achieved", "x limit"), rows);
+        }
+        out.println();
+        r.notes().forEach(n -> out.println("- " + n));
+    }
+
+    private static String ms(Long ms) {
+        return ms == null ? "-" : Output.duration(ms);
+    }
+
+    private static String ratio(Double r) {
+        return r == null ? "-" : String.format(Locale.ROOT, "%.2fx", r);
+    }
+}

@@ -1,0 +1,100 @@
+package dev.meridian.backup.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.meridian.backup.model.Json;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The benchmark harness runs end to end on a tiny database and reports every section; timings are not asserted. */
+class BenchCommandTest {
+    @TempDir
+    Path work;
+
+    @Test
+    void tinyRunReportsEveryOperationSizeAndSection() throws Exception {
+        JsonNode r = runJson("bench", "--size-mb", "8", "--runs", "1", "--json", "--work-dir", work.toString(),
+                "--rate-limit", "16MiB", "--scaling");
+
+        List<String> operations = new ArrayList<>();
+        r.path("operations").forEach(o -> operations.add(o.path("operation").asText()));
+        assertEquals(List.of("full backup", "backup after 1% new data", "verify", "restore"), operations);
+        for (JsonNode o : r.path("operations")) {
+            assertTrue(o.path("meridian_median_ms").isNumber(), "Meridian measured " + o);
+            assertEquals(1, o.path("meridian_ms").size(), "one value per round for " + o);
+            boolean verify = o.path("operation").asText().equals("verify");
+            assertEquals(!verify, o.path("backup_engine_median_ms").isNumber(), "BackupEngine has no verify: " + o);
+            assertEquals(!verify, o.path("meridian_over_backup_engine").isNumber(), o.toString());
+        }
+        assertTrue(r.path("operations").get(0).path("copy_median_ms").isNumber(), "copy is timed");
+
+        assertTrue(r.path("database").path("bytes").asLong() > 8L << 20, "the database holds about 8 MiB");
+        assertTrue(r.path("database").path("sst_files").asInt() > 0);
+        List<String> sized = new ArrayList<>();
+        for (JsonNode s : r.path("sizes")) {
+            sized.add(s.path("what").asText());
+            assertTrue(s.path("bytes").asLong() > 0, "size of " + s);
+        }
+        assertEquals(List.of("database", "BackupEngine", "Meridian"), sized);
+        assertTrue(r.path("verify").path("bytes").asLong() >= r.path("database").path("bytes").asLong(),
+                "verify checks the whole backup after the change");
+
+        assertEquals(3, r.path("hashing").size());
+        assertEquals(1.0, r.path("hashing").get(0).path("of_bouncy_castle").asDouble(), 1e-9);
+        r.path("hashing").forEach(h -> assertTrue(h.path("median_mib_per_second").asDouble() > 0, h.toString()));
+        assertEquals(4, r.path("heap").size());
+        r.path("heap").forEach(h -> assertTrue(h.path("peak_used_bytes").asLong() > 0, h.toString()));
+
+        JsonNode scaling = r.path("scaling");
+        assertEquals(2, scaling.path("rows").size());
+        assertTrue(scaling.path("rows").get(1).path("database_bytes").asLong()
+                > 3 * scaling.path("rows").get(0).path("database_bytes").asLong(), "the second database is 4x");
+        assertTrue(scaling.path("meridian_incremental_growth").isNumber());
+
+        JsonNode rate = r.path("rate_limit");
+        assertEquals(16L << 20, rate.path("limit_bytes_per_second").asLong());
+        assertEquals(4, rate.path("rows").size(), "backup and restore of both contenders");
+        rate.path("rows").forEach(row -> assertTrue(row.path("achieved_bytes_per_second").asDouble() > 0, row.toString()));
+
+        assertFalse(r.path("page_cache").asText().isEmpty());
+        assertNotNull(r.path("machine").path("cpus").asText());
+        try (Stream<Path> left = Files.list(work)) {
+            assertEquals(0, left.count(), "the work directory is removed");
+        }
+    }
+
+    @Test
+    void contradictoryOrMalformedOptionsAreUsageErrors() {
+        assertEquals(CliException.USAGE, Main.run("bench", "--scaling", "--db", work.toString()));
+        assertEquals(CliException.USAGE, Main.run("bench", "--rate-limit", "fast"));
+        assertEquals(CliException.USAGE, Main.run("bench", "--compression", "lz4"));
+        assertEquals(CliException.USAGE, Main.run("bench", "--runs", "0"));
+    }
+
+    private static JsonNode runJson(String... args) throws Exception {
+        PrintStream original = System.out;
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        int code;
+        System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
+        try {
+            code = Main.run(args);
+        } finally {
+            System.setOut(original);
+        }
+        String out = captured.toString(StandardCharsets.UTF_8);
+        assertEquals(0, code, "bench failed; stdout: " + out);
+        return Json.MAPPER.readTree(out);
+    }
+}
