@@ -82,7 +82,8 @@ public final class BackupJob extends AbstractBehavior<BackupJob.Command> {
 
     private record SourceFile(String name, Path path, long size, Optional<Fingerprint> fingerprint, Optional<FileEntry> known) {}
 
-    private record Snapshot(Path dir, long sequenceNumber, List<SourceFile> files) {}
+    /** The checkpoint: its files, those already handled while it was listed, and those left to read. */
+    private record Snapshot(Path dir, long sequenceNumber, List<SourceFile> files, List<FileDone> done, List<SourceFile> remaining) {}
 
     private final EngineContext env;
     private final LiveDatabase database;
@@ -148,10 +149,12 @@ public final class BackupJob extends AbstractBehavior<BackupJob.Command> {
                 .type(spec.request().type());
     }
 
-    // Runs on the RocksDB dispatcher.
+    // Runs on the RocksDB dispatcher: the checkpoint, then, in the same step, every file that needs no real read
+    // (unchanged SSTs) or only a small one (MANIFEST, OPTIONS, CURRENT, a short WAL), so an incremental backup
+    // hands only its new SSTs to the I/O dispatcher.
     private Snapshot checkpoint() throws IOException {
         env.journal().write(new JobJournal.Entry(spec.id().value(), "backup", database.name(), spec.id().value(),
-                "checkpoint", null, null, null, List.of(checkpointDir.toString())));
+                "checkpoint", null, null, null, List.of(checkpointDir.toString())), false);
         long seq = database.checkpoint(checkpointDir);
         CrashPoints.reach("backup.after-checkpoint");
         List<SourceFile> files = new ArrayList<>();
@@ -166,23 +169,35 @@ public final class BackupJob extends AbstractBehavior<BackupJob.Command> {
                 files.add(new SourceFile(name, p, Files.size(p), fp, known));
             }
         }
+        progress.total(files.stream().filter(f -> f.known().isEmpty()).mapToLong(SourceFile::size).sum());
+        List<FileDone> done = new ArrayList<>();
+        List<SourceFile> remaining = new ArrayList<>();
+        for (SourceFile f : files) {
+            if (f.known().isPresent() || f.size() <= SMALL_FILE) {
+                done.add(storeFile(f));
+            } else {
+                remaining.add(f);
+            }
+        }
         // Largest first, so parallel workers finish close together.
-        files.sort(Comparator.comparingLong(SourceFile::size).reversed().thenComparing(SourceFile::name));
-        return new Snapshot(checkpointDir, seq, files);
+        remaining.sort(Comparator.comparingLong(SourceFile::size).reversed().thenComparing(SourceFile::name));
+        return new Snapshot(checkpointDir, seq, files, done, remaining);
     }
+
+    private static final long SMALL_FILE = 1 << 20;
 
     private Behavior<Command> onCheckpointed(Checkpointed msg) {
         outstanding--;
         snapshot = msg.snapshot();
+        snapshot.done().forEach(this::record);
         if (failure != null) {
             return cleanUpIfIdle();
         }
-        pending.addAll(snapshot.files());
-        long toRead = snapshot.files().stream().filter(f -> f.known().isEmpty()).mapToLong(SourceFile::size).sum();
-        progress.total(toRead);
+        pending.addAll(snapshot.remaining());
+        long toRead = snapshot.remaining().stream().mapToLong(SourceFile::size).sum();
         event("checkpointed").field("files", snapshot.files().size()).field("sequence_number", snapshot.sequenceNumber())
                 .bytes(toRead).info("Backup " + spec.id() + " checkpointed " + snapshot.files().size() + " files of "
-                        + database.name() + "; " + toRead + " bytes to read");
+                        + database.name() + "; " + toRead + " bytes left to read");
         progress.step("checkpointed");
         return launchFiles();
     }
@@ -220,9 +235,7 @@ public final class BackupJob extends AbstractBehavior<BackupJob.Command> {
         return new Fingerprint(fp.device(), fp.inode(), fp.size(), fp.mtimeNanos(), e);
     }
 
-    private Behavior<Command> onFileDone(FileDone msg) {
-        outstanding--;
-        filesInFlight--;
+    private void record(FileDone msg) {
         entries.add(msg.entry());
         storedBytes += msg.storedBytes();
         if (msg.reused()) {
@@ -231,6 +244,12 @@ public final class BackupJob extends AbstractBehavior<BackupJob.Command> {
         if (msg.fingerprint() != null) {
             fingerprints.put(msg.name(), msg.fingerprint());
         }
+    }
+
+    private Behavior<Command> onFileDone(FileDone msg) {
+        outstanding--;
+        filesInFlight--;
+        record(msg);
         if (failure != null) {
             return cleanUpIfIdle();
         }
@@ -257,16 +276,24 @@ public final class BackupJob extends AbstractBehavior<BackupJob.Command> {
         Manifest published = ingest.publish(draft);
         ingest.close();
         CrashPoints.reach("backup.after-publish");
-        // The backup is complete now; what follows is housekeeping that a restart would redo.
-        try {
-            env.fingerprints().save(database.name(), fingerprints);
-            FileBlobStore.deleteTree(checkpointDir);
-            env.journal().delete(spec.id().value());
-        } catch (IOException e) {
-            LoggerFactory.getLogger(BackupJob.class).warn("Backup {} is published but its checkpoint {} could not be removed"
-                    + " (it will be at the next start): {}", spec.id(), checkpointDir, e.getMessage());
-        }
+        env.fingerprints().save(database.name(), fingerprints);
         return published;
+    }
+
+    /** After the reply: the backup is complete, and removing its checkpoint is housekeeping a restart would redo. */
+    private void removeCheckpointLater() {
+        Path dir = checkpointDir;
+        String jobId = spec.id().value();
+        Blocking.supply(getContext().getSystem(), EngineContext.IO_DISPATCHER, () -> {
+            FileBlobStore.deleteTree(dir);
+            env.journal().delete(jobId);
+            return null;
+        }).whenComplete((v, err) -> {
+            if (err != null) {
+                LoggerFactory.getLogger(BackupJob.class).warn("Backup {} is published but its checkpoint {} could not be "
+                        + "removed (it will be at the next start): {}", jobId, dir, Blocking.cause(err).getMessage());
+            }
+        });
     }
 
     private Behavior<Command> onPublished(Published msg) {
@@ -281,6 +308,7 @@ public final class BackupJob extends AbstractBehavior<BackupJob.Command> {
         env.metrics().bytes("backup", m.database(), "stored", m.storedBytes());
         progress.step("published");
         replyTo.tell(new Succeeded(m));
+        removeCheckpointLater();
         return Behaviors.stopped();
     }
 

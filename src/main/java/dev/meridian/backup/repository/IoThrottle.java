@@ -1,8 +1,9 @@
 package dev.meridian.backup.repository;
 
 /**
- * Caps backup and restore I/O at a byte rate so a backup does not starve the live database. A token bucket with
- * one second of burst; callers on I/O threads sleep when it is empty. Rate 0 means unlimited.
+ * Caps backup and restore I/O at a byte rate so a backup does not starve the live database. A token bucket that
+ * starts empty and holds at most 100 ms of allowance, so the limit holds from the first block; callers on I/O
+ * threads sleep when it is empty. Rate 0 means unlimited.
  */
 public final class IoThrottle {
     public static final IoThrottle UNLIMITED = new IoThrottle(0);
@@ -15,7 +16,7 @@ public final class IoThrottle {
             throw new IllegalArgumentException("rate limit must be >= 0 bytes per second, got " + bytesPerSecond);
         }
         this.bytesPerSecond = bytesPerSecond;
-        this.tokens = bytesPerSecond;
+        this.tokens = 0;
         this.lastRefillNanos = System.nanoTime();
     }
 
@@ -31,7 +32,7 @@ public final class IoThrottle {
         long sleepNanos;
         synchronized (this) {
             long now = System.nanoTime();
-            tokens = Math.min(bytesPerSecond, tokens + (now - lastRefillNanos) * (bytesPerSecond / 1e9));
+            tokens = Math.min(bytesPerSecond / 10.0, tokens + (now - lastRefillNanos) * (bytesPerSecond / 1e9));
             lastRefillNanos = now;
             tokens -= bytes;
             sleepNanos = tokens >= 0 ? 0 : (long) (-tokens / bytesPerSecond * 1e9);

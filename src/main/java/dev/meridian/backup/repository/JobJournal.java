@@ -44,20 +44,31 @@ public final class JobJournal {
 
     /** Writes (or replaces) an entry durably: temp file, fsync, rename, fsync directory. */
     public void write(Entry e) throws IOException {
+        write(e, true);
+    }
+
+    /**
+     * Writes an entry; {@code durable = false} skips the fsyncs, for entries whose loss a crash can afford (a
+     * backup's checkpoint is also found by name beside its database).
+     */
+    public void write(Entry e, boolean durable) throws IOException {
         Path target = dir.resolve("job-" + e.jobId() + ".json");
         Path part = dir.resolve(".job-" + e.jobId() + ".json.part");
         Files.write(part, Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(e));
-        try (var ch = java.nio.channels.FileChannel.open(part, java.nio.file.StandardOpenOption.WRITE)) {
-            ch.force(true);
+        if (durable) {
+            try (var ch = java.nio.channels.FileChannel.open(part, java.nio.file.StandardOpenOption.WRITE)) {
+                ch.force(true);
+            }
         }
         Files.move(part, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        FileBlobStore.fsyncDirectory(dir);
-    }
-
-    public void delete(String jobId) throws IOException {
-        if (Files.deleteIfExists(dir.resolve("job-" + jobId + ".json"))) {
+        if (durable) {
             FileBlobStore.fsyncDirectory(dir);
         }
+    }
+
+    /** Removes a finished job's entry. Not fsynced: if the removal is lost, recovery finds nothing left to do. */
+    public void delete(String jobId) throws IOException {
+        Files.deleteIfExists(dir.resolve("job-" + jobId + ".json"));
     }
 
     /** Every entry left by a previous run; unreadable ones are logged and removed (they cannot be acted on). */

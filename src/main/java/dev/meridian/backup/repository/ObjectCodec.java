@@ -43,15 +43,20 @@ public final class ObjectCodec {
     /** What {@link #encode} produced. */
     public record Encoded(Hash hash, long contentLength, long storedLength) {}
 
-    /** Reads {@code src} from position 0 to its end, hashing it and writing header + body to {@code dst}. */
+    /**
+     * Reads {@code src} from position 0 to its end, hashing it and writing header + body to {@code dst}; with a
+     * null {@code dst} it only hashes (to learn whether the repository already holds the content).
+     */
     public static Encoded encode(FileChannel src, Compression compression, PendingBlob dst, IoThrottle throttle,
             Progress progress, long progressBase, long progressTotal) throws IOException {
         Scratch s = SCRATCH.get();
         Blake3 hasher = s.hasher.reset();
         long size = src.size();
-        boolean blocks = compression.mode() != Compression.Mode.OFF;
-        writeFully(dst, new ObjectHeader(blocks ? ObjectHeader.ENCODING_BLOCKS : ObjectHeader.ENCODING_RAW,
-                ObjectHeader.CIPHER_NONE, size).encode());
+        boolean blocks = compression.mode() != Compression.Mode.OFF && dst != null;
+        if (dst != null) {
+            writeFully(dst, new ObjectHeader(blocks ? ObjectHeader.ENCODING_BLOCKS : ObjectHeader.ENCODING_RAW,
+                    ObjectHeader.CIPHER_NONE, size).encode());
+        }
         if (blocks) {
             s.compressor.setLevel(compression.level());
         }
@@ -69,7 +74,9 @@ public final class ObjectCodec {
             throttle.acquire(in.remaining());
             hasher.update(in.duplicate());
             int rawLen = in.remaining();
-            if (!blocks) {
+            if (dst == null) {
+                in.position(in.limit());
+            } else if (!blocks) {
                 writeFully(dst, in);
             } else {
                 boolean tryCompress = compression.mode() == Compression.Mode.ZSTD || incompressibleRun < AUTO_GIVE_UP;
@@ -103,7 +110,7 @@ public final class ObjectCodec {
         if (src.size() != size) {
             throw new IOException("file changed size while it was being backed up (" + size + " -> " + src.size() + " bytes)");
         }
-        return new Encoded(Hash.of(hasher.digest()), size, dst.written());
+        return new Encoded(Hash.of(hasher.digest()), size, dst == null ? 0 : dst.written());
     }
 
     /**

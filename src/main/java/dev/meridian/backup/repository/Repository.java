@@ -224,9 +224,26 @@ public final class Repository implements AutoCloseable {
             this.owner = owner;
         }
 
-        /** Hashes and stores one file in a single read; content already in the repository is not written again. */
+        /**
+         * Hashes and stores one file in a single read; content already in the repository is not written again.
+         * A file of at most one block is hashed first and only written if it is new: MANIFEST, OPTIONS and CURRENT
+         * rarely change between backups, and writing then discarding them would cost a file and an fsync each.
+         */
         public StoredFile store(Path file, String name, Progress progress, long base, long total) throws IOException {
-            try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ); PendingBlob blob = store.create()) {
+            try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+                if (ch.size() <= ObjectCodec.BLOCK_SIZE) {
+                    ObjectCodec.Encoded probe = ObjectCodec.encode(ch, compression, null, throttle, progress, base, total);
+                    FileEntry known = new FileEntry(name, probe.contentLength(), probe.hash(), probe.hash());
+                    if (reuse(known)) {
+                        return new StoredFile(known, 0);
+                    }
+                }
+                return write(ch, name, progress, base, total);
+            }
+        }
+
+        private StoredFile write(FileChannel ch, String name, Progress progress, long base, long total) throws IOException {
+            try (PendingBlob blob = store.create()) {
                 ObjectCodec.Encoded e = ObjectCodec.encode(ch, compression, blob, throttle, progress, base, total);
                 String key = objectKey(e.hash());
                 long stored = 0;
