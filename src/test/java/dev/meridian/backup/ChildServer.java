@@ -28,6 +28,8 @@ public final class ChildServer implements AutoCloseable {
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.add("-Xmx512m");
         cmd.add("-XX:TieredStopAtLevel=1");
+        cmd.add("--add-modules");
+        cmd.add("jdk.incubator.vector");
         cmd.add("-Dmeridian.strict-dispatchers=true");
         if (crashAt != null) {
             cmd.add("-Dmeridian.test.crash-at=" + crashAt);
