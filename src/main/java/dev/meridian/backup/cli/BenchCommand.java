@@ -32,7 +32,7 @@ final class BenchCommand implements Callable<Integer> {
             + "(default: the temp directory); removed afterwards.")
     Path workDir;
 
-    @Option(names = "--compression", defaultValue = "auto", description = "Meridian's repository compression: auto, off, zstd:<1-19> (default ${DEFAULT-VALUE}).")
+    @Option(names = "--compression", defaultValue = "auto", description = "Meridian's repository compression: auto, off, zstd:<-7..19> (default ${DEFAULT-VALUE}).")
     String compression;
 
     @Option(names = "--rate-limit", paramLabel = "BYTES", description = "Also run a full backup and restore of each contender "

@@ -57,7 +57,7 @@ public final class JobJournal {
         Files.write(part, Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(e));
         if (durable) {
             try (var ch = java.nio.channels.FileChannel.open(part, java.nio.file.StandardOpenOption.WRITE)) {
-                ch.force(true);
+                ch.force(false);
             }
         }
         Files.move(part, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);

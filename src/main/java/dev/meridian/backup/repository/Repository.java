@@ -226,12 +226,13 @@ public final class Repository implements AutoCloseable {
 
         /**
          * Hashes and stores one file in a single read; content already in the repository is not written again.
-         * A file of at most one block is hashed first and only written if it is new: MANIFEST, OPTIONS and CURRENT
-         * rarely change between backups, and writing then discarding them would cost a file and an fsync each.
+         * A small non-SST file is hashed first and only written if it is new: OPTIONS and CURRENT rarely change
+         * between backups, and writing then discarding them would cost a file and an fsync each. (An SST that
+         * reaches this method is new: unchanged ones are recognized by their fingerprint.)
          */
         public StoredFile store(Path file, String name, Progress progress, long base, long total) throws IOException {
             try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-                if (ch.size() <= ObjectCodec.BLOCK_SIZE) {
+                if (ch.size() <= ObjectCodec.BLOCK_SIZE && !name.endsWith(".sst")) {
                     ObjectCodec.Encoded probe = ObjectCodec.encode(ch, compression, null, throttle, progress, base, total);
                     FileEntry known = new FileEntry(name, probe.contentLength(), probe.hash(), probe.hash());
                     if (reuse(known)) {

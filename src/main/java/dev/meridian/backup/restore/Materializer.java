@@ -16,7 +16,7 @@ public final class Materializer {
         Path out = directory.resolve(f.name());
         try (FileChannel ch = FileChannel.open(out, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
             repository.readFile(f, ch, progress, 0, f.size());
-            ch.force(true);
+            ch.force(false);
         }
     }
 }

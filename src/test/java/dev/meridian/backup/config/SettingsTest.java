@@ -55,6 +55,8 @@ class SettingsTest {
     @CsvSource(delimiter = '|', value = {
         "meridian.http.port = 70000|meridian.http.port",
         "meridian.repository.compression = lz4|compression",
+        "meridian.repository.compression = \"zstd:0\"|compression",
+        "meridian.repository.compression = \"zstd:22\"|compression",
         "meridian.databases = [{name = \"a/b\", path = \"x\"}]|invalid database name",
         "meridian.databases = [{name = a, path = x}, {name = a, path = y}]|twice",
         "meridian.databases = [{name = a, path = x, schedule = sometimes}]|invalid schedule",

@@ -96,7 +96,7 @@ class RepositoryTest {
     }
 
     @ParameterizedTest(name = "compression {0}")
-    @ValueSource(strings = {"off", "auto", "zstd:3"})
+    @ValueSource(strings = {"off", "auto", "zstd:3", "zstd:-5"})
     void everyCompressionModeRoundTripsAndChecksTheHash(String mode) throws Exception {
         try (Repository repo = open(mode)) {
             byte[][] contents = {new byte[0], random(1, 1), random(ObjectCodec.BLOCK_SIZE + 17, 2),

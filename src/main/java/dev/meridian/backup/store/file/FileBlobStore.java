@@ -210,7 +210,8 @@ public final class FileBlobStore implements BlobStore {
                 throw new IllegalStateException("blob already committed or discarded");
             }
             Path target = pathOf(key);
-            ch.force(true);
+            // fdatasync: the content and its length are what a reader needs; timestamps need not be durable.
+            ch.force(false);
             ch.close();
             createDirectoriesDurably(target.getParent());
             Files.move(part, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
