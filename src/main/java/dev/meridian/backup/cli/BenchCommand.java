@@ -5,6 +5,7 @@ import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValueFactory;
 import dev.meridian.backup.bench.BenchReport;
 import dev.meridian.backup.bench.Benchmark;
+import dev.meridian.backup.bench.CatalogScale;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -43,6 +44,10 @@ final class BenchCommand implements Callable<Integer> {
             + "incremental backups (slow: builds and backs up 4x the data).")
     boolean scaling;
 
+    @Option(names = "--catalog", paramLabel = "N", description = "Instead: build a repository with N backups and time "
+            + "list and stats over REST (the catalog's scale; e.g. 10000).")
+    Integer catalog;
+
     @Option(names = "--json", description = "Print the report as JSON.")
     boolean json;
 
@@ -53,6 +58,9 @@ final class BenchCommand implements Callable<Integer> {
         // Per-operation INFO lines from the engine would bury the progress lines; -DMERIDIAN_LOG_LEVEL=INFO brings them back.
         if (System.getProperty("MERIDIAN_LOG_LEVEL") == null && System.getenv("MERIDIAN_LOG_LEVEL") == null) {
             System.setProperty("MERIDIAN_LOG_LEVEL", "WARN");
+        }
+        if (catalog != null) {
+            return catalogScale();
         }
         BenchReport report = Benchmark.run(new Benchmark.Options(sizeMb, runs, db, workDir, compression, bytes(rateLimit),
                 scaling), System.err);
@@ -78,6 +86,26 @@ final class BenchCommand implements Callable<Integer> {
         } catch (ConfigException e) {
             throw new CliException(CliException.USAGE, "--rate-limit '" + s + "' is not a size; use bytes such as 52428800 or 50MiB");
         }
+    }
+
+    private int catalogScale() throws Exception {
+        if (catalog < 1 || catalog > 1_000_000) {
+            throw new CliException(CliException.USAGE, "--catalog must be 1..1000000");
+        }
+        CatalogScale.Result r = CatalogScale.run(catalog, workDir, System.err);
+        if (json) {
+            Output.json(out, r);
+            return 0;
+        }
+        out.printf("catalog scale: %d backups of 3 databases; server start (catalog rebuilt from manifests) %s%n",
+                r.backups(), Output.duration(r.repositoryOpenMs()));
+        List<List<String>> rows = new ArrayList<>();
+        for (CatalogScale.Call c : r.calls()) {
+            rows.add(List.of(c.request(), String.format(Locale.ROOT, "%.1f ms", c.medianMicros() / 1000.0),
+                    String.format(Locale.ROOT, "%.1f ms", c.maxMicros() / 1000.0), Output.size(c.bodyBytes())));
+        }
+        Output.table(out, List.of("GET (over REST, 30 calls after 5 warm-up)", "median", "max", "answer"), rows);
+        return 0;
     }
 
     private void print(BenchReport r) {

@@ -76,7 +76,19 @@ class BenchCommandTest {
     }
 
     @Test
+    void catalogScaleTimesListAndStatsOverRest() throws Exception {
+        JsonNode r = runJson("bench", "--catalog", "300", "--json", "--work-dir", work.toString());
+        assertEquals(300, r.path("backups").asInt());
+        assertEquals(6, r.path("calls").size());
+        r.path("calls").forEach(c -> assertTrue(c.path("median_micros").asLong() > 0 && c.path("body_bytes").asInt() > 2, c.toString()));
+        try (Stream<Path> left = Files.list(work)) {
+            assertEquals(0, left.count(), "the work directory is removed");
+        }
+    }
+
+    @Test
     void contradictoryOrMalformedOptionsAreUsageErrors() {
+        assertEquals(CliException.USAGE, Main.run("bench", "--catalog", "0"));
         assertEquals(CliException.USAGE, Main.run("bench", "--scaling", "--db", work.toString()));
         assertEquals(CliException.USAGE, Main.run("bench", "--rate-limit", "fast"));
         assertEquals(CliException.USAGE, Main.run("bench", "--compression", "lz4"));
