@@ -280,20 +280,26 @@ public final class BackupJob extends AbstractBehavior<BackupJob.Command> {
         return published;
     }
 
-    /** After the reply: the backup is complete, and removing its checkpoint is housekeeping a restart would redo. */
-    private void removeCheckpointLater() {
-        Path dir = checkpointDir;
-        String jobId = spec.id().value();
-        Blocking.supply(getContext().getSystem(), EngineContext.IO_DISPATCHER, () -> {
-            FileBlobStore.deleteTree(dir);
-            env.journal().delete(jobId);
-            return null;
-        }).whenComplete((v, err) -> {
-            if (err != null) {
-                LoggerFactory.getLogger(BackupJob.class).warn("Backup {} is published but its checkpoint {} could not be "
-                        + "removed (it will be at the next start): {}", jobId, dir, Blocking.cause(err).getMessage());
-            }
-        });
+    /**
+     * After the reply: the backup is complete, and removing its checkpoint is housekeeping a restart would redo.
+     * The job stays alive until it is done, so a shutdown (which waits for the database's jobs) never races it.
+     */
+    private Behavior<Command> removeCheckpointThenStop() {
+        getContext().pipeToSelf(Blocking.supply(getContext().getSystem(), EngineContext.IO_DISPATCHER, () -> {
+            FileBlobStore.deleteTree(checkpointDir);
+            env.journal().delete(spec.id().value());
+            return Boolean.TRUE;
+        }), (v, err) -> new CleanedUp(err == null ? null : BackupException.from(err, "removing checkpoint " + checkpointDir)));
+        return Behaviors.receive(Command.class)
+                .onMessage(CleanedUp.class, c -> {
+                    if (c.error() != null) {
+                        getContext().getLog().warn("Backup {} is published but its checkpoint could not be removed (it will "
+                                + "be at the next start): {}", spec.id(), c.error().getMessage());
+                    }
+                    return Behaviors.stopped();
+                })
+                .onAnyMessage(m -> Behaviors.same())
+                .build();
     }
 
     private Behavior<Command> onPublished(Published msg) {
@@ -308,8 +314,7 @@ public final class BackupJob extends AbstractBehavior<BackupJob.Command> {
         env.metrics().bytes("backup", m.database(), "stored", m.storedBytes());
         progress.step("published");
         replyTo.tell(new Succeeded(m));
-        removeCheckpointLater();
-        return Behaviors.stopped();
+        return removeCheckpointThenStop();
     }
 
     private Behavior<Command> onCancel() {

@@ -168,6 +168,8 @@ public final class DatabaseActor extends AbstractBehavior<DatabaseActor.Command>
     /** The running operation, or null when idle. */
     private Running current;
     private final List<ActorRef<org.apache.pekko.Done>> closeWaiters = new ArrayList<>();
+    /** Job children still alive; a finished backup's job may still be removing its checkpoint. Closing waits for them. */
+    private int jobsAlive;
 
     /** The running operation: what it is, its job child (null for quick ones), and how to cancel it. */
     private record Running(String kind, Operation operation, ActorRef<?> job, Runnable cancel) {
@@ -280,7 +282,7 @@ public final class DatabaseActor extends AbstractBehavior<DatabaseActor.Command>
     private Behavior<Command> next() {
         current = null;
         if (state.equals("closing")) {
-            return closeNow();
+            return jobsAlive == 0 ? closeNow() : this;
         }
         refreshStats();
         return queue.unstashAll(this);
@@ -294,7 +296,7 @@ public final class DatabaseActor extends AbstractBehavior<DatabaseActor.Command>
         boolean opening = state.equals("opening");
         state = "closing";
         Behavior<Command> b = queue.unstashAll(this);
-        return current == null && !opening ? closeNow() : b;
+        return current == null && !opening && jobsAlive == 0 ? closeNow() : b;
     }
 
     private Behavior<Command> closeNow() {
@@ -329,6 +331,7 @@ public final class DatabaseActor extends AbstractBehavior<DatabaseActor.Command>
         var job = getContext().spawn(BackupJob.create(env, database, new BackupJob.Spec(id, c.request(), parent, now, queuedMs),
                 adapter, c.progress()), "backup-" + id);
         getContext().watchWith(job, new JobStopped(job));
+        jobsAlive++;
         current = new Running("backup", c, job, () -> job.tell(BackupJob.Cancel.INSTANCE));
         return this;
     }
@@ -384,6 +387,7 @@ public final class DatabaseActor extends AbstractBehavior<DatabaseActor.Command>
         var job = getContext().spawn(RestoreJob.create(env, database, r.request(), adapter, r.progress()),
                 "restore-" + r.request().backupId() + "-" + Long.toHexString(random.nextLong() & 0xffffff));
         getContext().watchWith(job, new JobStopped(job));
+        jobsAlive++;
         current = new Running("restore", r, job, () -> job.tell(RestoreJob.Cancel.INSTANCE));
         return this;
     }
@@ -481,6 +485,10 @@ public final class DatabaseActor extends AbstractBehavior<DatabaseActor.Command>
     }
 
     private Behavior<Command> onJobStopped(JobStopped msg) {
+        jobsAlive--;
+        if (state.equals("closing") && current == null && jobsAlive == 0) {
+            return closeNow();
+        }
         if (current != null && msg.job().equals(current.job())) {
             Operation op = current.operation();
             BackupException e = new BackupException(ErrorCode.INTERNAL, op.describe() + " of " + settings.name()
