@@ -2,6 +2,8 @@ package dev.meridian.backup.cli;
 
 import dev.meridian.backup.app.Engine;
 import dev.meridian.backup.config.Settings;
+import dev.meridian.backup.mcp.McpHttpRoute;
+import dev.meridian.backup.mcp.McpSettings;
 import dev.meridian.backup.model.BackupException;
 import dev.meridian.backup.model.ErrorCode;
 import java.nio.file.Path;
@@ -14,7 +16,8 @@ import picocli.CommandLine.Command;
 @Command(name = "meridian-backup", mixinStandardHelpOptions = true, version = "meridian-backup 0.1.0",
         description = "Backup and restore for RocksDB: content-addressed, Blake3-checked, deduplicated.",
         subcommands = {ServeCommand.class, CreateCommand.class, ListCommand.class, ShowCommand.class, VerifyCommand.class,
-                RestoreCommand.class, DeleteCommand.class, StatsCommand.class, RetentionCommand.class, BenchCommand.class},
+                RestoreCommand.class, DeleteCommand.class, StatsCommand.class, RetentionCommand.class, BenchCommand.class,
+                McpCommand.class},
         footer = {"", "Exit codes: 0 ok, 1 failure, 2 usage or invalid input, 3 verification failed."})
 public final class Main {
 
@@ -49,7 +52,8 @@ public final class Main {
         return Settings.from(config);
     }
 
+    /** The MCP endpoint (/mcp) served beside REST. */
     static List<Route> extraRoutes(Engine engine) {
-        return List.of();
+        return List.of(new McpHttpRoute(engine, McpSettings.from(engine.settings().config())).route());
     }
 }

@@ -35,14 +35,7 @@ public final class Auth {
         if (header.isEmpty() || !header.get().regionMatches(true, 0, "Bearer ", 0, 7)) {
             return Optional.of(unauthorized("invalid_request", "this server requires 'Authorization: Bearer <token>'"));
         }
-        byte[] presented = header.get().substring(7).trim().getBytes(StandardCharsets.UTF_8);
-        Settings.AuthToken match = null;
-        for (Settings.AuthToken t : tokens) {
-            // Compare every token in constant time so timing does not reveal which prefix matched.
-            if (MessageDigest.isEqual(presented, t.token().getBytes(StandardCharsets.UTF_8))) {
-                match = t;
-            }
-        }
+        Settings.AuthToken match = match(header.get());
         if (match == null) {
             return Optional.of(unauthorized("invalid_token", "the bearer token is not recognized"));
         }
@@ -52,6 +45,25 @@ public final class Auth {
                     .addHeader(RawHeader.create("WWW-Authenticate", "Bearer error=\"insufficient_scope\", scope=\"" + needed.wireName() + "\"")));
         }
         return Optional.empty();
+    }
+
+    /** The name of the known token a request presents (MCP binds its sessions to it); empty when there is none. */
+    public Optional<String> tokenName(HttpRequest request) {
+        return request.getHeader("Authorization").map(h -> h.value())
+                .filter(v -> v.regionMatches(true, 0, "Bearer ", 0, 7))
+                .map(this::match).map(Settings.AuthToken::name);
+    }
+
+    private Settings.AuthToken match(String authorization) {
+        byte[] presented = authorization.substring(7).trim().getBytes(StandardCharsets.UTF_8);
+        Settings.AuthToken match = null;
+        for (Settings.AuthToken t : tokens) {
+            // Compare every token in constant time so timing does not reveal which prefix matched.
+            if (MessageDigest.isEqual(presented, t.token().getBytes(StandardCharsets.UTF_8))) {
+                match = t;
+            }
+        }
+        return match;
     }
 
     private static HttpResponse unauthorized(String error, String message) {

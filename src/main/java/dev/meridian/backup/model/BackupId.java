@@ -12,7 +12,8 @@ import java.util.regex.Pattern;
  * Ids sort by time and contain only [0-9A-Za-z-], so they are safe as file names.
  */
 public record BackupId(String value) implements Comparable<BackupId> {
-    private static final Pattern FORMAT = Pattern.compile("[0-9]{8}T[0-9]{9}Z-[0-9a-f]{6}");
+    // Public so the MCP tool schemas publish exactly the format enforced here.
+    public static final Pattern FORMAT = Pattern.compile("[0-9]{8}T[0-9]{9}Z-[0-9a-f]{6}");
     private static final DateTimeFormatter TIME =
             DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmssSSS'Z'").withZone(ZoneOffset.UTC);
 

@@ -1,0 +1,63 @@
+package dev.meridian.backup.cli;
+
+import dev.meridian.backup.app.Server;
+import dev.meridian.backup.config.Settings;
+import dev.meridian.backup.mcp.McpServer;
+import dev.meridian.backup.mcp.McpSettings;
+import dev.meridian.backup.mcp.McpStdio;
+import dev.meridian.backup.model.BackupException;
+import dev.meridian.backup.model.ErrorCode;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.OutputStream;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "mcp", description = {
+        "Serve MCP (Model Context Protocol) on stdin/stdout, for agents that launch the server themselves.",
+        "Runs the engine in this process, so it needs a repository no other Meridian process is using; to share a "
+                + "running 'serve', point the agent at its HTTP endpoint http://HOST:PORT/mcp instead."})
+final class McpCommand implements Callable<Integer> {
+    @Option(names = "--stdio", required = true,
+            description = "Speak newline-delimited JSON-RPC 2.0 on stdin/stdout; logs go to stderr. Ends when stdin closes.")
+    boolean stdio;
+
+    @Option(names = "--config", paramLabel = "FILE",
+            description = "HOCON file with settings over the embedded defaults (its own meridian.repository.path).")
+    Path config;
+
+    @Override
+    public Integer call() throws Exception {
+        // stdout carries protocol messages only; anything else that prints is sent to stderr.
+        OutputStream protocol = new FileOutputStream(FileDescriptor.out);
+        System.setOut(System.err);
+        Settings settings = Main.loadSettings(Optional.ofNullable(config));
+        McpSettings mcp = McpSettings.from(settings.config());
+        Server server = start(settings);
+        McpStdio stdio = new McpStdio(new McpServer(server.engine(), mcp), mcp, System.in, protocol);
+        try {
+            stdio.run();
+        } finally {
+            server.close();
+            stdio.close();
+        }
+        return 0;
+    }
+
+    private static Server start(Settings settings) throws Exception {
+        try {
+            return Server.start(settings, false, engine -> List.of());
+        } catch (BackupException e) {
+            if (e.code() == ErrorCode.CONFLICT) {
+                throw new CliException(CliException.FAILURE, e.getMessage() + ". MCP over stdio runs its own engine and "
+                        + "needs a repository and databases of its own: pass --config FILE with another "
+                        + "meridian.repository.path, or connect the agent to the running server at http://HOST:PORT/mcp");
+            }
+            throw e;
+        }
+    }
+}

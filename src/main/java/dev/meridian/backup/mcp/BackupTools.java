@@ -1,0 +1,351 @@
+package dev.meridian.backup.mcp;
+
+import static dev.meridian.backup.mcp.ToolSchemas.anchored;
+import static dev.meridian.backup.mcp.ToolSchemas.arrayOf;
+import static dev.meridian.backup.mcp.ToolSchemas.backup;
+import static dev.meridian.backup.mcp.ToolSchemas.backupId;
+import static dev.meridian.backup.mcp.ToolSchemas.backupType;
+import static dev.meridian.backup.mcp.ToolSchemas.integer;
+import static dev.meridian.backup.mcp.ToolSchemas.mapOf;
+import static dev.meridian.backup.mcp.ToolSchemas.nullable;
+import static dev.meridian.backup.mcp.ToolSchemas.object;
+import static dev.meridian.backup.mcp.ToolSchemas.props;
+import static dev.meridian.backup.mcp.ToolSchemas.string;
+import static dev.meridian.backup.mcp.ToolSchemas.timestamp;
+import static dev.meridian.backup.mcp.ToolSchemas.totals;
+import static dev.meridian.backup.mcp.ToolSchemas.type;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.meridian.backup.app.Engine;
+import dev.meridian.backup.backup.BackupRequest;
+import dev.meridian.backup.config.Settings.Scope;
+import dev.meridian.backup.http.Cursors;
+import dev.meridian.backup.http.Views;
+import dev.meridian.backup.model.BackupException;
+import dev.meridian.backup.model.BackupId;
+import dev.meridian.backup.model.BackupSummary;
+import dev.meridian.backup.model.BackupType;
+import dev.meridian.backup.model.ErrorCode;
+import dev.meridian.backup.model.Json;
+import dev.meridian.backup.model.Validation;
+import dev.meridian.backup.model.VerifyResult;
+import dev.meridian.backup.repository.Catalog;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.stream.Collectors;
+
+/**
+ * The eight backup tools. Each handler turns validated arguments into one Engine call, exactly as the REST routes
+ * do, so MCP and REST share validation, per-database queueing and errors.
+ */
+final class BackupTools {
+    static final String CREATE = "backup.create";
+    static final String LIST = "backup.list";
+    static final String RESTORE = "backup.restore";
+    static final String VERIFY = "backup.verify";
+    static final String DELETE = "backup.delete";
+    static final String GET_STATS = "backup.get_stats";
+    static final String CREATE_SCHEDULED = "backup.create_scheduled";
+    static final String CREATE_PRE_MIGRATION = "backup.create_pre_migration";
+
+    private final Engine engine;
+    private final McpSettings.ToolNameStyle style;
+    private final List<Tool> tools;
+
+    BackupTools(Engine engine, McpSettings.ToolNameStyle style) {
+        this.engine = engine;
+        this.style = style;
+        this.tools = List.of(create(), list(), restore(), verify(), delete(), getStats(), createScheduled(), createPreMigration());
+    }
+
+    List<Tool> all() {
+        return tools;
+    }
+
+    /** The name clients see for a tool, in the configured style. */
+    String wireName(String dotted) {
+        return style.apply(dotted);
+    }
+
+    Optional<Tool> byWireName(String name) {
+        return tools.stream().filter(t -> wireName(t.name()).equals(name)).findFirst();
+    }
+
+    // ---- arguments shared by several tools ----
+
+    private String databaseNames() {
+        return String.join(", ", engine.settings().databases().keySet());
+    }
+
+    private Tool.Param database(String description) {
+        ObjectNode s = string(description + " Configured: " + databaseNames() + ".");
+        ArrayNode names = s.putArray("enum");
+        engine.settings().databases().keySet().forEach(names::add);
+        return new Tool.Param("database", Tool.Param.Type.STRING, false, s);
+    }
+
+    private Tool.Param databaseToBackUp() {
+        return database("Database to back up; may be omitted only when exactly one database is configured.");
+    }
+
+    private static Tool.Param backupIdParam(String description) {
+        return new Tool.Param("backup_id", Tool.Param.Type.STRING, true, backupId(description));
+    }
+
+    private static Tool.Param description() {
+        ObjectNode s = string("Free text stored with the backup, e.g. why it was taken.")
+                .put("maxLength", Validation.MAX_DESCRIPTION);
+        return new Tool.Param("description", Tool.Param.Type.STRING, false, s);
+    }
+
+    private static ObjectNode tagSchema(String description) {
+        return string(description).put("pattern", anchored(Validation.TAG));
+    }
+
+    /** The database a create tool works on: the one named, or the only one configured. */
+    private String onlyDatabase(ToolArguments args) {
+        return engine.databaseOrOnly(args.string("database"));
+    }
+
+    // ---- the tools ----
+
+    private Tool create() {
+        ObjectNode tags = arrayOf(tagSchema(null), "Labels to find the backup by later (backup.list tag=...).")
+                .put("maxItems", Validation.MAX_TAGS);
+        return new Tool(CREATE, "Create backup",
+                "Take a manual backup of one database now: a consistent RocksDB checkpoint, stored deduplicated "
+                        + "(files unchanged since an earlier backup take no new space). It runs after any create, "
+                        + "restore or delete already running or queued on that database; if that queue is full the "
+                        + "call fails with [busy]: wait and retry. Returns the backup's metadata; 'verified' is null "
+                        + "at first because verification runs in the background (call " + wireName(VERIFY)
+                        + " to check it now). Manual backups are kept until deleted unless a manual retention "
+                        + "policy is configured. Sends progress notifications when the request has a progressToken.",
+                List.of(databaseToBackUp(), description(),
+                        new Tool.Param("tags", Tool.Param.Type.STRING_LIST, false, tags)),
+                backup(), false, false, false, Scope.BACKUP, "backup",
+                (args, ctx) -> createBackup(args, ctx, BackupType.MANUAL, Validation.tags(args.strings("tags")), null));
+    }
+
+    private Tool createPreMigration() {
+        ObjectNode version = string("The schema version the data is in now, before the migration (e.g. 42 or 2026.11.1).")
+                .put("pattern", anchored(Validation.SCHEMA_VERSION));
+        return new Tool(CREATE_PRE_MIGRATION, "Create pre-migration backup",
+                "Take a backup of type pre_migration right before a schema change, recording schema_version (the "
+                        + "schema the data is in now) so the backup to return to is easy to find if the migration "
+                        + "goes wrong. Queues like " + wireName(CREATE) + " and returns the backup's metadata. "
+                        + "Kept until deleted unless a pre_migration retention policy is configured.",
+                List.of(databaseToBackUp(), new Tool.Param("schema_version", Tool.Param.Type.STRING, true, version),
+                        description()),
+                backup(), false, false, false, Scope.BACKUP, "backup",
+                (args, ctx) -> createBackup(args, ctx, BackupType.PRE_MIGRATION, List.of(),
+                        Validation.schemaVersion(args.string("schema_version"))));
+    }
+
+    private CompletionStage<Tool.Result> createBackup(ToolArguments args, Tool.Context ctx, BackupType type,
+            List<String> tags, String schemaVersion) {
+        String db = onlyDatabase(args);
+        BackupRequest request = new BackupRequest(ctx.requestId(), type, Validation.description(args.string("description")),
+                tags, schemaVersion, false);
+        return engine.createBackup(db, request, ctx.progress()).thenApply(Tool.Result::ok);
+    }
+
+    private Tool createScheduled() {
+        ObjectNode ids = arrayOf(backupId(null), null);
+        ObjectNode retention = props();
+        retention.set("deleted", ids.deepCopy().put("description", "Backups the retention policy deleted."));
+        retention.set("kept", ids.deepCopy().put("description", "Backups the policy keeps."));
+        ObjectNode out = props();
+        out.set("backup", backup());
+        out.set("retention", object(retention, "deleted", "kept"));
+        return new Tool(CREATE_SCHEDULED, "Create scheduled backup and apply retention",
+                "Take a backup of type scheduled (what the built-in scheduler does), then apply the database's "
+                        + "retention policy, which DELETES older backups beyond it (scheduled backups default to "
+                        + "keep-last 7). Returns the new backup and the ids retention deleted and kept. Use "
+                        + wireName(CREATE) + " for a backup that the default policies never remove.",
+                List.of(databaseToBackUp()), object(out, "backup", "retention"), false, true, false, Scope.BACKUP,
+                "backup", this::createScheduledBackup);
+    }
+
+    private CompletionStage<Tool.Result> createScheduledBackup(ToolArguments args, Tool.Context ctx) {
+        String db = onlyDatabase(args);
+        BackupRequest request = new BackupRequest(ctx.requestId(), BackupType.SCHEDULED, "Scheduled backup (MCP)",
+                List.of(), null, false);
+        return engine.createBackup(db, request, ctx.progress()).thenCompose(summary -> {
+            ctx.notifier().log(LogLevel.INFO, "backup " + summary.backupId() + " of " + db + " created; applying retention");
+            return engine.applyRetention(db, false, ctx.requestId()).handle((r, err) -> {
+                if (err != null) {
+                    BackupException e = BackupException.from(err, "retention failed");
+                    throw new BackupException(e.code(), "backup " + summary.backupId() + " of " + db
+                            + " was created, but applying retention failed: " + e.getMessage()
+                            + "; the backup is kept, and retention runs again on its timer");
+                }
+                return Tool.Result.ok(new ScheduledOutcome(summary, new RetentionOutcome(r.deleted(), r.kept())));
+            });
+        });
+    }
+
+    /** The structured result of create_scheduled. */
+    record ScheduledOutcome(BackupSummary backup, RetentionOutcome retention) {}
+
+    record RetentionOutcome(List<BackupId> deleted, List<BackupId> kept) {}
+
+    private Tool list() {
+        ObjectNode limit = integer("Backups per page, 1-1000 (default 50).").put("minimum", 1).put("maximum", 1000)
+                .put("default", 50);
+        ObjectNode out = props();
+        out.set("backups", arrayOf(backup(), "This page, newest first."));
+        out.set("total_count", integer("How many backups match, over all pages."));
+        out.set("next_cursor", string("Present when more pages follow: pass it as 'cursor'."));
+        return new Tool(LIST, "List backups",
+                "List backups newest first, optionally only one database's, one type, or one tag. Returns one page "
+                        + "and total_count; when next_cursor is present, call again with cursor set to it (and the "
+                        + "same filters) for the next page. Read-only.",
+                List.of(database("Only this database's backups; omit for all databases."),
+                        new Tool.Param("type", Tool.Param.Type.STRING, false, backupType("Only backups of this type.")),
+                        new Tool.Param("tag", Tool.Param.Type.STRING, false, tagSchema("Only backups carrying this tag.")),
+                        new Tool.Param("limit", Tool.Param.Type.INTEGER, false, limit),
+                        new Tool.Param("cursor", Tool.Param.Type.STRING, false,
+                                string("next_cursor from the previous page, unchanged."))),
+                object(out, "backups", "total_count"), true, false, true, Scope.READ, null, this::listBackups);
+    }
+
+    private CompletionStage<Tool.Result> listBackups(ToolArguments args, Tool.Context ctx) {
+        String db = args.string("database");
+        String type = args.string("type");
+        String tag = args.string("tag");
+        Catalog.Query q = new Catalog.Query(db == null ? null : engine.database(db),
+                type == null ? null : BackupType.parse(type), tag == null ? null : Validation.tag(tag),
+                Validation.limit(args.integer("limit"), 50, 1000), Cursors.decode(args.string("cursor")));
+        ObjectNode page = Json.MAPPER.valueToTree(Views.page(engine.listBackups(q)));
+        if (page.path("next_cursor").isNull()) {
+            page.remove("next_cursor");
+        }
+        return CompletableFuture.completedFuture(new Tool.Result(page, false, null));
+    }
+
+    private Tool restore() {
+        ObjectNode out = props();
+        out.set("backup_id", backupId("The backup restored."));
+        out.set("database", string("The database restored into, or whose backup was copied out."));
+        out.set("target", string("Where the files went: the live database path or the new directory."));
+        out.set("safety_backup_id", nullable(backupId("Backup of the state before the restore; restore it to undo. "
+                + "null when none was taken.")));
+        out.set("duration_ms", integer("How long the restore took."));
+        out.set("file_count", integer("Files restored."));
+        out.set("bytes", integer("Bytes restored."));
+        ObjectNode target = string("Leave out to REPLACE the live database the backup came from. To restore a copy "
+                + "instead, give an absolute path of a new or empty directory under a restore root ("
+                + engine.settings().restoreRoots().stream().map(Object::toString).collect(Collectors.joining(", "))
+                + "), or the path of another configured database to replace that one.");
+        ObjectNode safety = type("boolean", "Take a backup of the current state before replacing it (default true). "
+                + "Turn off only when the current state is known to be worthless.").put("default", true);
+        return new Tool(RESTORE, "Restore backup",
+                "Restore a backup. Without target_path it REPLACES the live database the backup was taken from: the "
+                        + "files are first written to a staging directory with every checksum checked, then a safety "
+                        + "backup of the current state is taken (unless create_safety_backup is false; its id is "
+                        + "returned as safety_backup_id, so the restore can be undone), then the database is swapped "
+                        + "atomically and reopened. Writes to the database made after the backup are lost. With "
+                        + "target_path it writes a copy elsewhere and leaves the source alone. Run " + wireName(VERIFY)
+                        + " first and confirm with the user before replacing a live database. Queues behind other "
+                        + "operations on the database; can be cancelled until the swap starts. Sends progress "
+                        + "notifications when the request has a progressToken.",
+                List.of(backupIdParam("The backup to restore (from " + wireName(LIST) + ")."),
+                        new Tool.Param("target_path", Tool.Param.Type.STRING, false, target),
+                        new Tool.Param("create_safety_backup", Tool.Param.Type.BOOLEAN, false, safety)),
+                object(out, "backup_id", "database", "target", "safety_backup_id", "duration_ms"),
+                false, true, false, Scope.ADMIN, "restore", (args, ctx) -> {
+                    BackupId id = BackupId.parse(args.string("backup_id"));
+                    Boolean safetyBackup = args.bool("create_safety_backup");
+                    return engine.restore(id, args.string("target_path"), safetyBackup == null || safetyBackup,
+                            ctx.requestId(), ctx.progress()).thenApply(Tool.Result::ok);
+                });
+    }
+
+    private Tool verify() {
+        ObjectNode error = props();
+        error.set("file", string("The database file."));
+        error.set("object", nullable(string("The repository object holding it.")));
+        error.set("problem", string("What is wrong with it."));
+        ObjectNode out = props();
+        out.set("backup_id", backupId("The backup verified."));
+        out.set("database", string("Its database."));
+        out.set("valid", type("boolean", "true when every file is intact."));
+        out.set("files_checked", integer("Files read back."));
+        out.set("bytes_checked", integer("Bytes read back."));
+        out.set("errors", arrayOf(object(error, "file", "problem"), "One entry per damaged file; empty when valid."));
+        out.set("checked_at", timestamp("When the check finished."));
+        out.set("duration_ms", integer("How long it took."));
+        return new Tool(VERIFY, "Verify backup",
+                "Read every file of a backup back from the repository and check its Blake3 checksum. Returns "
+                        + "valid=true when all files are intact; when any is damaged the call is an error result that "
+                        + "lists each bad file: do not restore that backup, pick an older valid one. Changes no "
+                        + "backup or database (it only records the outcome in the backup's 'verified' flag), and "
+                        + "runs beside other work on the database. Run it before a restore. Sends progress "
+                        + "notifications when the request has a progressToken.",
+                List.of(backupIdParam("The backup to verify (from " + wireName(LIST) + ").")),
+                object(out, "backup_id", "database", "valid", "files_checked", "bytes_checked", "errors"),
+                true, false, true, Scope.READ, "verify", (args, ctx) -> {
+                    BackupId id = BackupId.parse(args.string("backup_id"));
+                    return engine.verify(id, ctx.requestId(), ctx.progress()).thenApply(BackupTools::verified);
+                });
+    }
+
+    /** A damaged backup is a tool error, but its report still matches the output schema, so it goes along. */
+    private static Tool.Result verified(VerifyResult r) {
+        if (r.valid()) {
+            return Tool.Result.ok(r);
+        }
+        String bad = r.errors().stream().limit(10).map(e -> e.file() + " (" + e.problem() + ")").collect(Collectors.joining("; "));
+        String message = "[" + ErrorCode.VERIFICATION_FAILED.wireName() + "] backup " + r.backupId() + " of " + r.database()
+                + " failed verification: " + r.errors().size() + " of " + r.filesChecked() + " files are damaged: " + bad
+                + (r.errors().size() > 10 ? "; ..." : "") + ". Do not restore from it; restore an older backup that "
+                + "verifies, and take a new backup.";
+        return new Tool.Result(Json.MAPPER.valueToTree(r), true, message);
+    }
+
+    private Tool delete() {
+        ObjectNode out = props();
+        out.set("backup_id", backupId("The backup deleted."));
+        out.set("database", string("Its database."));
+        out.set("deleted", type("boolean", "true once the backup is gone."));
+        return new Tool(DELETE, "Delete backup",
+                "Permanently delete one backup. It disappears at once and the storage only it used is reclaimed "
+                        + "later; other backups that share files are unaffected. This cannot be undone: confirm with "
+                        + "the user first. Deleting it again reports not_found.",
+                List.of(backupIdParam("The backup to delete (from " + wireName(LIST) + ").")),
+                object(out, "backup_id", "database", "deleted"), false, true, true, Scope.ADMIN, null,
+                (args, ctx) -> engine.delete(BackupId.parse(args.string("backup_id")), ctx.requestId())
+                        .thenApply(Tool.Result::ok));
+    }
+
+    private Tool getStats() {
+        ObjectNode perDb = props();
+        perDb.set("total", totals());
+        perDb.set("by_type", mapOf(totals(), "Totals per backup type."));
+        ObjectNode out = props();
+        out.set("total", totals());
+        out.set("repository_bytes", integer("Bytes the whole repository occupies (all databases)."));
+        out.set("object_count", integer("Distinct stored objects in the repository."));
+        out.set("by_type", mapOf(totals(), "Totals per backup type (manual, scheduled, pre_migration, incremental)."));
+        out.set("by_database", mapOf(object(perDb, "total", "by_type"), "Totals per database."));
+        out.set("unreadable_manifests", integer("Manifests that could not be read at startup (should be 0)."));
+        return new Tool(GET_STATS, "Backup statistics",
+                "Statistics for one database or, without 'database', for all: number of backups and bytes in total, "
+                        + "by type and by database; logical vs stored bytes and the deduplication ratio; oldest and "
+                        + "newest backup; and last_backup_age_seconds, to check that backups are current. Read-only.",
+                List.of(database("Only this database; omit for all databases.")),
+                object(out, "total", "repository_bytes", "object_count", "by_type", "by_database", "unreadable_manifests"),
+                true, false, true, Scope.READ, null, (args, ctx) -> {
+                    String db = args.string("database");
+                    return CompletableFuture.completedFuture(Tool.Result.ok(engine.stats(db)));
+                });
+    }
+
+    /** Names of all tools in the configured style, for messages. */
+    String names() {
+        return tools.stream().map(t -> wireName(t.name())).collect(Collectors.joining(", "));
+    }
+}

@@ -1,0 +1,398 @@
+package dev.meridian.backup.mcp;
+
+import static org.apache.pekko.http.javadsl.server.Directives.completeWithFuture;
+import static org.apache.pekko.http.javadsl.server.Directives.extractRequest;
+import static org.apache.pekko.http.javadsl.server.Directives.path;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.meridian.backup.app.Blocking;
+import dev.meridian.backup.app.Engine;
+import dev.meridian.backup.config.Settings.Scope;
+import dev.meridian.backup.http.Auth;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.NotUsed;
+import org.apache.pekko.http.javadsl.model.ContentType;
+import org.apache.pekko.http.javadsl.model.ContentTypes;
+import org.apache.pekko.http.javadsl.model.HttpEntities;
+import org.apache.pekko.http.javadsl.model.HttpMethods;
+import org.apache.pekko.http.javadsl.model.HttpRequest;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.MediaTypes;
+import org.apache.pekko.http.javadsl.model.headers.Host;
+import org.apache.pekko.http.javadsl.model.headers.RawHeader;
+import org.apache.pekko.http.javadsl.server.Route;
+import org.apache.pekko.http.scaladsl.model.EntityStreamSizeException;
+import org.apache.pekko.japi.Pair;
+import org.apache.pekko.stream.BoundedSourceQueue;
+import org.apache.pekko.stream.javadsl.Source;
+import org.apache.pekko.util.ByteString;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * MCP over Streamable HTTP at {@code /mcp}.
+ * <ul>
+ *   <li>Every request: Host and Origin are checked against allow-lists (403), then the bearer token (401/403).</li>
+ *   <li>POST carries one JSON-RPC message (or, in a 2025-03-26 session, a batch). initialize opens a session and
+ *   returns its {@code Mcp-Session-Id}; every other message needs that header (400 without, 404 if unknown or
+ *   ended) and, when present, a supported {@code MCP-Protocol-Version} (400 otherwise). Notifications and replies
+ *   get 202. Requests get {@code application/json}, or {@code text/event-stream} when notifications (progress,
+ *   logs) precede the result.</li>
+ *   <li>GET answers 405: this server sends nothing outside a request, so it offers no standalone SSE stream.</li>
+ *   <li>DELETE ends the session.</li>
+ * </ul>
+ */
+public final class McpHttpRoute {
+    private static final Logger log = LoggerFactory.getLogger(McpHttpRoute.class);
+    private static final String SESSION_HEADER = "Mcp-Session-Id";
+    private static final String VERSION_HEADER = "MCP-Protocol-Version";
+    /** What the transport assumes without a version header and without a session to tell (spec). */
+    private static final String DEFAULT_VERSION = "2025-03-26";
+    private static final int SSE_BUFFER = 256;
+    private static final ContentType SSE = ContentTypes.create(MediaTypes.TEXT_EVENT_STREAM);
+    private static final Duration BODY_TIMEOUT = Duration.ofSeconds(30);
+
+    private final Engine engine;
+    private final McpSettings settings;
+    private final McpServer server;
+    private final McpSessions sessions;
+    private final Auth auth;
+    private final Set<String> allowedHosts;
+    private final List<AllowedOrigin> allowedOrigins;
+
+    public McpHttpRoute(Engine engine, McpSettings settings) {
+        this.engine = engine;
+        this.settings = settings;
+        this.server = new McpServer(engine, settings);
+        this.sessions = new McpSessions(settings);
+        this.auth = new Auth(engine.settings().authTokens());
+        this.allowedHosts = new HashSet<>(settings.allowedHosts());
+        String bound = McpSettings.hostName(engine.settings().httpHost());
+        if (!bound.equals("0.0.0.0") && !bound.equals("::")) {
+            allowedHosts.add(bound);
+        }
+        this.allowedOrigins = settings.allowedOrigins().stream().map(AllowedOrigin::parse).toList();
+        Duration sweep = settings.sessionIdleTimeout().dividedBy(2);
+        sweep = sweep.compareTo(Duration.ofMinutes(1)) > 0 ? Duration.ofMinutes(1) : sweep;
+        sweep = sweep.compareTo(Duration.ofSeconds(1)) < 0 ? Duration.ofSeconds(1) : sweep;
+        engine.system().scheduler().scheduleWithFixedDelay(sweep, sweep, this::sweep, engine.system().executionContext());
+    }
+
+    /** The route for {@code /mcp}, for {@code HttpServer.bind}'s extra routes. */
+    public Route route() {
+        return path("mcp", () -> extractRequest(req -> completeWithFuture(respond(req))));
+    }
+
+    /** Live sessions (for tests and metrics). */
+    public int sessionCount() {
+        return sessions.size();
+    }
+
+    private void sweep() {
+        int ended = sessions.sweep();
+        if (ended > 0) {
+            log.info("Ended {} idle MCP session(s) (meridian.mcp.session-idle-timeout {})", ended, settings.sessionIdleTimeout());
+        }
+    }
+
+    private CompletionStage<HttpResponse> respond(HttpRequest req) {
+        Optional<String> origin = header(req, "Origin");
+        Optional<HttpResponse> refused = checkHost(req).or(() -> origin.flatMap(this::checkOrigin));
+        if (refused.isPresent()) {
+            req.discardEntityBytes(engine.system());
+            return done(refused.get());
+        }
+        CompletionStage<HttpResponse> response;
+        if (req.method().equals(HttpMethods.OPTIONS)) {
+            response = done(preflight());
+        } else {
+            Optional<HttpResponse> denied = auth.check(req, Scope.READ);
+            if (denied.isPresent()) {
+                req.discardEntityBytes(engine.system());
+                response = done(denied.get());
+            } else if (req.method().equals(HttpMethods.POST)) {
+                response = post(req);
+            } else if (req.method().equals(HttpMethods.DELETE)) {
+                response = done(delete(req));
+            } else {
+                req.discardEntityBytes(engine.system());
+                response = done(status(405, "this MCP endpoint takes POST (messages) and DELETE (end a session); it "
+                        + "offers no standalone SSE stream, since the server sends nothing outside a request")
+                        .addHeader(RawHeader.create("Allow", "POST, DELETE, OPTIONS")));
+            }
+        }
+        return origin.isEmpty() ? response : response.thenApply(r -> withCors(r, origin.get()));
+    }
+
+    // ---- DNS-rebinding protection ----
+
+    private Optional<HttpResponse> checkHost(HttpRequest req) {
+        String host = req.getHeader(Host.class).map(h -> h.host().address()).orElse(req.getUri().host().address());
+        String name = host.isEmpty() ? "" : McpSettings.hostName(host);
+        if (allowedHosts.contains(name)) {
+            return Optional.empty();
+        }
+        return Optional.of(status(403, "Host '" + host + "' is not allowed for MCP (DNS-rebinding protection); "
+                + "add it to meridian.mcp.allowed-hosts if agents reach this server by that name"));
+    }
+
+    private Optional<HttpResponse> checkOrigin(String origin) {
+        if (allowedOrigins.stream().anyMatch(a -> a.matches(origin))) {
+            return Optional.empty();
+        }
+        return Optional.of(status(403, "Origin '" + origin + "' is not allowed for MCP (DNS-rebinding protection); "
+                + "add it to meridian.mcp.allowed-origins to let pages from it connect"));
+    }
+
+    /** An allow-list entry: scheme and host must match; the port too when the entry names one. */
+    private record AllowedOrigin(String scheme, String host, int port) {
+        static AllowedOrigin parse(String origin) {
+            URI u = URI.create(origin);
+            return new AllowedOrigin(u.getScheme().toLowerCase(Locale.ROOT), McpSettings.hostName(u.getHost()), u.getPort());
+        }
+
+        boolean matches(String origin) {
+            try {
+                URI u = new URI(origin);
+                if (u.getScheme() == null || u.getHost() == null) {
+                    return false;
+                }
+                int p = u.getPort() != -1 ? u.getPort() : ("https".equalsIgnoreCase(u.getScheme()) ? 443 : 80);
+                return u.getScheme().equalsIgnoreCase(scheme) && McpSettings.hostName(u.getHost()).equals(host)
+                        && (port == -1 || port == p);
+            } catch (URISyntaxException e) {
+                return false;
+            }
+        }
+    }
+
+    private static HttpResponse preflight() {
+        return HttpResponse.create().withStatus(204)
+                .addHeader(RawHeader.create("Access-Control-Allow-Methods", "POST, DELETE, OPTIONS"))
+                .addHeader(RawHeader.create("Access-Control-Allow-Headers",
+                        "Content-Type, Accept, Authorization, Mcp-Session-Id, MCP-Protocol-Version, Last-Event-ID"))
+                .addHeader(RawHeader.create("Access-Control-Max-Age", "600"));
+    }
+
+    /** Browser clients (already checked against the allow-list) may read the answer and the session header. */
+    private static HttpResponse withCors(HttpResponse r, String origin) {
+        return r.addHeader(RawHeader.create("Access-Control-Allow-Origin", origin))
+                .addHeader(RawHeader.create("Vary", "Origin"))
+                .addHeader(RawHeader.create("Access-Control-Expose-Headers", "Mcp-Session-Id, WWW-Authenticate"));
+    }
+
+    // ---- POST ----
+
+    private CompletionStage<HttpResponse> post(HttpRequest req) {
+        String mediaType = req.entity().getContentType().mediaType().toString();
+        if (!mediaType.equals("application/json")) {
+            req.discardEntityBytes(engine.system());
+            return done(status(415, "a POST to /mcp carries one JSON-RPC message: send Content-Type application/json, not " + mediaType));
+        }
+        return req.entity().toStrict(BODY_TIMEOUT.toMillis(), settings.maxRequestBytes(), engine.system())
+                .thenCompose(strict -> message(req, strict.getData().decodeString(StandardCharsets.UTF_8)))
+                .exceptionally(t -> {
+                    Throwable c = Blocking.cause(t);
+                    if (c instanceof EntityStreamSizeException) {
+                        return status(413, "message exceeds meridian.mcp.max-request-size (" + settings.maxRequestBytes() + " bytes)");
+                    }
+                    log.error("MCP request failed: {}", c.toString(), c);
+                    return rpcError(500, new JsonRpcException(JsonRpcException.INTERNAL_ERROR, "internal error: " + c.getMessage()
+                            + "; see the server log"));
+                });
+    }
+
+    private CompletionStage<HttpResponse> message(HttpRequest req, String body) {
+        JsonNode tree;
+        JsonRpc.Message message;
+        try {
+            tree = JsonRpc.read(body);
+            if (tree.isArray()) {
+                return batch(req, (ArrayNode) tree);
+            }
+            message = JsonRpc.message(tree);
+        } catch (JsonRpcException e) {
+            return done(rpcError(400, e));
+        }
+        if (message instanceof JsonRpc.Request r && r.method().equals("initialize")) {
+            return done(initialize(req, r));
+        }
+        Session s = session(req);
+        if (s.refused() != null) {
+            return done(s.refused());
+        }
+        if (message instanceof JsonRpc.Notification n) {
+            server.notification(s.session(), n);
+            return done(HttpResponse.create().withStatus(202));
+        }
+        if (message instanceof JsonRpc.Reply) {
+            return done(HttpResponse.create().withStatus(202));
+        }
+        JsonRpc.Request r = (JsonRpc.Request) message;
+        Optional<HttpResponse> denied = auth.check(req, server.scope(r));
+        if (denied.isPresent()) {
+            return done(denied.get());
+        }
+        if (acceptsEventStream(req) && server.mayNotify(s.session(), r)) {
+            return done(eventStream(s.session(), r));
+        }
+        return server.handle(s.session(), r, null).thenApply(answer -> answer.map(McpHttpRoute::json)
+                // Cancelled by the client: the spec says send no response; 202 closes the POST with no body.
+                .orElseGet(() -> HttpResponse.create().withStatus(202)));
+    }
+
+    private HttpResponse initialize(HttpRequest req, JsonRpc.Request r) {
+        if (header(req, SESSION_HEADER).isPresent()) {
+            return rpcError(400, new JsonRpcException(JsonRpcException.INVALID_REQUEST,
+                    "initialize opens a new session: send it without an Mcp-Session-Id header", r.id()));
+        }
+        McpServer.Initialized init;
+        try {
+            init = server.initialize(r);
+        } catch (JsonRpcException e) {
+            return json(JsonRpc.error(e));
+        }
+        Optional<McpSession> s = sessions.open(init.protocolVersion(), auth.tokenName(req).orElse(null));
+        if (s.isEmpty()) {
+            return rpcError(503, new JsonRpcException(JsonRpcException.SERVER_BUSY, "too many MCP sessions are open ("
+                    + settings.maxSessions() + ", meridian.mcp.max-sessions); end unused ones with DELETE or retry later", r.id()))
+                    .addHeader(RawHeader.create("Retry-After", "5"));
+        }
+        return json(JsonRpc.result(r.id(), init.result())).addHeader(RawHeader.create(SESSION_HEADER, s.get().id()));
+    }
+
+    /** The request's session, or the response refusing it. */
+    private record Session(McpSession session, HttpResponse refused) {}
+
+    private Session session(HttpRequest req) {
+        Optional<String> version = header(req, VERSION_HEADER);
+        if (version.isPresent() && !McpServer.supported(version.get())) {
+            return new Session(null, status(400, "unsupported MCP-Protocol-Version '" + version.get() + "'; this server speaks "
+                    + String.join(", ", McpServer.VERSIONS)));
+        }
+        Optional<String> id = header(req, SESSION_HEADER);
+        if (id.isEmpty()) {
+            return new Session(null, status(400, "missing Mcp-Session-Id header: send initialize first and then the "
+                    + "session id it returned with every request"));
+        }
+        Optional<McpSession> s = sessions.get(id.get())
+                .filter(x -> x.principal() == null || auth.tokenName(req).filter(x.principal()::equals).isPresent());
+        if (s.isEmpty()) {
+            return new Session(null, status(404, "unknown or ended MCP session; send initialize (without Mcp-Session-Id) to start a new one"));
+        }
+        s.get().touch();
+        return new Session(s.get(), null);
+    }
+
+    /** 2025-03-26 allows a JSON array of messages; later revisions answer it with -32600. */
+    private CompletionStage<HttpResponse> batch(HttpRequest req, ArrayNode messages) {
+        Session s = session(req);
+        String version = s.session() != null ? s.session().protocolVersion() : header(req, VERSION_HEADER).orElse(DEFAULT_VERSION);
+        if (!McpServer.allowsBatches(version)) {
+            return done(rpcError(400, new JsonRpcException(JsonRpcException.INVALID_REQUEST, "JSON-RPC batches are not "
+                    + "part of MCP " + version + "; send one message per POST")));
+        }
+        if (s.refused() != null) {
+            return done(s.refused());
+        }
+        if (messages.isEmpty()) {
+            return done(rpcError(400, new JsonRpcException(JsonRpcException.INVALID_REQUEST, "empty batch; send at least one message")));
+        }
+        List<McpServer.BatchItem> items = McpServer.parseBatch(messages);
+        for (McpServer.BatchItem item : items) {
+            // The token must cover every call in the batch, as it must for single messages.
+            if (item.message() instanceof JsonRpc.Request r) {
+                Optional<HttpResponse> denied = auth.check(req, server.scope(r));
+                if (denied.isPresent()) {
+                    return done(denied.get());
+                }
+            }
+        }
+        return server.runBatch(s.session(), items)
+                .thenApply(answers -> answers.map(McpHttpRoute::json).orElseGet(() -> HttpResponse.create().withStatus(202)));
+    }
+
+    // ---- SSE ----
+
+    private static boolean acceptsEventStream(HttpRequest req) {
+        return header(req, "Accept").map(a -> a.contains("text/event-stream")).orElse(false);
+    }
+
+    /**
+     * Answers a call whose notifications precede its result: each JSON-RPC message is one {@code message} event,
+     * and the stream ends after the result. A disconnect does not cancel the call; notifications/cancelled does.
+     */
+    private HttpResponse eventStream(McpSession s, JsonRpc.Request r) {
+        Pair<BoundedSourceQueue<ByteString>, Source<ByteString, NotUsed>> pair =
+                Source.<ByteString>queue(SSE_BUFFER).preMaterialize(engine.system());
+        BoundedSourceQueue<ByteString> queue = pair.first();
+        // Notifications may be dropped for a slow reader; half the buffer stays free for the result.
+        Outbox out = message -> {
+            if (queue.size() < SSE_BUFFER / 2) {
+                queue.offer(event(message));
+            }
+        };
+        server.handle(s, r, out).whenComplete((answer, err) -> {
+            if (answer != null) {
+                answer.ifPresent(a -> queue.offer(event(a)));
+            }
+            queue.complete();
+        });
+        Source<ByteString, NotUsed> body = pair.second()
+                .keepAlive(Duration.ofSeconds(15), () -> ByteString.fromString(": keep-alive\n\n"));
+        return HttpResponse.create().withStatus(200).addHeader(RawHeader.create("Cache-Control", "no-cache"))
+                .withEntity(HttpEntities.createChunked(SSE, body));
+    }
+
+    private static ByteString event(ObjectNode message) {
+        return ByteString.fromString("event: message\ndata: " + JsonRpc.write(message) + "\n\n");
+    }
+
+    // ---- DELETE ----
+
+    private HttpResponse delete(HttpRequest req) {
+        Session s = session(req);
+        if (s.refused() != null) {
+            return s.refused();
+        }
+        sessions.end(s.session().id());
+        log.debug("MCP session ended by the client ({} call(s) still in flight finish on their own)", s.session().callsInFlight());
+        return HttpResponse.create().withStatus(204);
+    }
+
+    // ---- responses ----
+
+    private static Optional<String> header(HttpRequest req, String name) {
+        return req.getHeader(name).map(h -> h.value());
+    }
+
+    private static CompletionStage<HttpResponse> done(HttpResponse r) {
+        return CompletableFuture.completedFuture(r);
+    }
+
+    private static HttpResponse json(JsonNode body) {
+        return HttpResponse.create().withStatus(200)
+                .withEntity(ContentTypes.APPLICATION_JSON, JsonRpc.write(body).getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** An HTTP error whose body is a JSON-RPC error response, as the transport spec allows. */
+    private static HttpResponse rpcError(int status, JsonRpcException e) {
+        return json(JsonRpc.error(e)).withStatus(status);
+    }
+
+    private static HttpResponse status(int status, String message) {
+        return rpcError(status, new JsonRpcException(JsonRpcException.INVALID_REQUEST, message));
+    }
+}

@@ -1,0 +1,107 @@
+package dev.meridian.backup.mcp;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.meridian.backup.config.Settings.Scope;
+import dev.meridian.backup.model.BackupException;
+import dev.meridian.backup.model.Json;
+import dev.meridian.backup.model.ProgressUpdate;
+import java.util.List;
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.actor.typed.ActorRef;
+
+/**
+ * One MCP tool: what tools/list shows (title, description, schemas, hints) and what tools/call runs. The input
+ * schema is generated from {@code params}, and the same declarations validate the arguments, so they cannot drift.
+ *
+ * @param scope             the bearer-token scope a call needs over HTTP
+ * @param progressOperation the engine operation whose bytes are reported as progress ("backup", "restore",
+ *                          "verify"), or null for quick tools that send no notifications
+ */
+record Tool(String name, String title, String description, List<Param> params, ObjectNode outputSchema,
+        boolean readOnly, boolean destructive, boolean idempotent, Scope scope, String progressOperation, Handler handler) {
+
+    Tool {
+        params = List.copyOf(params);
+    }
+
+    /** A declared argument: JSON type, whether required, and its schema (type, description, constraints). */
+    record Param(String name, Type type, boolean required, ObjectNode schema) {
+        enum Type {
+            STRING("a string"), INTEGER("an integer"), BOOLEAN("true or false"), STRING_LIST("an array of strings");
+
+            final String expected;
+
+            Type(String expected) {
+                this.expected = expected;
+            }
+        }
+    }
+
+    /** What a handler gets besides its arguments: the engine request id (for cancel) and where progress goes. */
+    record Context(String requestId, ActorRef<ProgressUpdate> progress, CallNotifier notifier) {}
+
+    @FunctionalInterface
+    interface Handler {
+        CompletionStage<Result> call(ToolArguments args, Context context);
+    }
+
+    /**
+     * A tools/call result. Success carries {@code structured} (also sent as JSON text); failures carry a message an
+     * agent can act on, and structured content only when it still matches the output schema (a failed verify).
+     */
+    record Result(JsonNode structured, boolean isError, String message) {
+        static Result ok(Object value) {
+            return new Result(Json.MAPPER.valueToTree(value), false, null);
+        }
+
+        static Result failure(BackupException e) {
+            return new Result(null, true, "[" + e.code().wireName() + "] " + e.getMessage());
+        }
+
+        ObjectNode toJson() {
+            ObjectNode r = JsonRpc.NODES.objectNode();
+            ArrayNode content = r.putArray("content");
+            if (message != null) {
+                content.addObject().put("type", "text").put("text", message);
+            }
+            if (structured != null) {
+                content.addObject().put("type", "text").put("text", JsonRpc.write(structured));
+                r.set("structuredContent", structured);
+            }
+            r.put("isError", isError);
+            return r;
+        }
+    }
+
+    /** The tools/list entry under the given name. */
+    ObjectNode definition(String wireName) {
+        ObjectNode d = JsonRpc.NODES.objectNode();
+        d.put("name", wireName);
+        d.put("title", title);
+        d.put("description", description);
+        ObjectNode input = d.putObject("inputSchema");
+        input.put("type", "object");
+        ObjectNode props = input.putObject("properties");
+        ArrayNode required = JsonRpc.NODES.arrayNode();
+        for (Param p : params) {
+            props.set(p.name(), p.schema());
+            if (p.required()) {
+                required.add(p.name());
+            }
+        }
+        if (!required.isEmpty()) {
+            input.set("required", required);
+        }
+        input.put("additionalProperties", false);
+        d.set("outputSchema", outputSchema);
+        ObjectNode a = d.putObject("annotations");
+        a.put("title", title);
+        a.put("readOnlyHint", readOnly);
+        a.put("destructiveHint", destructive);
+        a.put("idempotentHint", idempotent);
+        a.put("openWorldHint", false);
+        return d;
+    }
+}
