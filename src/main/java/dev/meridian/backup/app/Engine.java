@@ -214,17 +214,20 @@ public final class Engine {
     /** An actor that passes progress to {@code consumer}; stop it with {@link #stopListener} when the call ends. */
     public ActorRef<ProgressUpdate> progressListener(Consumer<ProgressUpdate> consumer) {
         return system.systemActorOf(Behaviors.receiveMessage(u -> {
+            if (u == STOP_LISTENER) {
+                return Behaviors.stopped();
+            }
             consumer.accept(u);
             return Behaviors.same();
         }), "progress-" + UUID.randomUUID(), Props.empty());
     }
 
+    /** Only a parent may stop a typed actor, so the listener stops itself on this marker (after what is queued). */
+    private static final ProgressUpdate STOP_LISTENER = new ProgressUpdate("", "stop", "", 0, 0, null);
+
     public void stopListener(ActorRef<ProgressUpdate> listener) {
         if (listener != null) {
-            system.systemActorOf(Behaviors.setup(ctx -> {
-                ctx.stop(listener);
-                return Behaviors.stopped();
-            }), "stop-" + UUID.randomUUID(), Props.empty());
+            listener.tell(STOP_LISTENER);
         }
     }
 

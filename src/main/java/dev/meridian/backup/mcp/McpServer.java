@@ -271,16 +271,13 @@ public final class McpServer {
         } catch (RuntimeException e) {
             stage = CompletableFuture.failedFuture(e);
         }
-        return stage.handle((result, err) -> {
-            engine.stopListener(listener);
-            notifier.finish();
-            s.end(req.id());
-            if (call.cancelled()) {
-                return Optional.empty();
-            }
-            Tool.Result r = err == null ? result : Tool.Result.failure(failure(name.asText(), err));
-            return Optional.of(JsonRpc.result(req.id(), r.toJson()));
-        });
+        return stage.handle((result, err) -> err == null ? result : Tool.Result.failure(failure(name.asText(), err)))
+                .thenCompose(r -> notifier.drain(listener).thenApply(drained -> {
+                    engine.stopListener(listener);
+                    notifier.finish();
+                    s.end(req.id());
+                    return call.cancelled() ? Optional.<ObjectNode>empty() : Optional.of(JsonRpc.result(req.id(), r.toJson()));
+                }));
     }
 
     private static BackupException failure(String tool, Throwable err) {
