@@ -33,6 +33,7 @@ import org.apache.pekko.http.javadsl.model.MediaTypes;
 import org.apache.pekko.http.javadsl.model.headers.Host;
 import org.apache.pekko.http.javadsl.model.headers.RawHeader;
 import org.apache.pekko.http.javadsl.server.Route;
+import org.apache.pekko.http.scaladsl.model.EntityStreamException;
 import org.apache.pekko.http.scaladsl.model.EntityStreamSizeException;
 import org.apache.pekko.japi.Pair;
 import org.apache.pekko.stream.BoundedSourceQueue;
@@ -201,12 +202,20 @@ public final class McpHttpRoute {
             req.discardEntityBytes(engine.system());
             return done(status(415, "a POST to /mcp carries one JSON-RPC message: send Content-Type application/json, not " + mediaType));
         }
+        String tooLarge = "message exceeds meridian.mcp.max-request-size (" + settings.maxRequestBytes() + " bytes)";
+        if (req.entity().getContentLengthOption().orElse(0L) > settings.maxRequestBytes()) {
+            req.discardEntityBytes(engine.system());
+            return done(status(413, tooLarge));
+        }
         return req.entity().toStrict(BODY_TIMEOUT.toMillis(), settings.maxRequestBytes(), engine.system())
                 .thenCompose(strict -> message(req, strict.getData().decodeString(StandardCharsets.UTF_8)))
                 .exceptionally(t -> {
                     Throwable c = Blocking.cause(t);
                     if (c instanceof EntityStreamSizeException) {
-                        return status(413, "message exceeds meridian.mcp.max-request-size (" + settings.maxRequestBytes() + " bytes)");
+                        return status(413, tooLarge);
+                    }
+                    if (c instanceof EntityStreamException) {
+                        return status(400, "the request body could not be read: " + c.getMessage());
                     }
                     log.error("MCP request failed: {}", c.toString(), c);
                     return rpcError(500, new JsonRpcException(JsonRpcException.INTERNAL_ERROR, "internal error: " + c.getMessage()

@@ -26,10 +26,14 @@ final class McpTestServer implements AutoCloseable {
 
     /**
      * @param extra     HOCON appended after the base settings (it may override them)
-     * @param databases names of the databases to create, each seeded with a few hundred keys
+     * @param databases names of the databases to create, each seeded with a few hundred keys (about 100 KB)
      */
     static McpTestServer start(Path dir, String extra, String... databases) throws Exception {
-        Settings settings = Settings.from(Settings.load(Optional.of(writeConfig(dir, extra, databases))));
+        return start(dir, extra, 300, databases);
+    }
+
+    static McpTestServer start(Path dir, String extra, int seedKeys, String... databases) throws Exception {
+        Settings settings = Settings.from(Settings.load(Optional.of(writeConfig(dir, extra, seedKeys, databases))));
         McpHttpRoute[] route = new McpHttpRoute[1];
         Server server = Server.start(settings, true, engine -> {
             route[0] = new McpHttpRoute(engine, McpSettings.from(engine.settings().config()));
@@ -39,12 +43,12 @@ final class McpTestServer implements AutoCloseable {
     }
 
     /** Writes the test configuration (also used by the stdio tests, which start the real jar with it). */
-    static Path writeConfig(Path dir, String extra, String... databases) throws IOException {
+    static Path writeConfig(Path dir, String extra, int seedKeys, String... databases) throws IOException {
         Files.createDirectories(dir.resolve("restore"));
         StringBuilder dbs = new StringBuilder();
         for (String db : databases) {
             dbs.append("    { name = \"").append(db).append("\", path = \"").append(dir.resolve("db").resolve(db))
-                    .append("\", create-if-missing = true, seed-keys = 300 }\n");
+                    .append("\", create-if-missing = true, seed-keys = ").append(seedKeys).append(" }\n");
         }
         String hocon = "meridian {\n"
                 + "  http { host = \"127.0.0.1\", port = 0 }\n"

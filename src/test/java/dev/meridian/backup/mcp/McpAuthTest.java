@@ -1,0 +1,126 @@
+package dev.meridian.backup.mcp;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.modelcontextprotocol.client.McpClient;
+import io.modelcontextprotocol.client.McpSyncClient;
+import io.modelcontextprotocol.client.transport.HttpClientStreamableHttpTransport;
+import io.modelcontextprotocol.client.transport.McpHttpClientTransportAuthorizationException;
+import io.modelcontextprotocol.spec.McpSchema;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** With meridian.auth.tokens set, MCP over HTTP uses the REST bearer tokens and scopes: read, backup, admin. */
+class McpAuthTest {
+    static final String READER = "reader-token-0123456789";
+    static final String OPERATOR = "operator-token-0123456789";
+    static final String ADMIN = "admin-token-0123456789abc";
+
+    @TempDir
+    static Path dir;
+    static McpTestServer server;
+    static RawMcp mcp;
+
+    @BeforeAll
+    static void start() throws Exception {
+        server = McpTestServer.start(dir, "meridian.auth.tokens = [\n"
+                + "  { name = reader, token = \"" + READER + "\", scopes = [read] }\n"
+                + "  { name = operator, token = \"" + OPERATOR + "\", scopes = [backup] }\n"
+                + "  { name = admin, token = \"" + ADMIN + "\", scopes = [admin] }\n"
+                + "]", "alpha");
+        mcp = new RawMcp(server.mcpUrl());
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        server.close();
+    }
+
+    static McpSyncClient client(String token) {
+        HttpClientStreamableHttpTransport.Builder transport = HttpClientStreamableHttpTransport.builder(server.baseUrl()).endpoint("/mcp");
+        if (token != null) {
+            transport.httpRequestCustomizer((request, method, uri, body, context) -> request.header("Authorization", "Bearer " + token));
+        }
+        return McpClient.sync(transport.build()).requestTimeout(Duration.ofSeconds(30)).build();
+    }
+
+    @Test
+    void missingOrUnknownTokenIs401WithABearerChallenge() {
+        HttpResponse<String> none = mcp.post(McpProtocolTest.initialize("2025-11-25"));
+        assertEquals(401, none.statusCode());
+        assertTrue(none.headers().firstValue("WWW-Authenticate").orElse("").startsWith("Bearer"), none.headers().toString());
+        HttpResponse<String> wrong = mcp.post(McpProtocolTest.initialize("2025-11-25"), "Authorization", "Bearer not-a-real-token-at-all");
+        assertEquals(401, wrong.statusCode());
+        assertTrue(wrong.headers().firstValue("WWW-Authenticate").orElse("").contains("invalid_token"));
+
+        McpSyncClient anonymous = client(null);
+        RuntimeException e = assertThrows(RuntimeException.class, anonymous::initialize);
+        assertEquals(401, httpStatus(e), "the SDK client sees the 401");
+        anonymous.close();
+    }
+
+    @Test
+    void readTokenReadsButCannotCreateRestoreOrDelete() {
+        McpSyncClient reader = client(READER);
+        reader.initialize();
+        assertEquals(8, reader.listTools().tools().size(), "every tool is listed; calling decides");
+        assertFalse(reader.callTool(new McpSchema.CallToolRequest("backup.get_stats", Map.of())).isError());
+        RuntimeException e = assertThrows(RuntimeException.class,
+                () -> reader.callTool(new McpSchema.CallToolRequest("backup.create", Map.of())));
+        assertEquals(403, httpStatus(e));
+        reader.close();
+
+        String session = mcp.open("2025-11-25", "Authorization", "Bearer " + READER);
+        HttpResponse<String> delete = mcp.post(RawMcp.call(1, "backup.delete", "{\"backup_id\":\"20260101T000000000Z-abcdef\"}"),
+                "Authorization", "Bearer " + READER, "Mcp-Session-Id", session, "MCP-Protocol-Version", "2025-11-25");
+        assertEquals(403, delete.statusCode());
+        assertTrue(delete.body().contains("insufficient_scope"), delete.body());
+        assertTrue(delete.headers().firstValue("WWW-Authenticate").orElse("").contains("insufficient_scope"));
+    }
+
+    @Test
+    void backupTokenCreatesAndAdminTokenDeletes() {
+        McpSyncClient operator = client(OPERATOR);
+        operator.initialize();
+        McpSchema.CallToolResult created = operator.callTool(new McpSchema.CallToolRequest("backup.create", Map.of()));
+        assertFalse(created.isError());
+        String id = (String) ((Map<?, ?>) created.structuredContent()).get("backup_id");
+        RuntimeException e = assertThrows(RuntimeException.class,
+                () -> operator.callTool(new McpSchema.CallToolRequest("backup.restore", Map.of("backup_id", id))));
+        assertEquals(403, httpStatus(e));
+        operator.close();
+
+        McpSyncClient admin = client(ADMIN);
+        admin.initialize();
+        assertFalse(admin.callTool(new McpSchema.CallToolRequest("backup.delete", Map.of("backup_id", id))).isError());
+        admin.close();
+    }
+
+    /** A session id is not a credential: presented with another token, it is unknown. */
+    @Test
+    void sessionIsBoundToTheTokenThatOpenedIt() {
+        String session = mcp.open("2025-11-25", "Authorization", "Bearer " + READER);
+        HttpResponse<String> r = mcp.post(McpProtocolTest.PING, "Authorization", "Bearer " + ADMIN, "Mcp-Session-Id", session,
+                "MCP-Protocol-Version", "2025-11-25");
+        assertEquals(404, r.statusCode());
+    }
+
+    /** The HTTP status the SDK's transport reported, found in the exception's causes. */
+    static int httpStatus(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            if (c instanceof McpHttpClientTransportAuthorizationException a) {
+                return a.getResponseInfo().statusCode();
+            }
+        }
+        throw new AssertionError("no HTTP authorization failure in " + t, t);
+    }
+}

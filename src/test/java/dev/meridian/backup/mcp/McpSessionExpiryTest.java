@@ -1,0 +1,44 @@
+package dev.meridian.backup.mcp;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Idle sessions end on their own, so memory follows live clients, not every client that ever connected. */
+class McpSessionExpiryTest {
+    @TempDir
+    static Path dir;
+    static McpTestServer server;
+    static RawMcp mcp;
+
+    @BeforeAll
+    static void start() throws Exception {
+        server = McpTestServer.start(dir, "meridian.mcp.session-idle-timeout = 1s", "alpha");
+        mcp = new RawMcp(server.mcpUrl());
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        server.close();
+    }
+
+    @Test
+    void idleSessionsExpireAndAreForgotten() throws Exception {
+        String[] sessions = new String[20];
+        for (int i = 0; i < sessions.length; i++) {
+            sessions[i] = mcp.open("2025-11-25");
+        }
+        assertEquals(200, mcp.post(sessions[0], McpProtocolTest.PING).statusCode());
+        long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+        while (server.route().sessionCount() > 0 && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+        }
+        assertEquals(0, server.route().sessionCount(), "the idle sweep removed every session");
+        assertEquals(404, mcp.post(sessions[0], McpProtocolTest.PING).statusCode());
+    }
+}
