@@ -11,6 +11,7 @@ import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.OutputStream;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -22,6 +23,9 @@ import picocli.CommandLine.Option;
         "Runs the engine in this process, so it needs a repository no other Meridian process is using; to share a "
                 + "running 'serve', point the agent at its HTTP endpoint http://HOST:PORT/mcp instead."})
 final class McpCommand implements Callable<Integer> {
+    /** How long calls still running when stdin closes get to finish and be answered before shutdown. */
+    private static final Duration CALLS_AT_EOF = Duration.ofSeconds(60);
+
     @Option(names = "--stdio", required = true,
             description = "Speak newline-delimited JSON-RPC 2.0 on stdin/stdout; logs go to stderr. Ends when stdin closes.")
     boolean stdio;
@@ -41,6 +45,7 @@ final class McpCommand implements Callable<Integer> {
         McpStdio stdio = new McpStdio(new McpServer(server.engine(), mcp), mcp, System.in, protocol);
         try {
             stdio.run();
+            stdio.awaitCalls(CALLS_AT_EOF);
         } finally {
             server.close();
             stdio.close();

@@ -9,8 +9,16 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Arrays;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,6 +40,7 @@ public final class McpStdio {
     private final OutputStream out;
     private final LinkedBlockingQueue<Outgoing> outgoing = new LinkedBlockingQueue<>();
     private final Thread writer;
+    private final Set<CompletableFuture<Void>> calls = ConcurrentHashMap.newKeySet();
     private McpSession session;
 
     private record Outgoing(String line) {}
@@ -59,6 +68,21 @@ public final class McpStdio {
                     onMessage(text);
                 }
             }
+        }
+    }
+
+    /**
+     * At end of input, gives the calls still running up to {@code max} to finish, so their answers are written
+     * (the client may still read stdout after closing stdin). Runs on the main thread, never a dispatcher.
+     */
+    public void awaitCalls(Duration max) throws InterruptedException {
+        try {
+            CompletableFuture.allOf(calls.toArray(CompletableFuture[]::new)).get(max.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            log.warn("MCP stdio: input ended with {} call(s) still running after {}; shutting down, which lets a "
+                    + "running operation finish but refuses queued ones", calls.size(), max);
+        } catch (ExecutionException e) {
+            log.warn("MCP stdio: a call failed while shutting down: {}", e.getCause().toString());
         }
     }
 
@@ -105,7 +129,7 @@ public final class McpStdio {
         } else if (session == null) {
             send(JsonRpc.result(r.id(), JsonRpc.NODES.objectNode()));
         } else {
-            server.handle(session, r, this::notify).thenAccept(answer -> answer.ifPresent(this::send));
+            track(server.handle(session, r, this::notify).thenAccept(answer -> answer.ifPresent(this::send)));
         }
     }
 
@@ -120,7 +144,13 @@ public final class McpStdio {
             send(JsonRpc.error(new JsonRpcException(JsonRpcException.INVALID_REQUEST, "empty batch; send at least one message")));
             return;
         }
-        server.runBatch(session, McpServer.parseBatch(messages)).thenAccept(answers -> answers.ifPresent(this::send));
+        track(server.runBatch(session, McpServer.parseBatch(messages)).thenAccept(answers -> answers.ifPresent(this::send)));
+    }
+
+    private void track(CompletionStage<Void> call) {
+        CompletableFuture<Void> f = call.toCompletableFuture();
+        calls.add(f);
+        f.whenComplete((x, err) -> calls.remove(f));
     }
 
     private void notify(ObjectNode notification) {
