@@ -29,7 +29,9 @@ class McpCancellationTest {
 
     @BeforeAll
     static void start() throws Exception {
-        server = McpTestServer.start(dir, "meridian.io.rate-limit = 512KiB", 12_000, "alpha");
+        server = McpTestServer.start(dir, "meridian.io.rate-limit = 512KiB", "alpha");
+        // About 4 MB of incompressible data: at 512 KiB/s the backup runs for seconds.
+        server.env.write("alpha", "big", 4000, 1024, 1);
         mcp = new RawMcp(server.mcpUrl());
     }
 

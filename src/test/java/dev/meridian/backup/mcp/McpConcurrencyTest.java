@@ -4,10 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.meridian.backup.TestEnv;
 import dev.meridian.backup.model.Manifest;
 import dev.meridian.backup.repository.ManifestCodec;
-import java.net.URI;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -45,7 +44,7 @@ class McpConcurrencyTest {
     @BeforeAll
     static void start() throws Exception {
         server = McpTestServer.start(dir, "meridian.database.queue-size = 64\nmeridian.backup.auto-verify = false\n"
-                + "meridian.mcp.max-sessions = 400", 100, DATABASES.toArray(String[]::new));
+                + "meridian.mcp.max-sessions = 400", DATABASES.toArray(String[]::new));
         mcp = new RawMcp(server.mcpUrl());
     }
 
@@ -108,20 +107,19 @@ class McpConcurrencyTest {
 
     /** One agent: open a session, maybe create (over MCP, or REST for every tenth), list, stats, end the session. */
     static void runClient(int client, Map<String, AtomicInteger> created, AtomicInteger answered, AtomicInteger busy,
-            ConcurrentLinkedQueue<String> failures) {
+            ConcurrentLinkedQueue<String> failures) throws Exception {
         String db = DATABASES.get(client % DATABASES.size());
         String session = mcp.open("2025-11-25");
         answered.incrementAndGet();
         if (client % 10 == 0) {
-            HttpResponse<String> r = mcp.send(HttpRequest.newBuilder(URI.create(server.baseUrl() + "/api/v1/databases/" + db + "/backups"))
-                    .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString("{}")).build());
+            TestEnv.Reply r = server.env.request("POST", "/api/v1/databases/" + db + "/backups", "{}");
             answered.incrementAndGet();
-            if (r.statusCode() == 201) {
+            if (r.status() == 201) {
                 created.get(db).incrementAndGet();
-            } else if (r.statusCode() == 503 && r.body().contains("\"busy\"")) {
+            } else if (r.status() == 503 && r.json().path("error").path("code").asText().equals("busy")) {
                 busy.incrementAndGet();
             } else {
-                failures.add("client " + client + " REST create: " + r.statusCode() + " " + r.body());
+                failures.add("client " + client + " REST create: " + r.status() + " " + r.raw().body());
             }
         } else if (client % 4 == 1) {
             JsonNode result = toolCall(session, client, "backup.create", "{\"database\":\"" + db + "\",\"tags\":[\"load\"]}", failures);
@@ -165,7 +163,7 @@ class McpConcurrencyTest {
     }
 
     static List<Manifest> manifests(String db) throws Exception {
-        Path root = dir.resolve("repo");
+        Path root = server.env.repository;
         List<Manifest> out = new ArrayList<>();
         try (Stream<Path> files = Files.list(root.resolve("manifests").resolve(db))) {
             for (Path f : files.toList()) {

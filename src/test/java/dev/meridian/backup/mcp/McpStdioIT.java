@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.meridian.backup.TestEnv;
 import dev.meridian.backup.app.Server;
 import dev.meridian.backup.config.Settings;
 import dev.meridian.backup.model.Json;
@@ -58,7 +59,7 @@ class McpStdioIT {
 
     @Test
     void sdkClientDrivesEveryToolOverStdio() throws Exception {
-        Path config = McpTestServer.writeConfig(dir, "", 300, "alpha");
+        Path config = new TestEnv(dir, List.of("alpha"), "").configFile;
         List<String> cmd = command(config);
         StdioClientTransport transport = new StdioClientTransport(ServerParameters.builder(cmd.get(0))
                 .args(cmd.subList(1, cmd.size())).build(), McpJsonDefaults.getMapper());
@@ -95,7 +96,7 @@ class McpStdioIT {
     /** The spec's hard rule for stdio: nothing but MCP messages on stdout, one per line; logs go to stderr. */
     @Test
     void stdoutCarriesOnlyProtocolMessagesAndStdinEofShutsDownCleanly() throws Exception {
-        Path config = McpTestServer.writeConfig(dir, "", 300, "alpha");
+        Path config = new TestEnv(dir, List.of("alpha"), "").configFile;
         Process p = new ProcessBuilder(command(config)).start();
         CompletableFuture<String> stdout = CompletableFuture.supplyAsync(() -> read(p.getInputStream()));
         CompletableFuture<String> stderr = CompletableFuture.supplyAsync(() -> read(p.getErrorStream()));
@@ -140,7 +141,7 @@ class McpStdioIT {
     /** Two processes cannot share a repository; the stdio server says so and what to do instead. */
     @Test
     void repositoryInUseGivesAClearError() throws Exception {
-        Path config = McpTestServer.writeConfig(dir, "", 300, "alpha");
+        Path config = new TestEnv(dir, List.of("alpha"), "").configFile;
         try (Server running = Server.start(Settings.from(Settings.load(Optional.of(config))), false, e -> List.of())) {
             Process p = new ProcessBuilder(command(config)).start();
             p.getOutputStream().close();
