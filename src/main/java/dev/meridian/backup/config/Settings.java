@@ -240,7 +240,8 @@ public record Settings(
         return n;
     }
 
-    private static int positive(Config m, String key) {
+    /** {@code meridian.<key>} as an int of at least 1 ({@code m} is the {@code meridian} section). */
+    public static int positive(Config m, String key) {
         int n = m.getInt(key);
         if (n < 1) {
             throw BackupException.invalid("meridian." + key + " must be at least 1, got " + n);

@@ -75,29 +75,28 @@ final class JsonRpc {
     }
 
     static ObjectNode result(JsonNode id, JsonNode result) {
-        ObjectNode o = NODES.objectNode();
-        o.put("jsonrpc", "2.0");
+        ObjectNode o = envelope();
         o.set("id", id);
         o.set("result", result);
         return o;
     }
 
     static ObjectNode error(JsonRpcException e) {
-        ObjectNode o = NODES.objectNode();
-        o.put("jsonrpc", "2.0");
+        ObjectNode o = envelope();
         o.set("id", e.id());
-        ObjectNode err = o.putObject("error");
-        err.put("code", e.code());
-        err.put("message", e.getMessage());
+        o.putObject("error").put("code", e.code()).put("message", e.getMessage());
         return o;
     }
 
     static ObjectNode notification(String method, ObjectNode params) {
-        ObjectNode o = NODES.objectNode();
-        o.put("jsonrpc", "2.0");
+        ObjectNode o = envelope();
         o.put("method", method);
         o.set("params", params);
         return o;
+    }
+
+    private static ObjectNode envelope() {
+        return NODES.objectNode().put("jsonrpc", "2.0");
     }
 
     /** One line of compact JSON: the encoder escapes newlines inside strings, so stdio framing holds. */

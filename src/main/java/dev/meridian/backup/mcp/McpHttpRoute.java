@@ -233,7 +233,9 @@ public final class McpHttpRoute {
             }
             message = JsonRpc.message(tree);
         } catch (JsonRpcException e) {
-            return done(rpcError(400, e));
+            // A readable request with bad params is answered like any failed request; an unreadable message is refused.
+            boolean answerable = e.code() == JsonRpcException.INVALID_PARAMS && !e.id().isNull();
+            return done(rpcError(answerable ? 200 : 400, e));
         }
         if (message instanceof JsonRpc.Request r && r.method().equals("initialize")) {
             return done(initialize(req, r));

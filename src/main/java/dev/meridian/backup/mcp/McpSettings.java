@@ -2,6 +2,7 @@ package dev.meridian.backup.mcp;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
+import dev.meridian.backup.config.Settings;
 import dev.meridian.backup.model.BackupException;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -60,19 +61,12 @@ public record McpSettings(
             for (String h : m.getStringList("allowed-hosts")) {
                 hosts.add(hostName(h));
             }
-            return new McpSettings(style, atLeastOne(m, "max-sessions"), idle, origins, hosts, (int) maxBytes,
-                    atLeastOne(m, "tools-page-size"));
+            Config meridian = root.getConfig("meridian");
+            return new McpSettings(style, Settings.positive(meridian, "mcp.max-sessions"), idle, origins, hosts, (int) maxBytes,
+                    Settings.positive(meridian, "mcp.tools-page-size"));
         } catch (ConfigException e) {
             throw BackupException.invalid("configuration is invalid: " + e.getMessage());
         }
-    }
-
-    private static int atLeastOne(Config m, String key) {
-        int n = m.getInt(key);
-        if (n < 1) {
-            throw BackupException.invalid("meridian.mcp." + key + " must be at least 1, got " + n);
-        }
-        return n;
     }
 
     /** An allow-list origin: scheme://host or scheme://host:port, lower case, no path. */

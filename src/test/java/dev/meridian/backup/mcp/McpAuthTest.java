@@ -11,13 +11,10 @@ import io.modelcontextprotocol.client.transport.HttpClientStreamableHttpTranspor
 import io.modelcontextprotocol.client.transport.McpHttpClientTransportAuthorizationException;
 import io.modelcontextprotocol.spec.McpSchema;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** With meridian.auth.tokens set, MCP over HTTP uses the REST bearer tokens and scopes: read, backup, admin. */
 class McpAuthTest {
@@ -25,25 +22,13 @@ class McpAuthTest {
     static final String OPERATOR = "operator-token-0123456789";
     static final String ADMIN = "admin-token-0123456789abc";
 
-    @TempDir
-    static Path dir;
-    static McpTestServer server;
-    static RawMcp mcp;
-
-    @BeforeAll
-    static void start() throws Exception {
-        server = McpTestServer.start(dir, "meridian.auth.tokens = [\n"
+    @RegisterExtension
+    static final McpTestServer server = new McpTestServer("meridian.auth.tokens = [\n"
                 + "  { name = reader, token = \"" + READER + "\", scopes = [read] }\n"
                 + "  { name = operator, token = \"" + OPERATOR + "\", scopes = [backup] }\n"
                 + "  { name = admin, token = \"" + ADMIN + "\", scopes = [admin] }\n"
                 + "]", "alpha");
-        mcp = new RawMcp(server.mcpUrl());
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        server.close();
-    }
+    static final RawMcp mcp = server.mcp();
 
     static McpSyncClient client(String token) {
         HttpClientStreamableHttpTransport.Builder transport = HttpClientStreamableHttpTransport.builder(server.baseUrl()).endpoint("/mcp");

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -12,30 +11,17 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** A create that finds its database's queue full fails clearly as [busy] instead of racing the running one. */
 class McpBusyTest {
-    @TempDir
-    static Path dir;
-    static McpTestServer server;
-
-    @BeforeAll
-    static void start() throws Exception {
-        server = McpTestServer.start(dir, "meridian.database.queue-size = 1\nmeridian.backup.auto-verify = false", "alpha");
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        server.close();
-    }
+    @RegisterExtension
+    static final McpTestServer server = new McpTestServer("meridian.database.queue-size = 1\nmeridian.backup.auto-verify = false", "alpha");
 
     @Test
     void createsBeyondTheQueueAreRefusedAsBusy() throws Exception {
-        RawMcp mcp = new RawMcp(server.mcpUrl());
+        RawMcp mcp = server.mcp();
         String session = mcp.open("2025-11-25");
         int calls = 8;
         CountDownLatch go = new CountDownLatch(1);

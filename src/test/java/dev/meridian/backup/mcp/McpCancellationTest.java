@@ -7,37 +7,27 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * notifications/cancelled stops a running backup (it is before its point of no return) and the call gets no
  * response. The I/O rate limit keeps the backup running long enough to cancel it mid-copy.
  */
 class McpCancellationTest {
-    @TempDir
-    static Path dir;
-    static McpTestServer server;
-    static RawMcp mcp;
+    @RegisterExtension
+    static final McpTestServer server = new McpTestServer("meridian.io.rate-limit = 512KiB", "alpha");
+    static final RawMcp mcp = server.mcp();
 
     @BeforeAll
-    static void start() throws Exception {
-        server = McpTestServer.start(dir, "meridian.io.rate-limit = 512KiB", "alpha");
+    static void prepare() throws Exception {
         // About 4 MB of incompressible data: at 512 KiB/s the backup runs for seconds.
         server.env.write("alpha", "big", 4000, 1024, 1);
-        mcp = new RawMcp(server.mcpUrl());
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        server.close();
     }
 
     @Test

@@ -22,10 +22,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Invariant 1 under load from many agents at once: 200 clients, each in its own MCP session, mix list, stats and
@@ -36,22 +34,10 @@ class McpConcurrencyTest {
     static final int CLIENTS = 200;
     static final List<String> DATABASES = List.of("alpha", "beta", "gamma");
 
-    @TempDir
-    static Path dir;
-    static McpTestServer server;
-    static RawMcp mcp;
-
-    @BeforeAll
-    static void start() throws Exception {
-        server = McpTestServer.start(dir, "meridian.database.queue-size = 64\nmeridian.backup.auto-verify = false\n"
+    @RegisterExtension
+    static final McpTestServer server = new McpTestServer("meridian.database.queue-size = 64\nmeridian.backup.auto-verify = false\n"
                 + "meridian.mcp.max-sessions = 400", DATABASES.toArray(String[]::new));
-        mcp = new RawMcp(server.mcpUrl());
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        server.close();
-    }
+    static final RawMcp mcp = server.mcp();
 
     @Test
     void twoHundredClientsAreAllAnsweredAndBackupsOfADatabaseNeverOverlap() throws Exception {

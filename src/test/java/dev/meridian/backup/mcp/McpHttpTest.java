@@ -20,35 +20,22 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The official MCP Java SDK client drives the server over Streamable HTTP: an independent implementation of the
  * protocol, with output-schema validation on, so every structuredContent is checked against its tool's schema.
  */
 class McpHttpTest {
-    @TempDir
-    static Path dir;
-    static McpTestServer server;
+    @RegisterExtension
+    static final McpTestServer server = new McpTestServer("", "alpha", "beta");
 
     final List<McpSchema.ProgressNotification> progress = new CopyOnWriteArrayList<>();
     final List<McpSchema.LoggingMessageNotification> logs = new CopyOnWriteArrayList<>();
     McpSyncClient client;
-
-    @BeforeAll
-    static void start() throws Exception {
-        server = McpTestServer.start(dir, "", "alpha", "beta");
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        server.close();
-    }
 
     @BeforeEach
     void connect() {

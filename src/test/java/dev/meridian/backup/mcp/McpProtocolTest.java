@@ -12,35 +12,20 @@ import java.net.Socket;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Streamable HTTP rules and JSON-RPC edge cases, sent by hand with java.net.http (and a raw socket for Host). */
 class McpProtocolTest {
     static final String PING = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}";
     static final int MAX_SESSIONS = 40;
 
-    @TempDir
-    static Path dir;
-    static McpTestServer server;
-    static RawMcp mcp;
-
-    @BeforeAll
-    static void start() throws Exception {
-        server = McpTestServer.start(dir, "meridian.mcp { tools-page-size = 3, max-sessions = " + MAX_SESSIONS
+    @RegisterExtension
+    static final McpTestServer server = new McpTestServer("meridian.mcp { tools-page-size = 3, max-sessions = " + MAX_SESSIONS
                 + ", max-request-size = 16KiB }", "alpha");
-        mcp = new RawMcp(server.mcpUrl());
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        server.close();
-    }
+    static final RawMcp mcp = server.mcp();
 
     @Test
     void requestWithoutSessionIdIs400() {
@@ -92,10 +77,7 @@ class McpProtocolTest {
         for (String version : List.of("2025-06-18", "2025-11-25")) {
             String session = mcp.open(version);
             HttpResponse<String> r = mcp.post("[" + PING + "]", "Mcp-Session-Id", session, "MCP-Protocol-Version", version);
-            assertEquals(400, r.statusCode());
-            JsonNode error = RawMcp.json(r).path("error");
-            assertEquals(-32600, error.path("code").asInt());
-            assertTrue(error.path("message").asText().contains("batches"), r.body());
+            assertTrue(RawMcp.rpcError(r, 400, -32600).path("error").path("message").asText().contains("batches"), r.body());
         }
     }
 
@@ -120,13 +102,9 @@ class McpProtocolTest {
     @Test
     void malformedJsonIsParseError() {
         String session = mcp.open("2025-11-25");
-        HttpResponse<String> r = mcp.post(session, "{\"jsonrpc\": \"2.0\", \"id\": 1, ");
-        assertEquals(400, r.statusCode());
-        JsonNode body = RawMcp.json(r);
-        assertEquals(-32700, body.path("error").path("code").asInt());
-        assertTrue(body.path("id").isNull());
-        assertEquals(-32700, RawMcp.json(mcp.post(session, PING + " {}")).path("error").path("code").asInt(),
-                "trailing content after the message is not valid JSON-RPC over HTTP");
+        assertTrue(RawMcp.rpcError(mcp.post(session, "{\"jsonrpc\": \"2.0\", \"id\": 1, "), 400, -32700).path("id").isNull());
+        // Trailing content after the message is not one JSON value either.
+        RawMcp.rpcError(mcp.post(session, PING + " {}"), 400, -32700);
     }
 
     @Test
@@ -134,23 +112,17 @@ class McpProtocolTest {
         String session = mcp.open("2025-11-25");
         for (String bad : List.of("{\"jsonrpc\":\"1.0\",\"id\":1,\"method\":\"ping\"}", "{\"jsonrpc\":\"2.0\",\"id\":{},\"method\":\"ping\"}",
                 "{\"jsonrpc\":\"2.0\",\"id\":1}", "42")) {
-            HttpResponse<String> r = mcp.post(session, bad);
-            assertEquals(400, r.statusCode(), bad);
-            assertEquals(-32600, RawMcp.json(r).path("error").path("code").asInt(), bad);
+            RawMcp.rpcError(mcp.post(session, bad), 400, -32600);
         }
-        JsonNode positional = RawMcp.json(mcp.post(session, "{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"ping\",\"params\":[1]}"));
-        assertEquals(-32602, positional.path("error").path("code").asInt());
+        JsonNode positional = RawMcp.rpcError(mcp.post(session, "{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"ping\",\"params\":[1]}"), 200, -32602);
         assertEquals(5, positional.path("id").asInt());
     }
 
     @Test
     void unknownMethodIsMethodNotFound() {
         String session = mcp.open("2025-11-25");
-        HttpResponse<String> r = mcp.post(session, "{\"jsonrpc\":\"2.0\",\"id\":\"abc\",\"method\":\"resources/list\"}");
-        assertEquals(200, r.statusCode());
-        JsonNode body = RawMcp.json(r);
+        JsonNode body = RawMcp.rpcError(mcp.post(session, "{\"jsonrpc\":\"2.0\",\"id\":\"abc\",\"method\":\"resources/list\"}"), 200, -32601);
         assertEquals("abc", body.path("id").asText());
-        assertEquals(-32601, body.path("error").path("code").asInt());
     }
 
     @Test
@@ -186,8 +158,7 @@ class McpProtocolTest {
         HttpResponse<String> old = mcp.post(initialize("2024-11-05"));
         assertEquals("2025-11-25", RawMcp.json(old).path("result").path("protocolVersion").asText(), "unsupported: offer the newest");
         assertTrue(old.headers().firstValue("Mcp-Session-Id").orElse("").matches("[A-Za-z0-9_-]{43}"), "256-bit random id");
-        JsonNode missing = RawMcp.json(mcp.post("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{}}"));
-        assertEquals(-32602, missing.path("error").path("code").asInt());
+        RawMcp.rpcError(mcp.post("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{}}"), 200, -32602);
         String session = mcp.open("2025-11-25");
         assertEquals(400, mcp.post(initialize("2025-11-25"), "Mcp-Session-Id", session).statusCode());
     }
@@ -209,8 +180,7 @@ class McpProtocolTest {
         assertEquals(3, pages);
         assertEquals(8, names.size());
         assertEquals(8, names.stream().distinct().count());
-        JsonNode bad = RawMcp.json(mcp.post(session, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/list\",\"params\":{\"cursor\":\"bogus\"}}"));
-        assertEquals(-32602, bad.path("error").path("code").asInt());
+        RawMcp.rpcError(mcp.post(session, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/list\",\"params\":{\"cursor\":\"bogus\"}}"), 200, -32602);
     }
 
     /** A tools/call that does not fit CallToolRequest is a protocol error; argument values are tool errors. */
@@ -219,14 +189,12 @@ class McpProtocolTest {
         String session = mcp.open("2025-11-25");
         for (String params : List.of("{\"name\":\"backup.list\",\"arguments\":[1]}", "{\"arguments\":{}}",
                 "{\"name\":\"backup.list\",\"_meta\":{\"progressToken\":{\"a\":1}}}", "{\"name\":\"backup_list\"}")) {
-            JsonNode r = RawMcp.json(mcp.post(session, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":" + params + "}"));
-            assertEquals(-32602, r.path("error").path("code").asInt(), params);
+            RawMcp.rpcError(mcp.post(session, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":" + params + "}"), 200, -32602);
         }
         JsonNode valueError = RawMcp.json(mcp.post(session, RawMcp.call(2, "backup.list", "{\"type\":\"weekly\"}"))).path("result");
         assertTrue(valueError.path("isError").asBoolean());
         assertTrue(valueError.path("content").get(0).path("text").asText().contains("unknown backup type 'weekly'"));
-        JsonNode level = RawMcp.json(mcp.post(session, "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"logging/setLevel\",\"params\":{\"level\":\"loud\"}}"));
-        assertEquals(-32602, level.path("error").path("code").asInt());
+        RawMcp.rpcError(mcp.post(session, "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"logging/setLevel\",\"params\":{\"level\":\"loud\"}}"), 200, -32602);
     }
 
     /** Calls with a progressToken answer as an SSE stream: notifications first, the result last, then the end. */

@@ -2,30 +2,15 @@ package dev.meridian.backup.mcp;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import java.nio.file.Path;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Idle sessions end on their own, so memory follows live clients, not every client that ever connected. */
 class McpSessionExpiryTest {
-    @TempDir
-    static Path dir;
-    static McpTestServer server;
-    static RawMcp mcp;
-
-    @BeforeAll
-    static void start() throws Exception {
-        server = McpTestServer.start(dir, "meridian.mcp.session-idle-timeout = 1s", "alpha");
-        mcp = new RawMcp(server.mcpUrl());
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        server.close();
-    }
+    @RegisterExtension
+    static final McpTestServer server = new McpTestServer("meridian.mcp.session-idle-timeout = 1s", "alpha");
+    static final RawMcp mcp = server.mcp();
 
     @Test
     void idleSessionsExpireAndAreForgotten() throws Exception {

@@ -3,28 +3,42 @@ package dev.meridian.backup.mcp;
 import dev.meridian.backup.TestEnv;
 import dev.meridian.backup.app.Engine;
 import dev.meridian.backup.app.Server;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
-/** A {@link TestEnv} whose in-process server also serves MCP at /mcp, keeping the route for session checks. */
-final class McpTestServer implements AutoCloseable {
-    final TestEnv env;
-    private final McpHttpRoute route;
+/**
+ * A {@link TestEnv} (temp directories, real RocksDB, HTTP on 127.0.0.1 port 0) whose in-process server also serves
+ * MCP at /mcp, started once per test class: {@code @RegisterExtension static final McpTestServer server = ...}.
+ */
+final class McpTestServer implements BeforeAllCallback, AfterAllCallback {
+    private final String extraConfig;
+    private final List<String> databases;
+    TestEnv env;
+    private McpHttpRoute route;
 
-    private McpTestServer(TestEnv env, McpHttpRoute route) {
-        this.env = env;
-        this.route = route;
+    /** @param extraConfig HOCON appended after the base test settings (it may override them) */
+    McpTestServer(String extraConfig, String... databases) {
+        this.extraConfig = extraConfig;
+        this.databases = List.of(databases);
     }
 
-    /** @param extra HOCON appended after the base test settings (it may override them) */
-    static McpTestServer start(Path dir, String extra, String... databases) throws Exception {
-        TestEnv env = new TestEnv(dir, List.of(databases), extra);
-        McpHttpRoute[] route = new McpHttpRoute[1];
+    @Override
+    public void beforeAll(ExtensionContext context) throws Exception {
+        env = new TestEnv(Files.createTempDirectory("mcp-test"), databases, extraConfig);
         env.server = Server.start(env.settings(), true, engine -> {
-            route[0] = new McpHttpRoute(engine, McpSettings.from(engine.settings().config()));
-            return List.of(route[0].route());
+            route = new McpHttpRoute(engine, McpSettings.from(engine.settings().config()));
+            return List.of(route.route());
         });
-        return new McpTestServer(env, route[0]);
+    }
+
+    @Override
+    public void afterAll(ExtensionContext context) throws Exception {
+        env.close();
+        TestEnv.deleteTree(env.root);
     }
 
     int port() {
@@ -35,8 +49,9 @@ final class McpTestServer implements AutoCloseable {
         return env.baseUrl();
     }
 
-    String mcpUrl() {
-        return baseUrl() + "/mcp";
+    /** A hand-written MCP client for this server; may be created before the server starts. */
+    RawMcp mcp() {
+        return new RawMcp(() -> baseUrl() + "/mcp");
     }
 
     Engine engine() {
@@ -49,10 +64,5 @@ final class McpTestServer implements AutoCloseable {
 
     Path restoreRoot() {
         return env.restoreRoot;
-    }
-
-    @Override
-    public void close() throws Exception {
-        env.close();
     }
 }

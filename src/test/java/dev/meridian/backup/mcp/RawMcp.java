@@ -12,20 +12,22 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.function.Supplier;
 
 /** Hand-written MCP over HTTP with java.net.http, for what an SDK client would never send. */
 final class RawMcp {
     static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(10)).build();
 
-    private final String url;
+    private final Supplier<String> url;
 
-    RawMcp(String url) {
+    /** @param url the /mcp URL, asked for at each request (a test class's server starts after its fields are set) */
+    RawMcp(Supplier<String> url) {
         this.url = url;
     }
 
     HttpRequest.Builder request(String... headers) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(60));
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url.get())).timeout(Duration.ofSeconds(60));
         for (int i = 0; i < headers.length; i += 2) {
             b.header(headers[i], headers[i + 1]);
         }
@@ -78,6 +80,14 @@ final class RawMcp {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** Asserts the HTTP status and the JSON-RPC error code of an answer; returns the error response. */
+    static JsonNode rpcError(HttpResponse<String> r, int status, int code) {
+        assertEquals(status, r.statusCode(), r.body());
+        JsonNode body = json(r);
+        assertEquals(code, body.path("error").path("code").asInt(), r.body());
+        return body;
     }
 
     /** A tools/call request body. */
