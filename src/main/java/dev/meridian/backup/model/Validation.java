@@ -7,8 +7,8 @@ import java.util.regex.Pattern;
 
 /** Checks for every value that comes from outside. Each failure names the value and says what is allowed. */
 public final class Validation {
+    private static final Pattern DATABASE = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]{0,63}");
     // Public so the MCP tool schemas publish exactly the patterns enforced here.
-    public static final Pattern DATABASE = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]{0,63}");
     public static final Pattern TAG = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:-]{0,63}");
     public static final Pattern SCHEMA_VERSION = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._+-]{0,63}");
     private static final Pattern FILE_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,254}");
