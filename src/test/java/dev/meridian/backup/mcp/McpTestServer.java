@@ -3,7 +3,6 @@ package dev.meridian.backup.mcp;
 import dev.meridian.backup.TestEnv;
 import dev.meridian.backup.app.Engine;
 import dev.meridian.backup.app.Server;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -39,18 +38,7 @@ final class McpTestServer implements BeforeAllCallback, AfterAllCallback {
     @Override
     public void afterAll(ExtensionContext context) throws Exception {
         env.close();
-        // A published backup's checkpoint is removed on the I/O dispatcher after the reply, so it may still be going.
-        for (int attempt = 1; ; attempt++) {
-            try {
-                TestEnv.deleteTree(env.root);
-                return;
-            } catch (IOException e) {
-                if (attempt == 5) {
-                    throw e;
-                }
-                Thread.sleep(200);
-            }
-        }
+        TestEnv.deleteTree(env.root);
     }
 
     int port() {
