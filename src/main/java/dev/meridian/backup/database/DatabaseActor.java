@@ -562,7 +562,8 @@ public final class DatabaseActor extends AbstractBehavior<DatabaseActor.Command>
     private Behavior<Command> onCancel(Cancel msg) {
         if (current != null && msg.requestId().equals(current.operation().requestId())) {
             current.cancel().run();
-        } else {
+        } else if (queue.anyMatch(m -> m instanceof Queued q && msg.requestId().equals(q.operation().requestId()))) {
+            // Remembered only while the operation waits here, so the set never outgrows the queue.
             cancelledWhileQueued.add(msg.requestId());
         }
         return this;

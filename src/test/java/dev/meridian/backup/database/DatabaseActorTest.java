@@ -168,6 +168,25 @@ class DatabaseActorTest {
     }
 
     @Test
+    void aQueuedOperationCanBeCancelledBeforeItStarts() throws Exception {
+        ActorRef<DatabaseActor.Command> db = database("alpha");
+        CountDownLatch release = new CountDownLatch(1);
+        CountDownLatch started = new CountDownLatch(1);
+        block(db, release, started);
+        assertTrue(started.await(30, TimeUnit.SECONDS));
+        TestProbe<StatusReply<BackupSummary>> cancelled = testKit.createTestProbe();
+        DatabaseActor.CreateBackup c = create("to cancel", cancelled.getRef());
+        db.tell(c);
+        db.tell(new DatabaseActor.Cancel(c.request().requestId()));
+        db.tell(new DatabaseActor.Cancel("no-such-request"));
+        release.countDown();
+        StatusReply<?> r = cancelled.expectMessageClass(StatusReply.class, Duration.ofSeconds(30));
+        assertTrue(r.isError());
+        assertEquals(ErrorCode.CONFLICT, ((BackupException) r.getError()).code());
+        assertTrue(r.getError().getMessage().contains("cancelled before it started"), r.getError().getMessage());
+    }
+
+    @Test
     void differentDatabasesProceedInParallel() throws Exception {
         ActorRef<DatabaseActor.Command> blocked = database("gamma");
         ActorRef<DatabaseActor.Command> free = database("alpha");
