@@ -58,7 +58,11 @@ public final class BackupJob extends AbstractBehavior<BackupJob.Command> {
 
     private record Checkpointed(Snapshot snapshot) implements Command {}
 
-    private record FileDone(String name, FileEntry entry, long storedBytes, boolean reused, Fingerprint fingerprint) implements Command {}
+    /** One file's outcome. */
+    private record FileDone(String name, FileEntry entry, long storedBytes, boolean reused, Fingerprint fingerprint) {}
+
+    /** A task's outcome: one large file, or the batch of small ones. */
+    private record FilesDone(List<FileDone> files) implements Command {}
 
     private record Published(Manifest manifest) implements Command {}
 
@@ -82,8 +86,11 @@ public final class BackupJob extends AbstractBehavior<BackupJob.Command> {
 
     private record SourceFile(String name, Path path, long size, Optional<Fingerprint> fingerprint, Optional<FileEntry> known) {}
 
-    /** The checkpoint: its files, those already handled while it was listed, and those left to read. */
-    private record Snapshot(Path dir, long sequenceNumber, List<SourceFile> files, List<FileDone> done, List<SourceFile> remaining) {}
+    /**
+     * The checkpoint: its files, those already handled while it was listed (unchanged SSTs), and the tasks left:
+     * each large file on its own, the small ones together.
+     */
+    private record Snapshot(Path dir, long sequenceNumber, List<SourceFile> files, List<FileDone> done, List<List<SourceFile>> tasks) {}
 
     private final EngineContext env;
     private final LiveDatabase database;
@@ -94,7 +101,7 @@ public final class BackupJob extends AbstractBehavior<BackupJob.Command> {
     private final Path checkpointDir;
     private final int parallelFiles;
 
-    private final Deque<SourceFile> pending = new ArrayDeque<>();
+    private final Deque<List<SourceFile>> pending = new ArrayDeque<>();
     private final List<FileEntry> entries = new ArrayList<>();
     private final Map<String, Fingerprint> fingerprints = new HashMap<>();
     private Snapshot snapshot;
@@ -134,7 +141,7 @@ public final class BackupJob extends AbstractBehavior<BackupJob.Command> {
     public Receive<Command> createReceive() {
         return newReceiveBuilder()
                 .onMessage(Checkpointed.class, this::onCheckpointed)
-                .onMessage(FileDone.class, this::onFileDone)
+                .onMessage(FilesDone.class, this::onFilesDone)
                 .onMessage(FileFailed.class, this::onFileFailed)
                 .onMessage(Published.class, this::onPublished)
                 .onMessage(StepFailed.class, this::onStepFailed)
@@ -149,9 +156,9 @@ public final class BackupJob extends AbstractBehavior<BackupJob.Command> {
                 .type(spec.request().type());
     }
 
-    // Runs on the RocksDB dispatcher: the checkpoint, then, in the same step, every file that needs no real read
-    // (unchanged SSTs) or only a small one (MANIFEST, OPTIONS, CURRENT, a short WAL), so an incremental backup
-    // hands only its new SSTs to the I/O dispatcher.
+    // Runs on the RocksDB dispatcher: the checkpoint, then, in the same step, every unchanged SST (a stat and an
+    // existence check each). What is left becomes tasks for the I/O dispatcher: each large file alone, largest
+    // first, and all small files (MANIFEST, OPTIONS, CURRENT, short WALs) as one task beside the largest.
     private Snapshot checkpoint() throws IOException {
         env.journal().write(new JobJournal.Entry(spec.id().value(), "backup", database.name(), spec.id().value(),
                 "checkpoint", null, null, null, List.of(checkpointDir.toString())), false);
@@ -169,19 +176,25 @@ public final class BackupJob extends AbstractBehavior<BackupJob.Command> {
                 files.add(new SourceFile(name, p, Files.size(p), fp, known));
             }
         }
-        progress.total(files.stream().filter(f -> f.known().isEmpty()).mapToLong(SourceFile::size).sum());
         List<FileDone> done = new ArrayList<>();
-        List<SourceFile> remaining = new ArrayList<>();
+        List<SourceFile> large = new ArrayList<>();
+        List<SourceFile> small = new ArrayList<>();
         for (SourceFile f : files) {
-            if (f.known().isPresent() || f.size() <= SMALL_FILE) {
-                done.add(storeFile(f));
+            if (f.known().isPresent() && ingest.reuse(f.known().get())) {
+                FileEntry e = f.known().get();
+                done.add(new FileDone(f.name(), e, 0, true, f.fingerprint().map(fp -> withEntry(fp, e)).orElse(null)));
             } else {
-                remaining.add(f);
+                (f.size() <= SMALL_FILE ? small : large).add(f);
             }
         }
-        // Largest first, so parallel workers finish close together.
-        remaining.sort(Comparator.comparingLong(SourceFile::size).reversed().thenComparing(SourceFile::name));
-        return new Snapshot(checkpointDir, seq, files, done, remaining);
+        progress.total(large.stream().mapToLong(SourceFile::size).sum() + small.stream().mapToLong(SourceFile::size).sum());
+        large.sort(Comparator.comparingLong(SourceFile::size).reversed().thenComparing(SourceFile::name));
+        List<List<SourceFile>> tasks = new ArrayList<>();
+        large.forEach(f -> tasks.add(List.of(f)));
+        if (!small.isEmpty()) {
+            tasks.add(Math.min(1, tasks.size()), small);
+        }
+        return new Snapshot(checkpointDir, seq, files, done, tasks);
     }
 
     private static final long SMALL_FILE = 1 << 20;
@@ -193,22 +206,23 @@ public final class BackupJob extends AbstractBehavior<BackupJob.Command> {
         if (failure != null) {
             return cleanUpIfIdle();
         }
-        pending.addAll(snapshot.remaining());
-        long toRead = snapshot.remaining().stream().mapToLong(SourceFile::size).sum();
+        pending.addAll(snapshot.tasks());
+        long toRead = snapshot.tasks().stream().flatMap(List::stream).mapToLong(SourceFile::size).sum();
         event("checkpointed").field("files", snapshot.files().size()).field("sequence_number", snapshot.sequenceNumber())
                 .bytes(toRead).info("Backup " + spec.id() + " checkpointed " + snapshot.files().size() + " files of "
-                        + database.name() + "; " + toRead + " bytes left to read");
+                        + database.name() + "; " + toRead + " bytes to read");
         progress.step("checkpointed");
         return launchFiles();
     }
 
     private Behavior<Command> launchFiles() {
         while (filesInFlight < parallelFiles && !pending.isEmpty()) {
-            SourceFile f = pending.poll();
+            List<SourceFile> task = pending.poll();
             filesInFlight++;
             outstanding++;
-            getContext().pipeToSelf(Blocking.supply(getContext().getSystem(), EngineContext.IO_DISPATCHER, () -> storeFile(f)),
-                    (done, err) -> err == null ? done : new FileFailed(f.name(), err));
+            getContext().pipeToSelf(Blocking.supply(getContext().getSystem(), EngineContext.IO_DISPATCHER, () -> storeFiles(task)),
+                    (done, err) -> err == null ? done : new FileFailed(
+                            task.stream().map(SourceFile::name).collect(java.util.stream.Collectors.joining(", ")), err));
         }
         if (filesInFlight == 0 && pending.isEmpty() && !publishing) {
             publishing = true;
@@ -219,16 +233,16 @@ public final class BackupJob extends AbstractBehavior<BackupJob.Command> {
         return this;
     }
 
-    // Runs on the I/O dispatcher.
-    private FileDone storeFile(SourceFile f) throws IOException {
-        if (f.known().isPresent() && ingest.reuse(f.known().get())) {
-            FileEntry e = f.known().get();
-            return new FileDone(f.name(), e, 0, true, f.fingerprint().map(fp -> withEntry(fp, e)).orElse(null));
+    // Runs on the I/O dispatcher: hashes and stores each file of a task (content already held is not rewritten).
+    private FilesDone storeFiles(List<SourceFile> task) throws IOException {
+        List<FileDone> done = new ArrayList<>();
+        for (SourceFile f : task) {
+            Repository.StoredFile stored = ingest.store(f.path(), f.name(), progress.forFile(), 0, f.size());
+            CrashPoints.reach("backup.after-first-object");
+            FileEntry e = stored.entry();
+            done.add(new FileDone(f.name(), e, stored.storedBytes(), false, f.fingerprint().map(fp -> withEntry(fp, e)).orElse(null)));
         }
-        Repository.StoredFile stored = ingest.store(f.path(), f.name(), progress.forFile(), 0, f.size());
-        CrashPoints.reach("backup.after-first-object");
-        FileEntry e = stored.entry();
-        return new FileDone(f.name(), e, stored.storedBytes(), false, f.fingerprint().map(fp -> withEntry(fp, e)).orElse(null));
+        return new FilesDone(done);
     }
 
     private static Fingerprint withEntry(Fingerprint fp, FileEntry e) {
@@ -246,10 +260,10 @@ public final class BackupJob extends AbstractBehavior<BackupJob.Command> {
         }
     }
 
-    private Behavior<Command> onFileDone(FileDone msg) {
+    private Behavior<Command> onFilesDone(FilesDone msg) {
         outstanding--;
         filesInFlight--;
-        record(msg);
+        msg.files().forEach(this::record);
         if (failure != null) {
             return cleanUpIfIdle();
         }
@@ -259,7 +273,7 @@ public final class BackupJob extends AbstractBehavior<BackupJob.Command> {
     private Behavior<Command> onFileFailed(FileFailed msg) {
         outstanding--;
         filesInFlight--;
-        return fail(Blocking.cause(msg.cause()), "file " + msg.name());
+        return fail(Blocking.cause(msg.cause()), "file(s) " + msg.name());
     }
 
     // Runs on the I/O dispatcher: the manifest goes out only after every object is durable.

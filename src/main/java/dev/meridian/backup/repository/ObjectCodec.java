@@ -25,6 +25,8 @@ public final class ObjectCodec {
     private static final int BLOCK_PREFIX = 8;
     /** After this many blocks in a row that did not shrink, auto mode stops trying for the rest of the file. */
     private static final int AUTO_GIVE_UP = 2;
+    /** Auto mode first compresses this much of the file's first block: if that does not shrink, neither does the file. */
+    private static final int AUTO_SAMPLE = 64 * 1024;
 
     private ObjectCodec() {}
 
@@ -79,6 +81,10 @@ public final class ObjectCodec {
             } else if (!blocks) {
                 writeFully(dst, in);
             } else {
+                if (pos == 0 && compression.mode() == Compression.Mode.AUTO && rawLen > AUTO_SAMPLE
+                        && !shrinks(s, in, AUTO_SAMPLE)) {
+                    incompressibleRun = AUTO_GIVE_UP; // e.g. an SST RocksDB already compressed: store it as is
+                }
                 boolean tryCompress = compression.mode() == Compression.Mode.ZSTD || incompressibleRun < AUTO_GIVE_UP;
                 int storedLen = -1;
                 if (tryCompress) {
@@ -199,6 +205,12 @@ public final class ObjectCodec {
             throw new CorruptObjectException("content hash mismatch: expected blake3 " + expected.hex() + ", got " + actual.hex());
         }
         return done;
+    }
+
+    /** Whether the first {@code sample} bytes of {@code in} compress to at most the auto threshold. */
+    private static boolean shrinks(Scratch s, ByteBuffer in, int sample) {
+        int n = s.compressor.compressDirectByteBuffer(s.out.clear(), 0, s.out.capacity(), in, 0, sample);
+        return n <= sample * Compression.AUTO_THRESHOLD;
     }
 
     private static int consume(ByteBuffer content, Blake3 hasher, WritableByteChannel sink, IoThrottle throttle) throws IOException {
