@@ -290,7 +290,13 @@ public final class BackupJob extends AbstractBehavior<BackupJob.Command> {
         Manifest published = ingest.publish(draft);
         ingest.close();
         CrashPoints.reach("backup.after-publish");
-        env.fingerprints().save(database.name(), fingerprints);
+        try {
+            env.fingerprints().save(database.name(), fingerprints);
+        } catch (IOException e) {
+            // Only a cache: the next backup reads every SST again, nothing else is lost.
+            LoggerFactory.getLogger(BackupJob.class).warn("Backup {} is published, but the fingerprint cache could not be "
+                    + "saved (the next backup reads every file): {}", spec.id(), e.getMessage());
+        }
         return published;
     }
 
