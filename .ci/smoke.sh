@@ -15,15 +15,15 @@ trap cleanup EXIT
 cd "$WORK"
 "$ROOT/bin/meridian-backup" serve >"$LOG" 2>&1 &
 PID=$!
-for _ in $(seq 1 120); do
-  if curl -fsS http://127.0.0.1:8080/healthz >/dev/null 2>&1; then break; fi
+# Wait for the port (bash's /dev/tcp: no curl needed); the launcher may build the jar first.
+for _ in $(seq 1 600); do
+  if (exec 3<>/dev/tcp/127.0.0.1/8080) 2>/dev/null; then break; fi
   if ! kill -0 "$PID" 2>/dev/null; then cat "$LOG"; echo "server exited" >&2; exit 1; fi
   sleep 1
 done
-curl -fsS http://127.0.0.1:8080/healthz
-echo
 B="$ROOT/bin/meridian-backup"
-ID=$("$B" create -m "smoke test" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["backup_id"])')
+ID=$("$B" create -m "smoke test" --json | sed -n 's/^ *"backup_id" *: *"\([^"]*\)".*/\1/p')
+test -n "$ID"
 "$B" list
 "$B" verify "$ID"
 "$B" restore "$ID" --target "$WORK/var/restore/smoke-copy" --yes
