@@ -336,7 +336,6 @@ public final class DatabaseActor extends AbstractBehavior<DatabaseActor.Command>
         return this;
     }
 
-
     private Behavior<Command> onBackupEnded(BackupEnded msg) {
         if (current == null || !current.kind().equals("backup")) {
             return this;

@@ -7,8 +7,8 @@ import dev.meridian.backup.model.Validation;
  * The repository's compression setting: {@code off}, {@code zstd:<level>} (-7..19; negative levels are zstd's
  * fast modes), or {@code auto}: zstd's fast level -3, block by block, storing as is any block that does not
  * shrink by at least 10%; a file whose first 64 KiB do not shrink, or that has two such blocks in a row, is stored
- * as is from there on (RocksDB SSTs are usually LZ4/Snappy-compressed already). Level -3 rather than 1: on the benchmark's data it compresses as well and
- * costs a third less CPU, and on 2 cores CPU is what a backup waits for.
+ * as is from there on (RocksDB SSTs are usually LZ4/Snappy-compressed already). Level -3 rather than 1: on the
+ * benchmark's data it compresses as well and costs a third less CPU, and on 2 cores CPU is what a backup waits for.
  */
 public record Compression(Mode mode, int level) {
     public enum Mode { OFF, ZSTD, AUTO }

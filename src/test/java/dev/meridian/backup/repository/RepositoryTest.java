@@ -14,8 +14,7 @@ import dev.meridian.backup.model.Manifest;
 import dev.meridian.backup.model.Progress;
 import java.io.ByteArrayOutputStream;
 import java.io.RandomAccessFile;
-import java.nio.ByteBuffer;
-import java.nio.channels.WritableByteChannel;
+import java.nio.channels.Channels;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -76,22 +75,7 @@ class RepositoryTest {
 
     private static byte[] readBack(Repository repo, FileEntry f) throws Exception {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        WritableByteChannel sink = new WritableByteChannel() {
-            public int write(ByteBuffer src) {
-                int n = src.remaining();
-                byte[] b = new byte[n];
-                src.get(b);
-                out.write(b, 0, n);
-                return n;
-            }
-
-            public boolean isOpen() {
-                return true;
-            }
-
-            public void close() {}
-        };
-        repo.readFile(f, sink, Progress.NONE, 0, f.size());
+        repo.readFile(f, Channels.newChannel(out), Progress.NONE, 0, f.size());
         return out.toByteArray();
     }
 

@@ -6,6 +6,7 @@ import dev.meridian.backup.store.PendingBlob;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.NonWritableChannelException;
 import java.nio.channels.SeekableByteChannel;
 import java.nio.file.NoSuchFileException;
 import java.util.List;
@@ -144,7 +145,7 @@ public final class MemBlobStore implements BlobStore {
 
         @Override
         public int write(ByteBuffer src) {
-            throw new UnsupportedOperationException("committed blobs are immutable");
+            throw new NonWritableChannelException(); // committed blobs are immutable: read channels only
         }
 
         @Override
@@ -165,7 +166,7 @@ public final class MemBlobStore implements BlobStore {
 
         @Override
         public SeekableByteChannel truncate(long size) {
-            throw new UnsupportedOperationException("committed blobs are immutable");
+            throw new NonWritableChannelException();
         }
 
         @Override
