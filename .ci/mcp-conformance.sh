@@ -55,7 +55,7 @@ mkdir -p "$WORK/restore"
 SERVER_PID=$!
 URL=""
 for _ in $(seq 1 1200); do  # up to 10 minutes: the launcher may build the jar first
-  URL="$(grep -o 'listening on http://127\.0\.0\.1:[0-9]*' "$WORK/server.log" | head -1 | sed 's/listening on //')" || true
+  URL="$(grep -o 'listening on http://127\.0\.0\.1:[0-9]*' "$WORK/server.log" | sed -n "1s/listening on //p")" || true
   [ -n "$URL" ] && break
   if ! kill -0 "$SERVER_PID" 2>/dev/null; then
     say "the server exited before listening:"; cat "$WORK/server.log" >&2; exit 1
