@@ -13,7 +13,7 @@ import org.apache.pekko.http.javadsl.server.Route;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-@Command(name = "meridian-backup", mixinStandardHelpOptions = true, version = "meridian-backup 0.1.0",
+@Command(name = "meridian-backup", mixinStandardHelpOptions = true, scope = CommandLine.ScopeType.INHERIT, version = "meridian-backup 0.1.0",
         description = "Backup and restore for RocksDB: content-addressed, Blake3-checked, deduplicated.",
         subcommands = {ServeCommand.class, CreateCommand.class, ListCommand.class, ShowCommand.class, VerifyCommand.class,
                 RestoreCommand.class, DeleteCommand.class, StatsCommand.class, RetentionCommand.class, BenchCommand.class,

@@ -353,6 +353,9 @@ public final class DatabaseActor extends AbstractBehavior<DatabaseActor.Command>
             }
         } else {
             c.replyTo().tell(StatusReply.error(((BackupJob.Failed) msg.outcome()).error()));
+            // Objects the failed backup committed are referenced by no manifest: give their space back now, which
+            // matters most when the failure was a full disk. Pins keep other in-flight work safe (invariant 6).
+            gc.tell(GarbageCollector.Collect.INSTANCE);
         }
         return next();
     }

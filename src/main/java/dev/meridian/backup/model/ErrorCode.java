@@ -10,6 +10,8 @@ public enum ErrorCode {
     UNAUTHORIZED(401),
     FORBIDDEN(403),
     TIMEOUT(504),
+    /** A filesystem the operation writes to is full (ENOSPC or a quota). */
+    INSUFFICIENT_STORAGE(507),
     UNAVAILABLE(503),
     INTERNAL(500);
 

@@ -161,4 +161,14 @@ class CliTest {
         assertTrue(missingRepo.err().contains("no Meridian repository"), missingRepo.err());
         assertFalse(missingRepo.err().contains("Exception"), missingRepo.err());
     }
+
+    @Test
+    void everyVerbAnswersHelpWithItsOwnUsage() {
+        for (String verb : List.of("serve", "create", "list", "show", "verify", "restore", "delete", "stats", "retention",
+                "bench", "mcp")) {
+            Run help = cli(verb, "--help");
+            assertEquals(0, help.code(), verb + ": " + help.err());
+            assertTrue(help.out().startsWith("Usage: meridian-backup " + verb), verb + ": " + help.out());
+        }
+    }
 }
