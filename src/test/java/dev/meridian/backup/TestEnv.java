@@ -96,6 +96,26 @@ public final class TestEnv implements AutoCloseable {
         return "http://127.0.0.1:" + server.address().getPort();
     }
 
+    /**
+     * Waits up to 10 s for a condition. For what a client hands to its consumers on its own threads (the MCP SDK
+     * delivers notifications asynchronously, so they may land just after the call that caused them returns).
+     */
+    public static boolean eventually(java.util.function.BooleanSupplier condition) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                return false;
+            }
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+        return true;
+    }
+
     public static <T> T await(CompletionStage<T> stage) throws Exception {
         return stage.toCompletableFuture().get(120, TimeUnit.SECONDS);
     }

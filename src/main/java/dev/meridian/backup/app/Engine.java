@@ -25,6 +25,7 @@ import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -213,22 +214,35 @@ public final class Engine {
 
     /** An actor that passes progress to {@code consumer}; stop it with {@link #stopListener} when the call ends. */
     public ActorRef<ProgressUpdate> progressListener(Consumer<ProgressUpdate> consumer) {
-        return system.systemActorOf(Behaviors.receiveMessage(u -> {
-            if (u == STOP_LISTENER) {
+        ActorRef<Object> listener = system.systemActorOf(Behaviors.<Object>receiveMessage(m -> {
+            if (m instanceof StopListener stop) {
+                stop.drained().complete(null);
                 return Behaviors.stopped();
             }
-            consumer.accept(u);
+            consumer.accept((ProgressUpdate) m);
             return Behaviors.same();
         }), "progress-" + UUID.randomUUID(), Props.empty());
+        return listener.narrow();
     }
 
-    /** Only a parent may stop a typed actor, so the listener stops itself on this marker (after what is queued). */
-    private static final ProgressUpdate STOP_LISTENER = new ProgressUpdate("", "stop", "", 0, 0, null);
+    /** Only a parent may stop a typed actor, so the listener stops itself on this message, after what is queued. */
+    private record StopListener(CompletableFuture<Void> drained) {}
 
-    public void stopListener(ActorRef<ProgressUpdate> listener) {
-        if (listener != null) {
-            listener.tell(STOP_LISTENER);
+    private static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(2);
+
+    /**
+     * Stops a listener once it has passed on every update sent before this call, and completes then: a job's
+     * updates are in the listener's mailbox before it answers, and the stop message queues behind them. So a
+     * caller that sends the result after this completes never lets the last progress event trail the result.
+     * Completes anyway after two seconds in case the listener is gone (shutdown).
+     */
+    public CompletionStage<Void> stopListener(ActorRef<ProgressUpdate> listener) {
+        if (listener == null) {
+            return CompletableFuture.completedFuture(null);
         }
+        CompletableFuture<Void> drained = new CompletableFuture<>();
+        listener.<Object>unsafeUpcast().tell(new StopListener(drained));
+        return drained.completeOnTimeout(null, DRAIN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     private ActorRef<ProgressUpdate> progressOrIgnore(ActorRef<ProgressUpdate> p) {

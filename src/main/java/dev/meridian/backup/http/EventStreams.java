@@ -55,8 +55,8 @@ public final class EventStreams {
         } catch (RuntimeException e) {
             stage = java.util.concurrent.CompletableFuture.failedFuture(e);
         }
-        stage.whenComplete((result, err) -> {
-            engine.stopListener(listener);
+        // The result goes out only after the listener has passed on every progress update sent before it.
+        stage.whenComplete((result, err) -> engine.stopListener(listener).thenRun(() -> {
             if (err == null) {
                 queue.offer(ServerSentEvent.create(json(result), "result"));
             } else {
@@ -64,7 +64,7 @@ public final class EventStreams {
                 queue.offer(ServerSentEvent.create(json(new Views.ErrorBody(new Views.Error(e.code().wireName(), e.getMessage()))), "error"));
             }
             queue.complete();
-        });
+        }));
         return completeOK(pair.second().keepAlive(Duration.ofSeconds(15), ServerSentEvent::heartbeat),
                 EventStreamMarshalling.toEventStream());
     }

@@ -3,11 +3,6 @@ package dev.meridian.backup.mcp;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.meridian.backup.model.ProgressUpdate;
-import java.time.Duration;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.TimeUnit;
-import org.apache.pekko.actor.typed.ActorRef;
 
 /**
  * Sends one tool call's notifications: notifications/progress for the caller's progressToken (bytes done and total,
@@ -17,14 +12,11 @@ import org.apache.pekko.actor.typed.ActorRef;
 final class CallNotifier {
     static final String LOGGER = "meridian-backup";
     /** Sent through the progress listener behind the job's last update; its arrival means all updates were seen. */
-    private static final ProgressUpdate DRAIN = new ProgressUpdate("", "drain", "", 0, 0, null);
-    private static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(2);
 
     private final McpSession session;
     private final JsonNode progressToken;
     private final Outbox out;
     private final String operation;
-    private final CompletableFuture<Void> drained = new CompletableFuture<>();
     private boolean finished;
     private long lastProgress = -1;
 
@@ -45,10 +37,6 @@ final class CallNotifier {
     }
 
     synchronized void progress(ProgressUpdate u) {
-        if (u == DRAIN) {
-            drained.complete(null);
-            return;
-        }
         if (finished) {
             return;
         }
@@ -77,19 +65,6 @@ final class CallNotifier {
         p.put("logger", LOGGER);
         p.put("data", message);
         out.send(JsonRpc.notification("notifications/message", p));
-    }
-
-    /**
-     * Completes once the listener has passed on every update the job sent before answering, so the last step
-     * ("published", "verified") precedes the result. A job's updates are already in the listener's mailbox when
-     * it answers, and the marker queues behind them.
-     */
-    CompletionStage<Void> drain(ActorRef<ProgressUpdate> listener) {
-        if (listener == null) {
-            return CompletableFuture.completedFuture(null);
-        }
-        listener.tell(DRAIN);
-        return drained.completeOnTimeout(null, DRAIN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     /** Called just before the result is sent; later progress from the engine is dropped. */

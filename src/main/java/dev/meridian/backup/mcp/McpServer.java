@@ -272,8 +272,7 @@ public final class McpServer {
             stage = CompletableFuture.failedFuture(e);
         }
         return stage.handle((result, err) -> err == null ? result : Tool.Result.failure(failure(name.asText(), err)))
-                .thenCompose(r -> notifier.drain(listener).thenApply(drained -> {
-                    engine.stopListener(listener);
+                .thenCompose(r -> engine.stopListener(listener).thenApply(drained -> {
                     notifier.finish();
                     s.end(req.id());
                     return call.cancelled() ? Optional.<ObjectNode>empty() : Optional.of(JsonRpc.result(req.id(), r.toJson()));

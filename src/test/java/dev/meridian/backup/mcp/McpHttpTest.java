@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.meridian.backup.TestEnv;
 import io.modelcontextprotocol.client.McpClient;
 import io.modelcontextprotocol.client.McpSyncClient;
 import io.modelcontextprotocol.client.transport.HttpClientStreamableHttpTransport;
@@ -203,7 +204,8 @@ class McpHttpTest {
     void logMessagesFollowTheLevelTheClientSets() {
         client.setLoggingLevel(McpSchema.LoggingLevel.INFO);
         call("backup.create", Map.of("database", "beta"), null);
-        assertTrue(logs.stream().anyMatch(m -> m.level() == McpSchema.LoggingLevel.INFO && m.data().contains("published")), logs.toString());
+        assertTrue(TestEnv.eventually(() -> logs.stream()
+                .anyMatch(m -> m.level() == McpSchema.LoggingLevel.INFO && m.data().contains("published"))), logs.toString());
         int before = logs.size();
         client.setLoggingLevel(McpSchema.LoggingLevel.ERROR);
         call("backup.create", Map.of("database", "beta"), null);
@@ -235,8 +237,9 @@ class McpHttpTest {
 
     /** Progress arrived for the token, with a total, each value above the last (the spec requires increase). */
     void assertProgress(String token) {
+        assertTrue(TestEnv.eventually(() -> progress.stream().anyMatch(p -> token.equals(p.progressToken()))),
+                "no progress for " + token + ": " + progress);
         List<McpSchema.ProgressNotification> mine = progress.stream().filter(p -> token.equals(p.progressToken())).toList();
-        assertFalse(mine.isEmpty(), "no progress for " + token + ": " + progress);
         for (int i = 1; i < mine.size(); i++) {
             assertTrue(mine.get(i).progress() > mine.get(i - 1).progress(), mine.toString());
         }

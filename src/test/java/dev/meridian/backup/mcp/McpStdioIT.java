@@ -76,7 +76,8 @@ class McpStdioIT {
             Map<String, Object> backup = ok(client.callTool(McpSchema.CallToolRequest.builder().name("backup.create")
                     .arguments(Map.of("description", "over stdio")).progressToken("stdio-1").build()));
             String id = (String) backup.get("backup_id");
-            assertTrue(progress.stream().anyMatch(p -> "stdio-1".equals(p.progressToken())), progress.toString());
+            assertTrue(TestEnv.eventually(() -> progress.stream().anyMatch(p -> "stdio-1".equals(p.progressToken()))),
+                    progress.toString());
             assertEquals(1, ok(call(client, "backup.list", Map.of())).get("total_count"));
             assertEquals(true, ok(call(client, "backup.verify", Map.of("backup_id", id))).get("valid"));
             assertEquals("7", ok(call(client, "backup.create_pre_migration", Map.of("schema_version", "7"))).get("schema_version"));
