@@ -11,7 +11,6 @@ import dev.meridian.backup.model.ProgressUpdate;
  */
 final class CallNotifier {
     static final String LOGGER = "meridian-backup";
-    /** Sent through the progress listener behind the job's last update; its arrival means all updates were seen. */
 
     private final McpSession session;
     private final JsonNode progressToken;

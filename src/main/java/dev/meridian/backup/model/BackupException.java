@@ -47,7 +47,7 @@ public class BackupException extends RuntimeException {
         if (isOutOfSpace(cause)) {
             return new BackupException(ErrorCode.INSUFFICIENT_STORAGE, context + ": " + detail + ". The filesystem is "
                     + "full: free space on the disk that holds the repository (deleted backups free theirs once garbage is "
-                    + "collected) or, for a restore, the database's disk, then retry", cause);
+                    + "collected) or, for a restore, the disk it restores onto, then retry", cause);
         }
         return new BackupException(ErrorCode.INTERNAL, context + ": " + detail, cause);
     }
