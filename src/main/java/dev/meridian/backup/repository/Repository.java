@@ -53,6 +53,8 @@ public final class Repository implements AutoCloseable {
     /** Objects pinned by in-flight ingests, verifications and restores; never collected while pinned. */
     private final Map<Object, Set<Hash>> pins = new ConcurrentHashMap<>();
     private final Object gcRun = new Object();
+    /** Runs inside garbage collection between reading the pins and the catalog; a test seam, a no-op otherwise. */
+    volatile Runnable betweenLiveSnapshots = () -> {};
 
     /** What opening found and cleaned. */
     public record OpenReport(int pendingWritesSwept, int manifests, List<String> unreadableManifests) {}
@@ -358,10 +360,17 @@ public final class Repository implements AutoCloseable {
             long freed = 0;
             gcLock.writeLock().lock();
             try {
-                Set<Hash> live = new HashSet<>(catalog.referencedObjects());
+                // Pins first, then the catalog. An ingest publishes (adds its manifest to the catalog) and then
+                // unpins, without this lock. Read the other way round, an ingest could publish just after the
+                // catalog was read and unpin just before the pins were, and its new objects would be in neither.
+                // In this order, a pin found gone was removed after its manifest was added, so the catalog read
+                // that follows sees that manifest.
+                Set<Hash> live = new HashSet<>();
                 for (Set<Hash> pinned : pins.values()) {
                     live.addAll(pinned);
                 }
+                betweenLiveSnapshots.run();
+                live.addAll(catalog.referencedObjects());
                 for (String key : candidates) {
                     String name = key.substring(key.lastIndexOf('/') + 1);
                     if (Hash.isValid(name) && live.contains(new Hash(name))) {
