@@ -32,6 +32,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.RepeatedTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -201,7 +202,8 @@ class RepositoryTest {
         }
     }
 
-    @Test
+    // Repeated: one run catches the pins-before-catalog bug about 1 time in 40 (the forced test below always does).
+    @RepeatedTest(10)
     void garbageCollectionRacingBackupsNeverRemovesAnObjectAPublishedManifestNeeds() throws Exception {
         // Invariant 6 under a real race: backups reuse objects whose previous owners are being deleted and collected.
         try (Repository repo = open("off")) {
