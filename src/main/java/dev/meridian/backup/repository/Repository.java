@@ -301,7 +301,12 @@ public final class Repository implements AutoCloseable {
         void close();
     }
 
-    /** Keeps a backup's objects from collection while it is read (verify, restore), even if it is deleted meanwhile. */
+    /**
+     * Keeps a backup's objects from collection while it is read (verify, restore), even if it is deleted meanwhile.
+     * A backup deleted between reading its manifest and this pin is reported as not found: checking the catalog
+     * after pinning is what makes that sound, since while it still lists the backup no collection can take its
+     * objects, and once the pin holds none will.
+     */
     public Pin pin(Manifest manifest) {
         Set<Hash> objects = ConcurrentHashMap.newKeySet();
         manifest.files().forEach(f -> objects.add(f.object()));
@@ -311,6 +316,11 @@ public final class Repository implements AutoCloseable {
             pins.put(token, objects);
         } finally {
             gcLock.readLock().unlock();
+        }
+        if (catalog.get(manifest.id()).isEmpty()) {
+            pins.remove(token);
+            throw BackupException.notFound("backup " + manifest.id() + " was deleted while it was being opened; list "
+                    + "backups to see the ids that exist");
         }
         return () -> pins.remove(token);
     }

@@ -294,6 +294,25 @@ class RepositoryTest {
     }
 
     @Test
+    void pinningABackupDeletedAfterItsManifestWasReadSaysNotFound() throws Exception {
+        // Verify and restore read the manifest, then pin. A delete in between must not turn into "objects missing".
+        try (Repository repo = open("off")) {
+            Path src = file("gone.sst", random(10_000, 8));
+            Manifest m;
+            try (Repository.Ingest ingest = repo.beginIngest("t")) {
+                m = ingest.publish(manifest("db", List.of(ingest.store(src, "gone.sst", Progress.NONE, 0, Files.size(src)).entry()), 0));
+            }
+            Manifest read = repo.readManifest(m.id());
+            repo.pin(read).close();
+            repo.deleteBackup(m.id());
+            repo.collectGarbage();
+            BackupException e = assertThrows(BackupException.class, () -> repo.pin(read));
+            assertEquals(ErrorCode.NOT_FOUND, e.code());
+            assertTrue(e.getMessage().contains("was deleted"), e.getMessage());
+        }
+    }
+
+    @Test
     void aSecondWriterIsRefusedWhileTheRepositoryIsOpen() throws Exception {
         try (Repository repo = open("off")) {
             BackupException e = assertThrows(BackupException.class, () -> open("off"));
