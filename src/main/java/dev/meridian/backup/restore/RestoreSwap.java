@@ -107,7 +107,12 @@ public final class RestoreSwap {
             }
             case SWAPPED -> did = "restore had finished swapping; removed the old database";
             case ROLLING_BACK -> {
-                if (!exists(live) && exists(old)) {
+                // The restored copy failed to open. While old exists the rollback has not put it back yet, and
+                // live (if present) is that failed copy: move it aside first, never keep it over the old one.
+                if (exists(old)) {
+                    if (exists(live)) {
+                        rename(live, failed(live, e.jobId()));
+                    }
                     rename(old, live);
                 }
                 deleteIfPresent(failed(live, e.jobId()));
