@@ -279,7 +279,22 @@ public final class Repository implements AutoCloseable {
         /** Makes the backup visible: the manifest is written durably and atomically, after all its objects. */
         public Manifest publish(Manifest draft) throws IOException {
             Manifest sealed = ManifestCodec.seal(draft);
-            store.write(ManifestCodec.key(sealed.database(), sealed.id()), ManifestCodec.encode(sealed));
+            String key = ManifestCodec.key(sealed.database(), sealed.id());
+            try {
+                store.write(key, ManifestCodec.encode(sealed));
+            } catch (IOException | RuntimeException e) {
+                // The write may have failed after its rename (fsyncing the directory): the manifest could then be
+                // on disk but not in the catalog, and once this ingest unpins, a collection would take objects it
+                // needs. Take it back; if even that fails, block collection until a restart reloads the catalog.
+                try {
+                    store.delete(key);
+                } catch (IOException | RuntimeException d) {
+                    e.addSuppressed(d);
+                    catalog.markUnreadable(key, "publishing failed and the manifest could not be removed ("
+                            + d.getMessage() + "); restart to reload the catalog");
+                }
+                throw e;
+            }
             catalog.add(sealed, null);
             return sealed;
         }

@@ -13,11 +13,15 @@ import dev.meridian.backup.model.ErrorCode;
 import dev.meridian.backup.model.FileEntry;
 import dev.meridian.backup.model.Manifest;
 import dev.meridian.backup.model.Progress;
+import dev.meridian.backup.store.BlobStore;
+import dev.meridian.backup.store.PendingBlob;
+import dev.meridian.backup.store.file.FileBlobStore;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.io.UncheckedIOException;
 import java.nio.channels.Channels;
+import java.nio.channels.SeekableByteChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -26,6 +30,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.ExecutorService;
@@ -309,6 +314,75 @@ class RepositoryTest {
             BackupException e = assertThrows(BackupException.class, () -> repo.pin(read));
             assertEquals(ErrorCode.NOT_FOUND, e.code());
             assertTrue(e.getMessage().contains("was deleted"), e.getMessage());
+        }
+    }
+
+    /** Real files, but writing a manifest lands it and then reports a failure, as a failed directory fsync would. */
+    private static final class ManifestWriteFailsAfterLanding implements BlobStore {
+        final FileBlobStore files;
+        final boolean deleteFails;
+
+        ManifestWriteFailsAfterLanding(Path root, boolean deleteFails) throws IOException {
+            this.files = new FileBlobStore(root);
+            this.deleteFails = deleteFails;
+        }
+
+        @Override
+        public void write(String key, byte[] data) throws IOException {
+            files.write(key, data);
+            if (key.startsWith("manifests/")) {
+                throw new IOException("fsync of the manifest directory failed (injected)");
+            }
+        }
+
+        @Override
+        public boolean delete(String key) throws IOException {
+            if (deleteFails && key.startsWith("manifests/")) {
+                throw new IOException("unlink failed (injected)");
+            }
+            return files.delete(key);
+        }
+
+        @Override public PendingBlob create() throws IOException { return files.create(); }
+        @Override public SeekableByteChannel open(String key) throws IOException { return files.open(key); }
+        @Override public boolean exists(String key) throws IOException { return files.exists(key); }
+        @Override public OptionalLong size(String key) throws IOException { return files.size(key); }
+        @Override public List<String> list(String prefix) throws IOException { return files.list(prefix); }
+        @Override public int sweepPending() throws IOException { return files.sweepPending(); }
+        @Override public String describe() { return files.describe(); }
+        @Override public void close() {}
+    }
+
+    @ParameterizedTest(name = "removing the manifest fails too: {0}")
+    @ValueSource(booleans = {false, true})
+    void aManifestWriteThatFailsAfterLandingNeverLeavesABackupWhoseObjectsGetCollected(boolean deleteFails) throws Exception {
+        Path root = dir.resolve("repo");
+        Path src = file("x.sst", random(20_000, 9));
+        try (Repository repo = Repository.open(new ManifestWriteFailsAfterLanding(root, deleteFails), Compression.parse("off"),
+                IoThrottle.UNLIMITED, true, null)) {
+            FileEntry entry;
+            try (Repository.Ingest ingest = repo.beginIngest("t")) {
+                entry = ingest.store(src, "x.sst", Progress.NONE, 0, Files.size(src)).entry();
+                Manifest draft = manifest("db", List.of(entry), 0);
+                assertThrows(IOException.class, () -> ingest.publish(draft));
+            }
+            if (deleteFails) {
+                // The manifest is on disk but not in the catalog: collection must refuse until a restart.
+                BackupException refused = assertThrows(BackupException.class, repo::collectGarbage);
+                assertEquals(ErrorCode.CONFLICT, refused.code());
+            } else {
+                repo.collectGarbage();
+                assertEquals(List.of(), new FileBlobStore(root).list("manifests/"), "the failed manifest was taken back");
+            }
+        }
+        // After a restart, every backup the repository lists is whole.
+        try (Repository reopened = open("off")) {
+            for (var b : reopened.catalog().list(new Catalog.Query(null, null, null, 1000, null)).backups()) {
+                for (FileEntry f : reopened.readManifest(b.backupId()).files()) {
+                    assertArrayEquals(Files.readAllBytes(src), readBack(reopened, f));
+                }
+            }
+            assertEquals(deleteFails ? 1 : 0, reopened.catalog().size());
         }
     }
 
