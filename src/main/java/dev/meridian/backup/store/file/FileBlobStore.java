@@ -19,7 +19,9 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.OptionalLong;
+import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
 
 /**
@@ -31,6 +33,13 @@ public final class FileBlobStore implements BlobStore {
     public static final String TMP = "tmp";
     private final Path root;
     private final Path tmp;
+    /**
+     * Keys renamed into place whose directory is not fsynced yet. Another writer that finds such a key and relies
+     * on it (deduplication) must not trust it before the rename is durable, so {@link #exists} syncs it first.
+     */
+    private final Set<String> renamedNotSynced = ConcurrentHashMap.newKeySet();
+    /** The same for directories: created by one thread, their entry in the parent not fsynced yet. */
+    private static final Set<Path> CREATED_NOT_SYNCED = ConcurrentHashMap.newKeySet();
 
     public FileBlobStore(Path root) throws IOException {
         this.root = root.toAbsolutePath().normalize();
@@ -63,9 +72,17 @@ public final class FileBlobStore implements BlobStore {
         return FileChannel.open(pathOf(key), StandardOpenOption.READ);
     }
 
+    /** True only once the blob's rename is durable: one another thread just committed is synced here first. */
     @Override
-    public boolean exists(String key) {
-        return Files.isRegularFile(pathOf(key));
+    public boolean exists(String key) throws IOException {
+        Path p = pathOf(key);
+        if (!Files.isRegularFile(p)) {
+            return false;
+        }
+        if (renamedNotSynced.contains(key)) {
+            fsyncDirectory(p.getParent());
+        }
+        return true;
     }
 
     @Override
@@ -148,21 +165,36 @@ public final class FileBlobStore implements BlobStore {
         }
     }
 
-    /** Creates a directory and its missing parents, fsyncing each parent that gained an entry. */
+    /**
+     * Creates a directory and its missing parents, fsyncing each parent that gained an entry. Returns only when
+     * the directory's entry is durable, also when another thread created it a moment ago and has not synced yet.
+     */
     public static void createDirectoriesDurably(Path dir) throws IOException {
+        Path parent = dir.getParent();
         if (Files.isDirectory(dir)) {
+            syncIfAnotherThreadIsCreating(dir, parent);
             return;
         }
-        Path parent = dir.getParent();
         if (parent != null) {
             createDirectoriesDurably(parent);
         }
+        CREATED_NOT_SYNCED.add(dir);
         try {
-            Files.createDirectory(dir);
-        } catch (FileAlreadyExistsException e) {
-            return;
+            try {
+                Files.createDirectory(dir);
+            } catch (FileAlreadyExistsException e) {
+                // Another thread created it; fall through and sync the parent ourselves.
+            }
+            if (parent != null) {
+                fsyncDirectory(parent);
+            }
+        } finally {
+            CREATED_NOT_SYNCED.remove(dir);
         }
-        if (parent != null) {
+    }
+
+    private static void syncIfAnotherThreadIsCreating(Path dir, Path parent) throws IOException {
+        if (parent != null && CREATED_NOT_SYNCED.contains(dir)) {
             fsyncDirectory(parent);
         }
     }
@@ -214,8 +246,13 @@ public final class FileBlobStore implements BlobStore {
             ch.force(false);
             ch.close();
             createDirectoriesDurably(target.getParent());
-            Files.move(part, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            fsyncDirectory(target.getParent());
+            renamedNotSynced.add(key);
+            try {
+                Files.move(part, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                fsyncDirectory(target.getParent());
+            } finally {
+                renamedNotSynced.remove(key);
+            }
             done = true;
         }
 
