@@ -155,12 +155,17 @@ public final class RestoreJob extends AbstractBehavior<RestoreJob.Command> {
     private Loaded prepare() throws IOException {
         Manifest m = env.repository().readManifest(request.backupId());
         Repository.Pin p = env.repository().pin(m);
-        journalEntry = new JobJournal.Entry(jobId, "restore", live.name(), request.backupId().value(), RestoreSwap.STAGING,
-                intoDatabase() ? live.path().toString() : null, staging.toString(),
-                intoDatabase() ? RestoreSwap.old(live.path(), jobId).toString() : null, List.of(staging.toString()));
-        env.journal().write(journalEntry);
-        FileBlobStore.createDirectoriesDurably(target.getParent());
-        Files.createDirectory(staging);
+        try {
+            journalEntry = new JobJournal.Entry(jobId, "restore", live.name(), request.backupId().value(), RestoreSwap.STAGING,
+                    intoDatabase() ? live.path().toString() : null, staging.toString(),
+                    intoDatabase() ? RestoreSwap.old(live.path(), jobId).toString() : null, List.of(staging.toString()));
+            env.journal().write(journalEntry);
+            FileBlobStore.createDirectoriesDurably(target.getParent());
+            Files.createDirectory(staging);
+        } catch (IOException | RuntimeException e) {
+            p.close(); // no Loaded message will carry it to the cleanup
+            throw e;
+        }
         return new Loaded(m, p);
     }
 
