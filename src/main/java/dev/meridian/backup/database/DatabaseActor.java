@@ -480,7 +480,7 @@ public final class DatabaseActor extends AbstractBehavior<DatabaseActor.Command>
     private Behavior<Command> startWithHandle(WithHandle w) {
         current = Running.quick("direct", w);
         LiveDatabase db = database;
-        getContext().pipeToSelf(Blocking.supply(getContext().getSystem(), EngineContext.ROCKSDB_DISPATCHER, () -> w.work().apply(db)),
+        getContext().pipeToSelf(Blocking.supply(getContext().getSystem(), EngineContext.ROCKSDB_DISPATCHER, () -> db.use(w.describe(), () -> w.work().apply(db))),
                 (result, err) -> new QuickDone(() -> w.replyTo().tell(err == null ? StatusReply.success(result)
                         : StatusReply.error(BackupException.from(err, "work on database " + settings.name() + " failed"))), null));
         return this;

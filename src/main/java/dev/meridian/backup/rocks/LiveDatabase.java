@@ -9,6 +9,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Supplier;
 import org.rocksdb.Checkpoint;
 import org.rocksdb.ColumnFamilyDescriptor;
 import org.rocksdb.ColumnFamilyHandle;
@@ -33,6 +35,8 @@ public final class LiveDatabase implements AutoCloseable {
     private final DBOptions options;
     private final List<ColumnFamilyHandle> handles;
     private final RocksDB db;
+    private final ReentrantReadWriteLock guard = new ReentrantReadWriteLock();
+    private boolean closed;
 
     private LiveDatabase(String name, Path path, DBOptions options, List<ColumnFamilyHandle> handles, RocksDB db) {
         this.name = name;
@@ -87,7 +91,24 @@ public final class LiveDatabase implements AutoCloseable {
     }
 
     public long latestSequenceNumber() {
-        return db.getLatestSequenceNumber();
+        return use("read the sequence number", db::getLatestSequenceNumber);
+    }
+
+    /**
+     * Runs work against the open handle. Closing waits for work in progress and refuses what comes after, so no
+     * call ever reaches a freed native handle (which would crash the JVM, not throw).
+     */
+    public <T> T use(String what, Supplier<T> work) {
+        guard.readLock().lock();
+        try {
+            if (closed) {
+                throw new BackupException(ErrorCode.UNAVAILABLE, "database " + name + " is closed, so '" + what
+                        + "' was refused; it is being restored or the service is stopping. Retry shortly");
+            }
+            return work.get();
+        } finally {
+            guard.readLock().unlock();
+        }
     }
 
     /**
@@ -96,6 +117,10 @@ public final class LiveDatabase implements AutoCloseable {
      */
     public long checkpoint(Path dir) {
         BlockingGuard.check("checkpoint database " + name);
+        return use("checkpoint", () -> checkpointOpen(dir));
+    }
+
+    private long checkpointOpen(Path dir) {
         long before = db.getLatestSequenceNumber();
         try (Checkpoint cp = Checkpoint.create(db)) {
             cp.createCheckpoint(dir.toString());
@@ -131,27 +156,32 @@ public final class LiveDatabase implements AutoCloseable {
     /** Reads every block of every SST and checks RocksDB's own checksums. */
     public void verifyChecksum() {
         BlockingGuard.check("verify checksums of " + name);
-        try {
-            db.verifyChecksum();
-        } catch (RocksDBException e) {
-            throw new BackupException(ErrorCode.VERIFICATION_FAILED, "database " + name + " failed RocksDB checksum verification: " + e.getMessage(), e);
-        }
+        use("verify checksums", () -> {
+            try {
+                db.verifyChecksum();
+                return null;
+            } catch (RocksDBException e) {
+                throw new BackupException(ErrorCode.VERIFICATION_FAILED, "database " + name + " failed RocksDB checksum verification: " + e.getMessage(), e);
+            }
+        });
     }
 
     public long estimatedKeys() {
-        try {
-            return db.getLongProperty("rocksdb.estimate-num-keys");
-        } catch (RocksDBException e) {
-            return -1;
-        }
+        return longProperty("rocksdb.estimate-num-keys");
     }
 
     public long liveSstBytes() {
-        try {
-            return db.getLongProperty("rocksdb.live-sst-files-size");
-        } catch (RocksDBException e) {
-            return -1;
-        }
+        return longProperty("rocksdb.live-sst-files-size");
+    }
+
+    private long longProperty(String property) {
+        return use("read " + property, () -> {
+            try {
+                return db.getLongProperty(property);
+            } catch (RocksDBException e) {
+                return -1L;
+            }
+        });
     }
 
     /** Fills an empty database with {@code count} small demo keys so a newcomer can back something up at once. */
@@ -176,9 +206,23 @@ public final class LiveDatabase implements AutoCloseable {
         return count;
     }
 
+    /** Closes once; waits for work in progress ({@link #use}); later calls are refused, a second close does nothing. */
     @Override
     public void close() {
         BlockingGuard.check("close database " + name);
+        guard.writeLock().lock();
+        try {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            closeHandles();
+        } finally {
+            guard.writeLock().unlock();
+        }
+    }
+
+    private void closeHandles() {
         for (ColumnFamilyHandle h : handles) {
             h.close();
         }
