@@ -64,6 +64,8 @@ public final class VerifyJob extends AbstractBehavior<VerifyJob.Command> {
     private int checked;
     private long bytes;
     private boolean stopping;
+    /** The manifest is being read and pinned; a stop waits for it, so the pin it brings is released. */
+    private boolean loading = true;
 
     public static Behavior<Command> create(EngineContext env, HashingPool pool, BackupId backupId, String requestId,
             ActorRef<ProgressUpdate> progressTo, ActorRef<StatusReply<VerifyResult>> replyTo) {
@@ -102,8 +104,13 @@ public final class VerifyJob extends AbstractBehavior<VerifyJob.Command> {
     }
 
     private Behavior<Command> onLoaded(Loaded msg) {
+        loading = false;
         manifest = msg.manifest();
         pin = msg.pin();
+        if (stopping) { // cancelled or timed out while loading: already answered
+            releasePin();
+            return Behaviors.stopped();
+        }
         List<FileEntry> files = new ArrayList<>(manifest.files());
         files.sort(Comparator.comparingLong(FileEntry::size).reversed());
         pending.addAll(files);
@@ -192,6 +199,10 @@ public final class VerifyJob extends AbstractBehavior<VerifyJob.Command> {
     }
 
     private Behavior<Command> onFailed(Failed msg) {
+        loading = false;
+        if (stopping) {
+            return Behaviors.stopped();
+        }
         return abort(BackupException.from(msg.cause(), "verification of backup " + backupId + " failed"));
     }
 
@@ -204,7 +215,7 @@ public final class VerifyJob extends AbstractBehavior<VerifyJob.Command> {
         releasePin();
         EventLog.event(getContext().getLog(), "failed").backup(backupId).warn("Verification of " + backupId + " ended: " + error.getMessage());
         replyTo.tell(StatusReply.error(error));
-        return inFlight == 0 ? Behaviors.stopped() : this;
+        return inFlight == 0 && !loading ? Behaviors.stopped() : this;
     }
 
     private void releasePin() {

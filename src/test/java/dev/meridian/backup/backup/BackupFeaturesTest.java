@@ -120,4 +120,29 @@ class BackupFeaturesTest {
             assertTrue(await(engine.verify(keep.backupId(), Engine.newRequestId(), null)).valid(), "kept backups stay whole");
         }
     }
+
+    @Test
+    void aVerificationCancelledWhileItLoadsLetsTheBackupsObjectsBeCollected() throws Exception {
+        // Cancel reaches the verification while it is still reading and pinning the manifest. Its pin must not
+        // outlive it, or the objects of the backup stay uncollectable after the backup is deleted.
+        env.write("ledger", "cancelled-verify", 3000, 300, 77);
+        BackupSummary b = backup("ledger", BackupType.MANUAL, true, null);
+        Manifest m = await(engine.readManifest(b.backupId()));
+        FileEntry newest = m.files().stream().filter(f -> f.name().endsWith(".sst"))
+                .max(java.util.Comparator.comparing(FileEntry::name)).orElseThrow();
+        Path object = env.objectFile(newest.object().hex());
+        assertTrue(java.nio.file.Files.exists(object));
+
+        String requestId = Engine.newRequestId();
+        var verify = engine.verify(b.backupId(), requestId, null).toCompletableFuture();
+        engine.cancel(requestId);
+        try {
+            verify.get(30, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException cancelled) {
+            // the expected outcome; a verification that won the race and finished is fine too
+        }
+        await(engine.delete(b.backupId(), Engine.newRequestId()));
+        assertTrue(TestEnv.eventually(() -> !java.nio.file.Files.exists(object)),
+                "the deleted backup's new SST object is collected; nothing still pins it");
+    }
 }
