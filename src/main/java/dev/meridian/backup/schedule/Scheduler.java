@@ -35,7 +35,16 @@ public final class Scheduler extends AbstractBehavior<Scheduler.Command> {
     /** Runs the scheduled backup of a database now (also what the timer sends). */
     public record RunNow(String database) implements Command {}
 
+    /** A timer fired for a slot; the backup runs only once the wall clock has reached it. */
+    private record SlotDue(String database, Instant slot) implements Command {}
+
     private enum RetentionTick implements Command { INSTANCE }
+
+    /**
+     * Longest single timer. Pekko refuses delays over about 248 days, and the timer's clock (monotonic) and the
+     * schedule's (wall) drift apart over long waits, so a far slot is reached by re-arming at most this far ahead.
+     */
+    private static final Duration MAX_TIMER = Duration.ofDays(1);
 
     private record BackupDone(String database, BackupSummary summary, Throwable error) implements Command {}
 
@@ -80,14 +89,37 @@ public final class Scheduler extends AbstractBehavior<Scheduler.Command> {
 
     private void arm(Settings.DatabaseSettings db, Instant now) {
         Instant next = db.schedule().next(now);
-        timers.startSingleTimer("backup-" + db.name(), new RunNow(db.name()), Duration.between(now, next));
+        armFor(db.name(), next, now);
         getContext().getLog().info("Next scheduled backup of {} at {} ({})", db.name(), next, db.schedule().spec());
+    }
+
+    private void armFor(String database, Instant slot, Instant now) {
+        Duration delay = Duration.between(now, slot);
+        if (delay.isNegative()) {
+            delay = Duration.ZERO;
+        }
+        timers.startSingleTimer("backup-" + database, new SlotDue(database, slot), delay.compareTo(MAX_TIMER) > 0 ? MAX_TIMER : delay);
+    }
+
+    /**
+     * Runs the slot's backup once the wall clock says it is due. A timer can fire early by that clock: a long
+     * wait split into pieces, or a wall clock that NTP is slowing. Running then would re-arm for the same slot
+     * and back up twice, so an early timer only re-arms for what is left.
+     */
+    private Behavior<Command> onSlotDue(SlotDue msg) {
+        Instant now = env.clock().instant();
+        if (now.isBefore(msg.slot())) {
+            armFor(msg.database(), msg.slot(), now);
+            return this;
+        }
+        return onRunNow(new RunNow(msg.database()));
     }
 
     @Override
     public Receive<Command> createReceive() {
         return newReceiveBuilder()
                 .onMessage(RunNow.class, this::onRunNow)
+                .onMessage(SlotDue.class, this::onSlotDue)
                 .onMessage(BackupDone.class, this::onBackupDone)
                 .onMessageEquals(RetentionTick.INSTANCE, this::onRetentionTick)
                 .onMessage(RetentionDone.class, this::onRetentionDone)

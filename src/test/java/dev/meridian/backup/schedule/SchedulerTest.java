@@ -48,8 +48,12 @@ class SchedulerTest {
     }
 
     private EngineContext context(Instant lastScheduled) throws Exception {
+        return context(lastScheduled, "daily@02:00", Clock.fixed(NOW, ZoneOffset.UTC));
+    }
+
+    private EngineContext context(Instant lastScheduled, String schedule, Clock clock) throws Exception {
         TestEnv env = new TestEnv(dir, List.of("sched"), "");
-        String conf = java.nio.file.Files.readString(env.configFile).replace("schedule = off", "schedule = \"daily@02:00\"");
+        String conf = java.nio.file.Files.readString(env.configFile).replace("schedule = off", "schedule = \"" + schedule + "\"");
         java.nio.file.Files.writeString(env.configFile, conf);
         Settings settings = env.settings();
         testKit = ActorTestKit.create("scheduler-test", settings.config());
@@ -61,7 +65,31 @@ class SchedulerTest {
             }
         }
         return new EngineContext(settings, repo, new JobJournal(dir.resolve("locks")), new FileFingerprints(dir.resolve("fp")),
-                new Metrics(), Clock.fixed(NOW, ZoneOffset.UTC));
+                new Metrics(), clock);
+    }
+
+    /** A wall clock the test sets by hand; Pekko's timers keep running on real (monotonic) time. */
+    static final class SettableClock extends Clock {
+        volatile Instant now;
+
+        SettableClock(Instant now) {
+            this.now = now;
+        }
+
+        @Override
+        public Instant instant() {
+            return now;
+        }
+
+        @Override
+        public ZoneOffset getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(java.time.ZoneId zone) {
+            return this;
+        }
     }
 
     @Test
@@ -96,5 +124,34 @@ class SchedulerTest {
         TestProbe<DatabaseRegistry.Command> registry = testKit.createTestProbe();
         testKit.spawn(Scheduler.create(ctx, registry.getRef()));
         registry.expectNoMessage(Duration.ofMillis(1500));
+    }
+
+    @Test
+    void aTimerThatFiresBeforeTheWallClockReachesTheSlotWaitsAndBacksUpOnce() throws Exception {
+        // The timer is due in 200 ms of real time, but the wall clock stands still just before the slot (as when
+        // NTP slows it): nothing may run until the wall clock reaches the slot, and then exactly one backup.
+        SettableClock clock = new SettableClock(Instant.parse("2026-11-27T01:59:59.800Z"));
+        EngineContext ctx = context(null, "daily@02:00", clock);
+        TestProbe<DatabaseRegistry.Command> registry = testKit.createTestProbe();
+        testKit.spawn(Scheduler.create(ctx, registry.getRef()));
+        registry.expectNoMessage(Duration.ofMillis(1200));
+        clock.now = Instant.parse("2026-11-27T02:00:00Z");
+        DatabaseRegistry.Forward f = registry.expectMessageClass(DatabaseRegistry.Forward.class, Duration.ofSeconds(10));
+        assertInstanceOf(DatabaseActor.CreateBackup.class, f.command());
+        registry.expectNoMessage(Duration.ofMillis(1200));
+    }
+
+    @Test
+    void aSlotFurtherAwayThanATimerCanWaitStillArmsAndTheSchedulerKeepsWorking() throws Exception {
+        // 'every 366d' slots are aligned to the epoch; one second past a slot, the next is 366 days away, beyond
+        // the longest delay a Pekko timer accepts (about 248 days).
+        Instant justPastASlot = Instant.EPOCH.plus(Duration.ofDays(366L * 155)).plusSeconds(1);
+        EngineContext ctx = context(null, "every 366d", Clock.fixed(justPastASlot, ZoneOffset.UTC));
+        TestProbe<DatabaseRegistry.Command> registry = testKit.createTestProbe();
+        var scheduler = testKit.spawn(Scheduler.create(ctx, registry.getRef()));
+        registry.expectNoMessage(Duration.ofMillis(500));
+        scheduler.tell(new Scheduler.RunNow("sched"));
+        DatabaseRegistry.Forward f = registry.expectMessageClass(DatabaseRegistry.Forward.class, Duration.ofSeconds(10));
+        assertInstanceOf(DatabaseActor.CreateBackup.class, f.command());
     }
 }
