@@ -150,7 +150,12 @@ final class ApiClient {
         JsonNode err = node.path("error");
         String message = err.path("message").asText("server answered HTTP " + status);
         String code = err.path("code").asText("");
-        return new CliException(code.equals("invalid_argument") ? CliException.USAGE : CliException.FAILURE,
+        int exit = switch (code) {
+            case "invalid_argument" -> CliException.USAGE;
+            case "verification_failed" -> CliException.VERIFICATION_FAILED;
+            default -> CliException.FAILURE;
+        };
+        return new CliException(exit,
                 message + (code.isEmpty() ? "" : " [" + code + "]"));
     }
 

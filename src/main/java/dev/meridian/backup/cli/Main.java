@@ -35,7 +35,11 @@ public final class Main {
             }
             if (t instanceof BackupException be) {
                 cmd.getErr().println("error: " + be.getMessage());
-                return be.code() == ErrorCode.INVALID_ARGUMENT ? CliException.USAGE : CliException.FAILURE;
+                return switch (be.code()) {
+                    case INVALID_ARGUMENT -> CliException.USAGE;
+                    case VERIFICATION_FAILED -> CliException.VERIFICATION_FAILED;
+                    default -> CliException.FAILURE;
+                };
             }
             cmd.getErr().println("error: " + (t.getMessage() == null ? t.toString() : t.getMessage()));
             return CliException.FAILURE;

@@ -18,6 +18,9 @@ final class StatsCommand extends Verb {
     public Integer call() throws Exception {
         JsonNode s;
         if (offline()) {
+            if (database != null) {
+                dev.meridian.backup.model.Validation.databaseName(database);
+            }
             try (Repository repo = openRepository()) {
                 s = tree(repo.catalog().stats(database, Instant.now()));
             }

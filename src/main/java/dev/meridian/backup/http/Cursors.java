@@ -22,8 +22,8 @@ public final class Cursors {
             if (s.startsWith("after:")) {
                 return BackupId.parse(s.substring(6));
             }
-        } catch (IllegalArgumentException e) {
-            // falls through to the error below
+        } catch (IllegalArgumentException | BackupException e) {
+            // not base64, or not a backup id inside: falls through to the error below
         }
         throw BackupException.invalid("invalid cursor; pass the next_cursor value from the previous page unchanged");
     }

@@ -48,7 +48,12 @@ public final class EventStreams {
         Pair<BoundedSourceQueue<ServerSentEvent>, Source<ServerSentEvent, NotUsed>> pair =
                 Source.<ServerSentEvent>queue(BUFFER).preMaterialize(engine.system());
         BoundedSourceQueue<ServerSentEvent> queue = pair.first();
-        ActorRef<ProgressUpdate> listener = engine.progressListener(u -> queue.offer(ServerSentEvent.create(json(u), "progress")));
+        // A slow reader loses progress events, never the result: progress may fill only half the buffer.
+        ActorRef<ProgressUpdate> listener = engine.progressListener(u -> {
+            if (queue.size() < BUFFER / 2) {
+                queue.offer(ServerSentEvent.create(json(u), "progress"));
+            }
+        });
         CompletionStage<T> stage;
         try {
             stage = operation.apply(listener);

@@ -59,6 +59,15 @@ public final class HttpServer {
                 .handleAll(MethodRejection.class, rs -> complete(Responses.error(ErrorCode.INVALID_ARGUMENT,
                         "method not allowed here; use " + rs.stream().map(r -> r.supported().name()).distinct()
                                 .collect(Collectors.joining(" or "))).withStatus(405)))
+                .handle(org.apache.pekko.http.javadsl.server.MalformedRequestContentRejection.class, r -> {
+                    boolean tooLarge = r.getCause() instanceof org.apache.pekko.http.scaladsl.model.EntityStreamSizeException
+                            || r.getCause() != null && r.getCause().getCause() instanceof org.apache.pekko.http.scaladsl.model.EntityStreamSizeException;
+                    return complete(tooLarge
+                            ? Responses.error(ErrorCode.INVALID_ARGUMENT, "request body is larger than " + ApiRoutes.MAX_BODY
+                                    + " bytes; the API's JSON bodies are small, check what is being sent").withStatus(413)
+                            : Responses.error(ErrorCode.INVALID_ARGUMENT, "request body could not be read: "
+                                    + r.message().replaceAll("\\s+", " ")));
+                })
                 .handle(MalformedQueryParamRejection.class, r -> complete(Responses.error(ErrorCode.INVALID_ARGUMENT,
                         "query parameter '" + r.parameterName() + "' is malformed: " + r.errorMsg())))
                 .handleNotFound(extractRequest(req -> complete(Responses.error(ErrorCode.NOT_FOUND,

@@ -28,6 +28,8 @@ public final class JsonBodies {
         ObjectMapper m = Json.MAPPER.copy();
         m.enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
         m.enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+        // A key given twice is ambiguous (which one wins differs between parsers): refuse it.
+        m.enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
         m.disable(DeserializationFeature.ACCEPT_SINGLE_VALUE_AS_ARRAY);
         for (LogicalType t : new LogicalType[] {LogicalType.Textual, LogicalType.Integer, LogicalType.Float, LogicalType.Boolean}) {
             m.coercionConfigFor(t)
@@ -42,8 +44,9 @@ public final class JsonBodies {
     /** Parses {@code body} (empty means "{}") into {@code type}, or throws an invalid-argument error. */
     public static <T> T parse(String body, Class<T> type) {
         String text = body == null || body.isBlank() ? "{}" : body;
+        T parsed;
         try {
-            return STRICT.readValue(text, type);
+            parsed = STRICT.readValue(text, type);
         } catch (UnrecognizedPropertyException e) {
             String allowed = e.getKnownPropertyIds() == null || e.getKnownPropertyIds().isEmpty()
                     ? "this request takes no fields"
@@ -72,6 +75,10 @@ public final class JsonBodies {
         } catch (JsonProcessingException e) {
             throw BackupException.invalid("request body is not acceptable: " + clean(e.getOriginalMessage()));
         }
+        if (parsed == null) {
+            throw BackupException.invalid("request body must be a JSON object, got null; send {} for the defaults");
+        }
+        return parsed;
     }
 
     private static String path(JsonMappingException e) {

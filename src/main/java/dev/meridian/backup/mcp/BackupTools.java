@@ -259,7 +259,14 @@ final class BackupTools {
                 false, true, false, Scope.ADMIN, "restore", (args, ctx) -> {
                     BackupId id = BackupId.parse(args.string("backup_id"));
                     Boolean safetyBackup = args.bool("create_safety_backup");
-                    return engine.restore(id, args.string("target_path"), safetyBackup == null || safetyBackup,
+                    String targetPath = args.string("target_path");
+                    if (targetPath != null && targetPath.isBlank()) {
+                        // Only leaving the argument out means "replace the live database": an empty string is
+                        // more likely a mistake than a request to overwrite production.
+                        throw BackupException.invalid("argument 'target_path' of " + wireName(RESTORE) + " is empty; leave it "
+                                + "out to restore over the live database, or give an absolute directory under a restore root");
+                    }
+                    return engine.restore(id, targetPath, safetyBackup == null || safetyBackup,
                             ctx.requestId(), ctx.progress()).thenApply(Tool.Result::ok);
                 });
     }

@@ -211,7 +211,10 @@ public final class McpHttpRoute {
                 .thenCompose(strict -> message(req, strict.getData().decodeString(StandardCharsets.UTF_8)))
                 .exceptionally(t -> {
                     Throwable c = Blocking.cause(t);
-                    if (c instanceof EntityStreamSizeException) {
+                    // Over the limit: EntityStreamSizeException when checked against a declared length, a "too large"
+                    // EntityStreamException when a chunked body runs past it.
+                    if (c instanceof EntityStreamSizeException || c instanceof EntityStreamException
+                            && String.valueOf(c.getMessage()).toLowerCase(java.util.Locale.ROOT).contains("too large")) {
                         return status(413, tooLarge);
                     }
                     if (c instanceof EntityStreamException) {
@@ -224,7 +227,7 @@ public final class McpHttpRoute {
     }
 
     private CompletionStage<HttpResponse> message(HttpRequest req, String body) {
-        JsonNode tree;
+        JsonNode tree = null;
         JsonRpc.Message message;
         try {
             tree = JsonRpc.read(body);
@@ -235,6 +238,12 @@ public final class McpHttpRoute {
         } catch (JsonRpcException e) {
             // A readable request with bad params is answered like any failed request; an unreadable message is refused.
             boolean answerable = e.code() == JsonRpcException.INVALID_PARAMS && !e.id().isNull();
+            if (answerable && tree != null && !"initialize".equals(tree.path("method").asText())) {
+                Session s = session(req); // the session rules come first, as for every other message
+                if (s.refused() != null) {
+                    return done(s.refused());
+                }
+            }
             return done(rpcError(answerable ? 200 : 400, e));
         }
         if (message instanceof JsonRpc.Request r && r.method().equals("initialize")) {

@@ -11,6 +11,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -117,6 +118,15 @@ class CliTest {
             Run offline = cli("verify", id, "--repo", env.repository.toString(), "--json");
             assertEquals(CliException.VERIFICATION_FAILED, offline.code());
             assertFalse(offline.json().path("valid").asBoolean());
+            // A restore that meets the damaged object stops before writing the target, and says so with exit 3.
+            Path target = env.restoreRoot.resolve("from-damaged");
+            Run restore = cli(server("restore", id, "--target", target.toString(), "--yes"));
+            assertEquals(CliException.VERIFICATION_FAILED, restore.code(), restore.err());
+            assertTrue(restore.err().contains("verification_failed"), restore.err());
+            assertFalse(Files.exists(target));
+            Run offlineRestore = cli("restore", id, "--repo", env.repository.toString(), "--target", target.toString());
+            assertEquals(CliException.VERIFICATION_FAILED, offlineRestore.code(), offlineRestore.err());
+            assertFalse(Files.exists(target));
         } finally {
             try (RandomAccessFile raf = new RandomAccessFile(object.toFile(), "rw")) {
                 raf.seek(raf.length() - 3);

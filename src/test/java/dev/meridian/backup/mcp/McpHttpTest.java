@@ -191,6 +191,9 @@ class McpHttpTest {
         assertToolError(call("backup.create", Map.of("database", "gamma"), null), "not configured");
         assertToolError(call("backup.create", Map.of("database", "alpha", "tags", List.of("no spaces")), null), "invalid tag");
         assertToolError(call("backup.verify", Map.of("backup_id", "../../etc/passwd"), null), "invalid backup id");
+        // Only leaving target_path out means "over the live database"; an empty string is refused.
+        assertToolError(call("backup.restore", Map.of("backup_id", "20200101T000000000Z-abcdef", "target_path", ""), null),
+                "'target_path' of backup.restore is empty");
     }
 
     @Test

@@ -231,6 +231,21 @@ class McpProtocolTest {
         String session = mcp.open("2025-11-25");
         String big = RawMcp.call(1, "backup.create", "{\"description\":\"" + "x".repeat(20_000) + "\"}");
         assertEquals(413, mcp.post(session, big).statusCode());
+        // The same body sent chunked (no Content-Length) runs past the limit while it is read: also 413.
+        HttpResponse<String> chunked = mcp.send(mcp.request("Mcp-Session-Id", session, "MCP-Protocol-Version", "2025-11-25")
+                .header("Content-Type", "application/json").header("Accept", "application/json, text/event-stream")
+                .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(
+                        big.getBytes(StandardCharsets.UTF_8)))).build());
+        assertEquals(413, chunked.statusCode(), chunked.body());
+    }
+
+    @Test
+    void sessionRulesComeFirstEvenWhenParamsAreMalformed() {
+        String badParams = "{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"tools/call\",\"params\":\"x\"}";
+        assertEquals(404, mcp.post("no-such-session", badParams).statusCode());
+        assertEquals(400, mcp.post(badParams).statusCode());
+        String session = mcp.open("2025-11-25");
+        RawMcp.rpcError(mcp.post(session, badParams), 200, -32602);
     }
 
     /** Sessions are bounded: past the limit initialize is refused with 503 until sessions end. */
