@@ -34,6 +34,7 @@ import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.PostStop;
+import org.apache.pekko.actor.typed.PreRestart;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -141,7 +142,8 @@ public final class DatabaseActor extends AbstractBehavior<DatabaseActor.Command>
 
     private record RestoreEnded(RestoreJob.Outcome outcome) implements Command {}
 
-    private record QuickDone(Runnable reply, String event) implements Command {}
+    /** A quick operation's outcome; {@code operation} tells a stale one (from before a restart) from the current. */
+    private record QuickDone(Operation operation, Runnable reply, String event) implements Command {}
 
     private record StatsRefreshed(Stats stats) implements Command {}
 
@@ -194,10 +196,30 @@ public final class DatabaseActor extends AbstractBehavior<DatabaseActor.Command>
         this.queue = queue;
         env.metrics().queueDepth(settings.name(), queue::size);
         ctx.pipeToSelf(Blocking.supply(ctx.getSystem(), EngineContext.ROCKSDB_DISPATCHER, () -> {
-            LiveDatabase db = LiveDatabase.open(settings.name(), settings.path(), settings.createIfMissing());
+            LiveDatabase db = openRetryingWhileLocked();
             int seeded = db.seedIfEmpty(settings.seedKeys());
             return new Opened(db, readStats(db), seeded);
         }), (opened, err) -> err == null ? opened : new OpenFailed(err));
+    }
+
+    /**
+     * Opens the database; while RocksDB reports its LOCK held (the previous incarnation of this actor still
+     * closing after a restart), retries for up to ten seconds before giving up.
+     */
+    private LiveDatabase openRetryingWhileLocked() throws InterruptedException {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+        while (true) {
+            try {
+                return LiveDatabase.open(settings.name(), settings.path(), settings.createIfMissing());
+            } catch (BackupException e) {
+                String m = String.valueOf(e.getMessage());
+                boolean locked = m.contains("lock hold by current process") || m.contains("lock file");
+                if (!locked || System.nanoTime() > deadline) {
+                    throw e;
+                }
+                Thread.sleep(200);
+            }
+        }
     }
 
     @Override
@@ -225,6 +247,7 @@ public final class DatabaseActor extends AbstractBehavior<DatabaseActor.Command>
                 .onMessage(VerifiedForReply.class, this::onVerifiedForReply)
                 .onMessage(JobStopped.class, this::onJobStopped)
                 .onSignal(PostStop.class, s -> onPostStop())
+                .onSignal(PreRestart.class, s -> onPreRestart())
                 .build();
     }
 
@@ -433,9 +456,9 @@ public final class DatabaseActor extends AbstractBehavior<DatabaseActor.Command>
         }), (m, err) -> {
             if (err != null) {
                 BackupException e = BackupException.from(err, "delete of backup " + d.backupId() + " failed");
-                return new QuickDone(() -> d.replyTo().tell(StatusReply.error(e)), null);
+                return new QuickDone(d, () -> d.replyTo().tell(StatusReply.error(e)), null);
             }
-            return new QuickDone(() -> {
+            return new QuickDone(d, () -> {
                 event("deleted").backup(m.id()).type(m.type()).bytes(m.sizeBytes())
                         .info("Backup " + m.id() + " of " + m.database() + " deleted (manifest removed; objects go at the next collection)");
                 gc.tell(GarbageCollector.Collect.INSTANCE);
@@ -451,7 +474,7 @@ public final class DatabaseActor extends AbstractBehavior<DatabaseActor.Command>
         RetentionPlan plan = RetentionPlan.compute(settings, env.repository().catalog().ofDatabase(settings.name()), now);
         if (a.dryRun() || plan.delete().isEmpty()) {
             RetentionResult result = new RetentionResult(settings.name(), a.dryRun(), plan.delete(), plan.keep());
-            getContext().getSelf().tell(new QuickDone(() -> a.replyTo().tell(StatusReply.success(result)), null));
+            getContext().getSelf().tell(new QuickDone(a, () -> a.replyTo().tell(StatusReply.success(result)), null));
             return this;
         }
         getContext().pipeToSelf(Blocking.supply(getContext().getSystem(), EngineContext.IO_DISPATCHER, () -> {
@@ -464,10 +487,10 @@ public final class DatabaseActor extends AbstractBehavior<DatabaseActor.Command>
         }), (deleted, err) -> {
             if (err != null) {
                 BackupException e = BackupException.from(err, "retention for database " + settings.name() + " failed");
-                return new QuickDone(() -> a.replyTo().tell(StatusReply.error(e)), null);
+                return new QuickDone(a, () -> a.replyTo().tell(StatusReply.error(e)), null);
             }
             RetentionResult result = new RetentionResult(settings.name(), false, deleted, plan.keep());
-            return new QuickDone(() -> {
+            return new QuickDone(a, () -> {
                 event("retention").field("deleted", deleted.size()).field("kept", plan.keep().size())
                         .info("Retention for " + settings.name() + " deleted " + deleted.size() + " backups, kept " + plan.keep().size());
                 gc.tell(GarbageCollector.Collect.INSTANCE);
@@ -481,13 +504,13 @@ public final class DatabaseActor extends AbstractBehavior<DatabaseActor.Command>
         current = Running.quick("direct", w);
         LiveDatabase db = database;
         getContext().pipeToSelf(Blocking.supply(getContext().getSystem(), EngineContext.ROCKSDB_DISPATCHER, () -> db.use(w.describe(), () -> w.work().apply(db))),
-                (result, err) -> new QuickDone(() -> w.replyTo().tell(err == null ? StatusReply.success(result)
+                (result, err) -> new QuickDone(w, () -> w.replyTo().tell(err == null ? StatusReply.success(result)
                         : StatusReply.error(BackupException.from(err, "work on database " + settings.name() + " failed"))), null));
         return this;
     }
 
     private Behavior<Command> onJobStopped(JobStopped msg) {
-        jobsAlive--;
+        jobsAlive = Math.max(0, jobsAlive - 1); // never below zero, even for a job of an incarnation before a restart
         if (state.equals("closing") && current == null && jobsAlive == 0) {
             return closeNow();
         }
@@ -510,6 +533,9 @@ public final class DatabaseActor extends AbstractBehavior<DatabaseActor.Command>
 
     private Behavior<Command> onQuickDone(QuickDone msg) {
         msg.reply().run();
+        if (current == null || current.operation() != msg.operation()) {
+            return this; // finished after a restart already answered it; whatever runs now is not done
+        }
         return next();
     }
 
@@ -569,6 +595,31 @@ public final class DatabaseActor extends AbstractBehavior<DatabaseActor.Command>
             cancelledWhileQueued.add(msg.requestId());
         }
         return this;
+    }
+
+    /**
+     * The supervisor restarts this actor after an unexpected failure (a bug). Its state is lost, so everyone still
+     * waiting is answered now, and the handle is closed so the new incarnation can open the database again (it
+     * retries while this close finishes). Running jobs are stopped with it; startup recovery at the next start
+     * removes a checkpoint they leave.
+     */
+    private Behavior<Command> onPreRestart() {
+        BackupException restarting = new BackupException(ErrorCode.UNAVAILABLE, "database " + settings.name()
+                + " hit an internal error and is restarting (see the server log); retry in a few seconds");
+        if (current != null) {
+            current.operation().refuse(restarting);
+        }
+        queue.forEach(m -> {
+            if (m instanceof Queued q) {
+                q.operation().refuse(restarting);
+            } else if (m instanceof Operation op) {
+                op.refuse(restarting);
+            }
+        });
+        closeWaiters.forEach(r -> r.tell(org.apache.pekko.Done.getInstance()));
+        getContext().getLog().error("Database actor {} is restarting after an internal error; queued operations were refused",
+                settings.name());
+        return onPostStop();
     }
 
     private Behavior<Command> onPostStop() {

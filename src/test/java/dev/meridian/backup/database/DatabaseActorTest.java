@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.meridian.backup.TestEnv;
+import dev.meridian.backup.app.Engine;
 import dev.meridian.backup.app.EngineContext;
 import dev.meridian.backup.app.Metrics;
 import dev.meridian.backup.backup.BackupRequest;
@@ -35,6 +36,8 @@ import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.SupervisorStrategy;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.pattern.StatusReply;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -60,7 +63,7 @@ class DatabaseActorTest {
 
     @BeforeAll
     static void setUp() throws Exception {
-        env = new TestEnv(dir, List.of("alpha", "beta", "gamma"), "meridian.database.queue-size = 2\nmeridian.backup.auto-verify = true");
+        env = new TestEnv(dir, List.of("alpha", "beta", "gamma", "delta"), "meridian.database.queue-size = 2\nmeridian.backup.auto-verify = true");
         Settings settings = env.settings();
         testKit = ActorTestKit.create("db-actor-test", settings.config());
         Repository repo = Repository.openFile(settings.repositoryPath(), settings.compression(), IoThrottle.UNLIMITED);
@@ -259,5 +262,40 @@ class DatabaseActorTest {
         assertEquals(0, allArrived.getCount(), poolSize + " files were hashed at the same time");
         assertTrue(wide.peak() <= poolSize, "never beyond the pool size: " + wide.peak());
         threads.shutdownNow();
+    }
+
+    @Test
+    void aRestartAfterAnInternalErrorAnswersEveryoneWaitingAndReopensTheDatabase() throws Exception {
+        // Supervised as in DatabaseRegistry. The crash is provoked by a malformed message (a Cancel without a
+        // request id, which no gateway sends); any exception in a handler takes the same path.
+        ActorRef<DatabaseActor.Command> db = testKit.spawn(Behaviors.supervise(
+                DatabaseActor.create(ctx, ctx.settings().database("delta").orElseThrow(), verifier, gc))
+                .onFailure(SupervisorStrategy.restartWithBackoff(Duration.ofMillis(100), Duration.ofSeconds(1), 0.0)), "db-delta");
+        CountDownLatch release = new CountDownLatch(1);
+        CountDownLatch started = new CountDownLatch(1);
+        block(db, release, started);
+        assertTrue(started.await(30, TimeUnit.SECONDS));
+        TestProbe<StatusReply<BackupSummary>> queued = testKit.createTestProbe();
+        db.tell(new DatabaseActor.CreateBackup(new BackupRequest("queued-before-crash", BackupType.MANUAL, "", List.of(), null, false),
+                testKit.system().ignoreRef(), queued.getRef()));
+        db.tell(new DatabaseActor.Cancel(null));
+        StatusReply<BackupSummary> refused = queued.expectMessageClass(StatusReply.class, Duration.ofSeconds(10));
+        assertTrue(refused.isError());
+        assertTrue(refused.getError().getMessage().contains("is restarting"), refused.getError().getMessage());
+        release.countDown(); // the blocked work ends; its handle is closed behind it
+
+        // The new incarnation opens the database again and works.
+        TestProbe<StatusReply<BackupSummary>> after = testKit.createTestProbe();
+        long deadline = System.currentTimeMillis() + 30_000;
+        StatusReply<BackupSummary> reply;
+        do {
+            db.tell(new DatabaseActor.CreateBackup(new BackupRequest(Engine.newRequestId(), BackupType.MANUAL, "", List.of(), null, false),
+                    testKit.system().ignoreRef(), after.getRef()));
+            reply = after.expectMessageClass(StatusReply.class, Duration.ofSeconds(60));
+        } while (reply.isError() && reply.getError().getMessage().contains("restarting") && System.currentTimeMillis() < deadline);
+        assertTrue(reply.isSuccess(), () -> "backup after the restart: " + after);
+        TestProbe<DatabaseStatus> status = testKit.createTestProbe();
+        db.tell(new DatabaseActor.GetStatus(status.getRef()));
+        assertEquals("ready", status.expectMessageClass(DatabaseStatus.class).state());
     }
 }
