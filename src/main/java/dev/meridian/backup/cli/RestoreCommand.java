@@ -47,6 +47,8 @@ final class RestoreCommand extends Verb {
                 r.put("target", t.toString());
                 r.put("safety_backup_id", null);
                 r.put("duration_ms", System.currentTimeMillis() - start);
+                r.put("file_count", m.fileCount());
+                r.put("bytes", m.sizeBytes());
                 print(tree(r));
             }
             return 0;

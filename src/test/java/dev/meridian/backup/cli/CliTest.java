@@ -147,9 +147,11 @@ class CliTest {
         assertTrue(list.out().contains(id));
         assertEquals(0, cli("stats", "--repo", env.repository.toString()).code());
         Path target = dir.resolve("recovered");
-        Run restore = cli("restore", id, "--repo", env.repository.toString(), "--target", target.toString());
+        Run restore = cli("restore", id, "--repo", env.repository.toString(), "--target", target.toString(), "--json");
         assertEquals(0, restore.code(), restore.err());
         assertEquals(atBackup, TestEnv.readDirectory(target));
+        assertTrue(restore.json().path("file_count").asInt() > 0 && restore.json().path("bytes").asLong() > 0, restore.out());
+        assertEquals(CliException.USAGE, cli("stats", "--repo", env.repository.toString(), "--database", "../x").code());
         Run again = cli("restore", id, "--repo", env.repository.toString(), "--target", target.toString());
         assertEquals(CliException.FAILURE, again.code(), "an existing, non-empty target is refused");
         Run noTarget = cli("restore", id, "--repo", env.repository.toString());
