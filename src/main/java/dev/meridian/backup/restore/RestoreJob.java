@@ -38,6 +38,7 @@ import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.slf4j.LoggerFactory;
 
 /**
  * One restore, as a short-lived child of the target database's actor (invariant 4): materialize every file into
@@ -298,11 +299,27 @@ public final class RestoreJob extends AbstractBehavior<RestoreJob.Command> {
             throw new BackupException(ErrorCode.INTERNAL, "restored copy of backup " + request.backupId()
                     + " would not open (" + e.getMessage() + "); the previous database was put back and is open again", e);
         }
-        env.fingerprints().forget(live.name());
+        // The restored database is live and open: from here on nothing may turn this into a failure, or the
+        // caller would hear "failed" about a database that was replaced, and the open handle would be lost.
+        // Each step below is also redone by startup recovery (journal phase "swapped", leftover old directory).
+        housekeeping("forget the fingerprints of the replaced files", () -> env.fingerprints().forget(live.name()));
         CrashPoints.reach("restore.before-cleanup");
-        FileBlobStore.deleteTree(RestoreSwap.old(live.path(), jobId));
-        env.journal().delete(jobId);
+        housekeeping("remove the previous database", () -> FileBlobStore.deleteTree(RestoreSwap.old(live.path(), jobId)));
+        housekeeping("remove the restore's journal entry", () -> env.journal().delete(jobId));
         return reopened;
+    }
+
+    private interface IoStep {
+        void run() throws IOException;
+    }
+
+    private void housekeeping(String what, IoStep step) {
+        try {
+            step.run();
+        } catch (IOException | RuntimeException e) {
+            LoggerFactory.getLogger(RestoreJob.class).warn("Restore {} of {} succeeded, but could not {} ({}); the next "
+                    + "start finishes it", jobId, live.name(), what, e.getMessage());
+        }
     }
 
     private Behavior<Command> publishDirectory() {
@@ -310,7 +327,7 @@ public final class RestoreJob extends AbstractBehavior<RestoreJob.Command> {
         outstanding++;
         getContext().pipeToSelf(Blocking.supply(getContext().getSystem(), EngineContext.IO_DISPATCHER, () -> {
             RestoreSwap.publishDirectory(staging, target);
-            env.journal().delete(jobId);
+            housekeeping("remove the restore's journal entry", () -> env.journal().delete(jobId));
             return (LiveDatabase) null;
         }), (db, err) -> err == null ? new Swapped(null) : new StepFailed(err));
         return this;

@@ -18,6 +18,7 @@ import dev.meridian.backup.model.BackupSummary;
 import dev.meridian.backup.model.BackupType;
 import dev.meridian.backup.model.ErrorCode;
 import dev.meridian.backup.model.Manifest;
+import dev.meridian.backup.store.file.FileBlobStore;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -83,6 +84,29 @@ class RestoreTest {
         await(engine.restore(safety.backupId(), null, false, Engine.newRequestId(), null));
         assertEquals(beforeRestore, env.snapshot("app"));
         assertNoScratchBeside(env.dbPath("app"));
+    }
+
+    @Test
+    void aRestoreWhoseHousekeepingFailsAfterTheSwapIsStillASuccessAndTheDatabaseStaysOpen() throws Exception {
+        // Forgetting the fingerprint cache is the first step after the restored database is open; make it fail
+        // (a directory where its file belongs) and the restore must still report success on a working database.
+        env.write("other", "hk", 1000, 300, 31);
+        Map<String, String> atBackup = env.snapshot("other");
+        BackupSummary b = backup("other", "housekeeping");
+        env.write("other", "hk-later", 500, 300, 32);
+        Path blocker = env.repository.resolve("cache").resolve("fingerprints").resolve("other.json");
+        java.nio.file.Files.deleteIfExists(blocker);
+        java.nio.file.Files.createDirectories(blocker.resolve("in-the-way"));
+        try {
+            RestoreResult r = await(engine.restore(b.backupId(), null, false, Engine.newRequestId(), null));
+            assertEquals(b.backupId(), r.backupId());
+            assertEquals(atBackup, env.snapshot("other"), "the restored state is live");
+            assertEquals("ready", await(engine.databases()).stream().filter(d -> d.name().equals("other")).findFirst()
+                    .orElseThrow().state(), "and the database is open, not marked unavailable");
+        } finally {
+            FileBlobStore.deleteTree(blocker);
+        }
+        assertNoScratchBeside(env.dbPath("other"));
     }
 
     @Test
