@@ -93,6 +93,8 @@ public final class RestoreJob extends AbstractBehavior<RestoreJob.Command> {
     private Manifest manifest;
     private Repository.Pin pin;
     private Manifest safety;
+    /** The running safety backup, told to stop if this restore is cancelled or times out meanwhile. */
+    private ActorRef<BackupJob.Command> safetyJob;
     private int outstanding;
     private int filesInFlight;
     private boolean swapping;
@@ -254,7 +256,7 @@ public final class RestoreJob extends AbstractBehavior<RestoreJob.Command> {
                 "Safety backup before restoring " + request.backupId(), List.of("safety"), null, false);
         ActorRef<BackupJob.Outcome> adapter = getContext().messageAdapter(BackupJob.Outcome.class, SafetyDone::new);
         outstanding++;
-        getContext().spawn(BackupJob.create(env, live, new BackupJob.Spec(safetyId, safetyRequest, null, now, 0), adapter, progressTo),
+        safetyJob = getContext().spawn(BackupJob.create(env, live, new BackupJob.Spec(safetyId, safetyRequest, null, now, 0), adapter, progressTo),
                 "safety-backup-" + safetyId);
         progress.step("safety backup");
         return this;
@@ -262,6 +264,7 @@ public final class RestoreJob extends AbstractBehavior<RestoreJob.Command> {
 
     private Behavior<Command> onSafetyDone(SafetyDone msg) {
         outstanding--;
+        safetyJob = null;
         if (msg.outcome() instanceof BackupJob.Failed f) {
             return fail(new BackupException(f.error().code(), "restore of backup " + request.backupId()
                     + " stopped before touching the database: the safety backup failed (" + f.error().getMessage()
@@ -269,6 +272,9 @@ public final class RestoreJob extends AbstractBehavior<RestoreJob.Command> {
         }
         safety = ((BackupJob.Succeeded) msg.outcome()).manifest();
         if (failure != null) {
+            // Stopped meanwhile, but the safety backup was already publishing (its point of no return): say so.
+            failure = new BackupException(failure.code(), failure.getMessage() + "; the safety backup " + safety.id()
+                    + " had already been published and is kept");
             return cleanUpIfIdle();
         }
         return swap();
@@ -366,6 +372,9 @@ public final class RestoreJob extends AbstractBehavior<RestoreJob.Command> {
     private Behavior<Command> fail(BackupException error) {
         if (failure == null) {
             failure = error;
+        }
+        if (safetyJob != null && safety == null) {
+            safetyJob.tell(BackupJob.Cancel.INSTANCE); // ignored once it is publishing
         }
         progress.cancel();
         return cleanUpIfIdle();
