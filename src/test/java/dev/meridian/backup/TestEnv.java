@@ -97,11 +97,12 @@ public final class TestEnv implements AutoCloseable {
     }
 
     /**
-     * Waits up to 10 s for a condition. For what a client hands to its consumers on its own threads (the MCP SDK
-     * delivers notifications asynchronously, so they may land just after the call that caused them returns).
+     * Waits up to 20 s for a condition, polling, and says whether it came true: for what happens after the call
+     * that causes it (a collection after a delete, an idle sweep, notifications the MCP SDK delivers on its own
+     * threads just after the call returns).
      */
     public static boolean eventually(java.util.function.BooleanSupplier condition) {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() > deadline) {
                 return false;
@@ -200,6 +201,15 @@ public final class TestEnv implements AutoCloseable {
     }
 
     // ---- repository inspection ----
+
+    /** How many objects the repository holds now (for polling with {@link #eventually}). */
+    public int objectCount() {
+        try {
+            return objectFiles().size();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
 
     public List<Path> objectFiles() throws IOException {
         List<Path> out = new ArrayList<>();

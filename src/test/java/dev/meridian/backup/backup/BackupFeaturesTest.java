@@ -14,9 +14,13 @@ import dev.meridian.backup.model.FileEntry;
 import dev.meridian.backup.model.Manifest;
 import dev.meridian.backup.model.ProgressUpdate;
 import dev.meridian.backup.retention.RetentionResult;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -87,10 +91,7 @@ class BackupFeaturesTest {
         assertEquals(Boolean.TRUE, waited.verified());
         BackupSummary auto = backup("kept", BackupType.MANUAL, false, null);
         assertNull(auto.verified());
-        long deadline = System.currentTimeMillis() + 20_000;
-        while (engine.backup(auto.backupId()).verified() == null && System.currentTimeMillis() < deadline) {
-            Thread.sleep(50);
-        }
+        TestEnv.eventually(() -> engine.backup(auto.backupId()).verified() != null);
         assertEquals(Boolean.TRUE, engine.backup(auto.backupId()).verified());
     }
 
@@ -111,10 +112,7 @@ class BackupFeaturesTest {
         assertEquals(dry.deleted(), real.deleted());
         assertTrue(engine.catalog().get(manual.backupId()).isPresent(), "manual backups are kept until deleted");
         assertEquals(3, engine.catalog().ofDatabase("ledger").size());
-        long deadline = System.currentTimeMillis() + 20_000;
-        while (env.objectFiles().size() >= objectsBefore && System.currentTimeMillis() < deadline) {
-            Thread.sleep(50);
-        }
+        TestEnv.eventually(() -> env.objectCount() < objectsBefore);
         assertTrue(env.objectFiles().size() < objectsBefore, "objects only the deleted backups used are collected");
         for (BackupSummary keep : List.of(manual, scheduled.get(2), scheduled.get(3))) {
             assertTrue(await(engine.verify(keep.backupId(), Engine.newRequestId(), null)).valid(), "kept backups stay whole");
@@ -129,20 +127,20 @@ class BackupFeaturesTest {
         BackupSummary b = backup("ledger", BackupType.MANUAL, true, null);
         Manifest m = await(engine.readManifest(b.backupId()));
         FileEntry newest = m.files().stream().filter(f -> f.name().endsWith(".sst"))
-                .max(java.util.Comparator.comparing(FileEntry::name)).orElseThrow();
+                .max(Comparator.comparing(FileEntry::name)).orElseThrow();
         Path object = env.objectFile(newest.object().hex());
-        assertTrue(java.nio.file.Files.exists(object));
+        assertTrue(Files.exists(object));
 
         String requestId = Engine.newRequestId();
         var verify = engine.verify(b.backupId(), requestId, null).toCompletableFuture();
         engine.cancel(requestId);
         try {
-            verify.get(30, java.util.concurrent.TimeUnit.SECONDS);
-        } catch (java.util.concurrent.ExecutionException cancelled) {
+            verify.get(30, TimeUnit.SECONDS);
+        } catch (ExecutionException cancelled) {
             // the expected outcome; a verification that won the race and finished is fine too
         }
         await(engine.delete(b.backupId(), Engine.newRequestId()));
-        assertTrue(TestEnv.eventually(() -> !java.nio.file.Files.exists(object)),
+        assertTrue(TestEnv.eventually(() -> !Files.exists(object)),
                 "the deleted backup's new SST object is collected; nothing still pins it");
     }
 }

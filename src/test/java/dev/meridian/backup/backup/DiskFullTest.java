@@ -93,16 +93,6 @@ class DiskFullTest {
         }
     }
 
-    static long objectCountEventually(long expected) throws Exception {
-        long deadline = System.currentTimeMillis() + 20_000;
-        long n = env.objectFiles().size();
-        while (n != expected && System.currentTimeMillis() < deadline) {
-            Thread.sleep(50);
-            n = env.objectFiles().size();
-        }
-        return n;
-    }
-
     @Test
     void runningOutOfSpaceFailsCleanlyAndTheRepositoryKeepsWorking() throws Exception {
         // 3 MB of random values fits the 6 MiB repository; 4 MB more does not.
@@ -121,7 +111,8 @@ class DiskFullTest {
             assertEquals(List.of(), siblings.filter(p -> p.getFileName().toString().contains("meridian-checkpoint")).toList(),
                     "the checkpoint is removed");
         }
-        assertEquals(objectsAfterFirst, objectCountEventually(objectsAfterFirst),
+        TestEnv.eventually(() -> env.objectCount() == objectsAfterFirst);
+        assertEquals(objectsAfterFirst, env.objectCount(),
                 "objects the failed backup wrote are collected, so its space comes back");
 
         // The repository and the database still work: the earlier backup verifies, a small one fits.

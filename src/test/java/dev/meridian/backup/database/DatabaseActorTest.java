@@ -107,23 +107,24 @@ class DatabaseActorTest {
                 List.of(), null, false), testKit.system().ignoreRef(), replyTo);
     }
 
-    /** Occupies a database with work that ends when {@code release} opens. */
-    static void block(ActorRef<DatabaseActor.Command> db, CountDownLatch release, CountDownLatch started) {
+    /** Occupies a database with work that has started when this returns and ends when the returned latch opens. */
+    static CountDownLatch occupy(ActorRef<DatabaseActor.Command> db) throws InterruptedException {
+        CountDownLatch release = new CountDownLatch(1);
+        CountDownLatch started = new CountDownLatch(1);
         db.tell(new DatabaseActor.WithHandle(UUID.randomUUID().toString(), live -> {
             started.countDown();
             awaitQuietly(release);
             return "done";
         }, testKit.<StatusReply<Object>>createTestProbe().getRef()));
+        assertTrue(started.await(30, TimeUnit.SECONDS), "the occupying work started");
+        return release;
     }
 
     @Test
     void operationsOnOneDatabaseRunOneAtATimeInArrivalOrder() throws Exception {
         ActorRef<DatabaseActor.Command> db = database("alpha");
         List<TestProbe<StatusReply<BackupSummary>>> probes = new ArrayList<>();
-        CountDownLatch release = new CountDownLatch(1);
-        CountDownLatch started = new CountDownLatch(1);
-        block(db, release, started);
-        assertTrue(started.await(30, TimeUnit.SECONDS));
+        CountDownLatch release = occupy(db);
         for (int i = 0; i < 2; i++) {
             TestProbe<StatusReply<BackupSummary>> p = testKit.createTestProbe();
             probes.add(p);
@@ -145,10 +146,7 @@ class DatabaseActorTest {
     @Test
     void aFullQueueRefusesWithBusyAndNamesTheDatabase() throws Exception {
         ActorRef<DatabaseActor.Command> db = database("beta");
-        CountDownLatch release = new CountDownLatch(1);
-        CountDownLatch started = new CountDownLatch(1);
-        block(db, release, started);
-        assertTrue(started.await(30, TimeUnit.SECONDS));
+        CountDownLatch release = occupy(db);
         TestProbe<StatusReply<BackupSummary>> queued1 = testKit.createTestProbe();
         TestProbe<StatusReply<BackupSummary>> queued2 = testKit.createTestProbe();
         TestProbe<StatusReply<BackupSummary>> refused = testKit.createTestProbe();
@@ -173,10 +171,7 @@ class DatabaseActorTest {
     @Test
     void aQueuedOperationCanBeCancelledBeforeItStarts() throws Exception {
         ActorRef<DatabaseActor.Command> db = database("alpha");
-        CountDownLatch release = new CountDownLatch(1);
-        CountDownLatch started = new CountDownLatch(1);
-        block(db, release, started);
-        assertTrue(started.await(30, TimeUnit.SECONDS));
+        CountDownLatch release = occupy(db);
         TestProbe<StatusReply<BackupSummary>> cancelled = testKit.createTestProbe();
         DatabaseActor.CreateBackup c = create("to cancel", cancelled.getRef());
         db.tell(c);
@@ -193,10 +188,7 @@ class DatabaseActorTest {
     void differentDatabasesProceedInParallel() throws Exception {
         ActorRef<DatabaseActor.Command> blocked = database("gamma");
         ActorRef<DatabaseActor.Command> free = database("alpha");
-        CountDownLatch release = new CountDownLatch(1);
-        CountDownLatch started = new CountDownLatch(1);
-        block(blocked, release, started);
-        assertTrue(started.await(30, TimeUnit.SECONDS));
+        CountDownLatch release = occupy(blocked);
         TestProbe<StatusReply<BackupSummary>> p = testKit.createTestProbe();
         free.tell(create("parallel", p.getRef()));
         assertTrue(p.expectMessageClass(StatusReply.class, Duration.ofSeconds(60)).isSuccess(),
@@ -271,10 +263,7 @@ class DatabaseActorTest {
         ActorRef<DatabaseActor.Command> db = testKit.spawn(Behaviors.supervise(
                 DatabaseActor.create(ctx, ctx.settings().database("delta").orElseThrow(), verifier, gc))
                 .onFailure(SupervisorStrategy.restartWithBackoff(Duration.ofMillis(100), Duration.ofSeconds(1), 0.0)), "db-delta");
-        CountDownLatch release = new CountDownLatch(1);
-        CountDownLatch started = new CountDownLatch(1);
-        block(db, release, started);
-        assertTrue(started.await(30, TimeUnit.SECONDS));
+        CountDownLatch release = occupy(db);
         TestProbe<StatusReply<BackupSummary>> queued = testKit.createTestProbe();
         db.tell(new DatabaseActor.CreateBackup(new BackupRequest("queued-before-crash", BackupType.MANUAL, "", List.of(), null, false),
                 testKit.system().ignoreRef(), queued.getRef()));

@@ -164,10 +164,7 @@ class McpHttpTest {
         for (int i = 0; i < 3; i++) {
             call("backup.create", Map.of("database", "beta"), "leak-" + i);
         }
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (server.engine().system().printTree().contains("progress-") && System.nanoTime() < deadline) {
-            Thread.sleep(50);
-        }
+        TestEnv.eventually(() -> !server.engine().system().printTree().contains("progress-"));
         assertFalse(server.engine().system().printTree().contains("progress-"), server.engine().system().printTree());
     }
 

@@ -2,7 +2,7 @@ package dev.meridian.backup.mcp;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import java.time.Duration;
+import dev.meridian.backup.TestEnv;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -19,10 +19,7 @@ class McpSessionExpiryTest {
             sessions[i] = mcp.open("2025-11-25");
         }
         assertEquals(200, mcp.post(sessions[0], McpProtocolTest.PING).statusCode());
-        long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
-        while (server.route().sessionCount() > 0 && System.nanoTime() < deadline) {
-            Thread.sleep(100);
-        }
+        TestEnv.eventually(() -> server.route().sessionCount() == 0);
         assertEquals(0, server.route().sessionCount(), "the idle sweep removed every session");
         assertEquals(404, mcp.post(sessions[0], McpProtocolTest.PING).statusCode());
     }

@@ -95,8 +95,8 @@ class RestoreTest {
         BackupSummary b = backup("other", "housekeeping");
         env.write("other", "hk-later", 500, 300, 32);
         Path blocker = env.repository.resolve("cache").resolve("fingerprints").resolve("other.json");
-        java.nio.file.Files.deleteIfExists(blocker);
-        java.nio.file.Files.createDirectories(blocker.resolve("in-the-way"));
+        Files.deleteIfExists(blocker);
+        Files.createDirectories(blocker.resolve("in-the-way"));
         try {
             RestoreResult r = await(engine.restore(b.backupId(), null, false, Engine.newRequestId(), null));
             assertEquals(b.backupId(), r.backupId());
