@@ -38,9 +38,10 @@ import org.apache.pekko.http.javadsl.server.Route;
  *   <li><b>Origin</b> (cross-site requests), when present: must match {@code meridian.http.allowed-origins}; 403
  *   otherwise, with no CORS headers. Clients that send no Origin (CLI, curl, services, agents) pass.</li>
  *   <li><b>OPTIONS</b> is answered here, as a CORS preflight: 204 with the methods and headers the API takes.</li>
- *   <li><b>Content type</b>: POST, PUT and PATCH must declare {@code application/json} even with an empty body, and
- *   a DELETE body must be JSON; 415 otherwise. Browsers send other types (text/plain, forms) across origins without
- *   a preflight, and a bodiless POST too.</li>
+ *   <li><b>Content type</b>: a POST must declare {@code application/json}, even with an empty body, and a body sent
+ *   with DELETE (or PUT, PATCH) must be JSON too; 415 otherwise. Browsers send other types (text/plain, forms) and
+ *   bodiless POSTs across origins without a preflight. A DELETE without a body needs no type: browsers always
+ *   preflight it.</li>
  * </ol>
  * Answers to an allowed Origin carry {@code Access-Control-Allow-Origin}, so a page from an allowed origin (by
  * default a loopback one) may use the REST API and MCP like any other client.
@@ -152,10 +153,12 @@ public final class OriginPolicy {
 
     private static Optional<HttpResponse> unsupportedMediaType(HttpRequest req) {
         HttpMethod m = req.method();
-        boolean needsJson = m.equals(HttpMethods.POST) || m.equals(HttpMethods.PUT) || m.equals(HttpMethods.PATCH);
         ContentType type = req.entity().getContentType();
         boolean declared = !type.equals(ContentTypes.NO_CONTENT_TYPE);
-        if (!needsJson && !(m.equals(HttpMethods.DELETE) && (declared || !req.entity().isKnownEmpty()))) {
+        boolean safe = m.equals(HttpMethods.GET) || m.equals(HttpMethods.HEAD) || m.equals(HttpMethods.OPTIONS);
+        // A bodiless POST is a simple request too; other methods with no body are never sent without a preflight.
+        boolean needsJson = m.equals(HttpMethods.POST) || !safe && (declared || !req.entity().isKnownEmpty());
+        if (!needsJson) {
             return Optional.empty();
         }
         if (type.mediaType().toString().equals("application/json")) {
