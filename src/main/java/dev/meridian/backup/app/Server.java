@@ -3,6 +3,7 @@ package dev.meridian.backup.app;
 import dev.meridian.backup.backup.FileFingerprints;
 import dev.meridian.backup.config.Settings;
 import dev.meridian.backup.http.HttpServer;
+import dev.meridian.backup.http.OriginPolicy;
 import dev.meridian.backup.repository.IoThrottle;
 import dev.meridian.backup.repository.JobJournal;
 import dev.meridian.backup.repository.Repository;
@@ -46,6 +47,9 @@ public final class Server implements AutoCloseable {
      * @param extraRoutes routes added to the gateway (MCP), built from the engine
      */
     public static Server start(Settings settings, boolean http, Function<Engine, List<Route>> extraRoutes) throws Exception {
+        if (http) {
+            OriginPolicy.from(settings); // a bad Host/Origin allow-list is refused before the repository is locked
+        }
         Repository repository = Repository.openFile(settings.repositoryPath(), settings.compression(),
                 new IoThrottle(settings.ioRateLimit()));
         try {

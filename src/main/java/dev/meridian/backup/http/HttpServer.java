@@ -23,12 +23,22 @@ import org.apache.pekko.http.javadsl.server.MethodRejection;
 import org.apache.pekko.http.javadsl.server.Rejection;
 import org.apache.pekko.http.javadsl.server.RejectionHandler;
 import org.apache.pekko.http.javadsl.server.Route;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
-/** Binds the HTTP gateway: REST under /api/v1, /healthz, /metrics, and the extra routes given (MCP). */
+/**
+ * Binds the HTTP gateway: REST under /api/v1, /healthz, /metrics, and the extra routes given (MCP), all behind one
+ * {@link OriginPolicy} (Host, Origin, CORS preflight, JSON content type).
+ */
 public final class HttpServer {
+    private static final Logger log = LoggerFactory.getLogger(HttpServer.class);
+
     private HttpServer() {}
 
+    /** @throws dev.meridian.backup.model.BackupException when the Host/Origin allow-lists are invalid */
     public static CompletionStage<ServerBinding> bind(Engine engine, List<Route> extra) {
+        OriginPolicy origins = OriginPolicy.from(engine.settings());
+        origins.warnings().forEach(log::warn);
         Auth auth = new Auth(engine.settings().authTokens());
         ApiRoutes api = new ApiRoutes(engine, auth, new EventStreams(engine));
         List<Route> all = new java.util.ArrayList<>();
@@ -37,7 +47,9 @@ public final class HttpServer {
                 () -> complete(Responses.text(engine.context().metrics().scrape(), "text/plain; version=0.0.4; charset=utf-8"))))));
         all.add(api.routes());
         all.addAll(extra);
-        Route root = handleExceptions(exceptions(), () -> handleRejections(rejections(), () -> concat(all.get(0), all.subList(1, all.size()).toArray(Route[]::new))));
+        // The policy is outermost so that error answers (rejections, exceptions) get CORS headers too.
+        Route root = origins.guard(() -> handleExceptions(exceptions(), () -> handleRejections(rejections(),
+                () -> concat(all.get(0), all.subList(1, all.size()).toArray(Route[]::new)))));
         return Http.get(engine.system()).newServerAt(engine.settings().httpHost(), engine.settings().httpPort()).bind(root);
     }
 

@@ -11,15 +11,10 @@ import dev.meridian.backup.app.Blocking;
 import dev.meridian.backup.app.Engine;
 import dev.meridian.backup.config.Settings.Scope;
 import dev.meridian.backup.http.Auth;
-import java.net.URI;
-import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.NotUsed;
@@ -30,7 +25,6 @@ import org.apache.pekko.http.javadsl.model.HttpMethods;
 import org.apache.pekko.http.javadsl.model.HttpRequest;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.MediaTypes;
-import org.apache.pekko.http.javadsl.model.headers.Host;
 import org.apache.pekko.http.javadsl.model.headers.RawHeader;
 import org.apache.pekko.http.javadsl.server.Route;
 import org.apache.pekko.http.scaladsl.model.EntityStreamException;
@@ -45,7 +39,8 @@ import org.slf4j.LoggerFactory;
 /**
  * MCP over Streamable HTTP at {@code /mcp}.
  * <ul>
- *   <li>Every request: Host and Origin are checked against allow-lists (403), then the bearer token (401/403).</li>
+ *   <li>Every request: {@code HttpServer}'s {@link dev.meridian.backup.http.OriginPolicy} has checked Host, Origin and
+ *   the JSON content type, and answered preflights, before this route; here the bearer token is checked (401/403).</li>
  *   <li>POST carries one JSON-RPC message (or, in a 2025-03-26 session, a batch). initialize opens a session and
  *   returns its {@code Mcp-Session-Id}; every other message needs that header (400 without, 404 if unknown or
  *   ended) and, when present, a supported {@code MCP-Protocol-Version} (400 otherwise). Notifications and replies
@@ -70,8 +65,6 @@ public final class McpHttpRoute {
     private final McpServer server;
     private final McpSessions sessions;
     private final Auth auth;
-    private final Set<String> allowedHosts;
-    private final List<AllowedOrigin> allowedOrigins;
 
     public McpHttpRoute(Engine engine, McpSettings settings) {
         this.engine = engine;
@@ -79,12 +72,6 @@ public final class McpHttpRoute {
         this.server = new McpServer(engine, settings);
         this.sessions = new McpSessions(settings);
         this.auth = new Auth(engine.settings().authTokens());
-        this.allowedHosts = new HashSet<>(settings.allowedHosts());
-        String bound = McpSettings.hostName(engine.settings().httpHost());
-        if (!bound.equals("0.0.0.0") && !bound.equals("::")) {
-            allowedHosts.add(bound);
-        }
-        this.allowedOrigins = settings.allowedOrigins().stream().map(AllowedOrigin::parse).toList();
         Duration sweep = settings.sessionIdleTimeout().dividedBy(2);
         sweep = sweep.compareTo(Duration.ofMinutes(1)) > 0 ? Duration.ofMinutes(1) : sweep;
         sweep = sweep.compareTo(Duration.ofSeconds(1)) < 0 ? Duration.ofSeconds(1) : sweep;
@@ -109,99 +96,24 @@ public final class McpHttpRoute {
     }
 
     private CompletionStage<HttpResponse> respond(HttpRequest req) {
-        Optional<String> origin = header(req, "Origin");
-        Optional<HttpResponse> refused = checkHost(req).or(() -> origin.flatMap(this::checkOrigin));
-        if (refused.isPresent()) {
+        Optional<HttpResponse> denied = auth.check(req, Scope.READ);
+        if (denied.isPresent()) {
             req.discardEntityBytes(engine.system());
-            return done(refused.get());
+            return done(denied.get());
+        } else if (req.method().equals(HttpMethods.POST)) {
+            return post(req);
+        } else if (req.method().equals(HttpMethods.DELETE)) {
+            return done(delete(req));
         }
-        CompletionStage<HttpResponse> response;
-        if (req.method().equals(HttpMethods.OPTIONS)) {
-            response = done(preflight());
-        } else {
-            Optional<HttpResponse> denied = auth.check(req, Scope.READ);
-            if (denied.isPresent()) {
-                req.discardEntityBytes(engine.system());
-                response = done(denied.get());
-            } else if (req.method().equals(HttpMethods.POST)) {
-                response = post(req);
-            } else if (req.method().equals(HttpMethods.DELETE)) {
-                response = done(delete(req));
-            } else {
-                req.discardEntityBytes(engine.system());
-                response = done(status(405, "this MCP endpoint takes POST (messages) and DELETE (end a session); it "
-                        + "offers no standalone SSE stream, since the server sends nothing outside a request")
-                        .addHeader(RawHeader.create("Allow", "POST, DELETE, OPTIONS")));
-            }
-        }
-        return origin.isEmpty() ? response : response.thenApply(r -> withCors(r, origin.get()));
-    }
-
-    // ---- DNS-rebinding protection ----
-
-    private Optional<HttpResponse> checkHost(HttpRequest req) {
-        String host = req.getHeader(Host.class).map(h -> h.host().address()).orElse(req.getUri().host().address());
-        String name = host.isEmpty() ? "" : McpSettings.hostName(host);
-        if (allowedHosts.contains(name)) {
-            return Optional.empty();
-        }
-        return Optional.of(status(403, "Host '" + host + "' is not allowed for MCP (DNS-rebinding protection); "
-                + "add it to meridian.mcp.allowed-hosts if agents reach this server by that name"));
-    }
-
-    private Optional<HttpResponse> checkOrigin(String origin) {
-        if (allowedOrigins.stream().anyMatch(a -> a.matches(origin))) {
-            return Optional.empty();
-        }
-        return Optional.of(status(403, "Origin '" + origin + "' is not allowed for MCP (DNS-rebinding protection); "
-                + "add it to meridian.mcp.allowed-origins to let pages from it connect"));
-    }
-
-    /** An allow-list entry: scheme and host must match; the port too when the entry names one. */
-    private record AllowedOrigin(String scheme, String host, int port) {
-        static AllowedOrigin parse(String origin) {
-            URI u = URI.create(origin);
-            return new AllowedOrigin(u.getScheme().toLowerCase(Locale.ROOT), McpSettings.hostName(u.getHost()), u.getPort());
-        }
-
-        boolean matches(String origin) {
-            try {
-                URI u = new URI(origin);
-                if (u.getScheme() == null || u.getHost() == null) {
-                    return false;
-                }
-                int p = u.getPort() != -1 ? u.getPort() : ("https".equalsIgnoreCase(u.getScheme()) ? 443 : 80);
-                return u.getScheme().equalsIgnoreCase(scheme) && McpSettings.hostName(u.getHost()).equals(host)
-                        && (port == -1 || port == p);
-            } catch (URISyntaxException e) {
-                return false;
-            }
-        }
-    }
-
-    private static HttpResponse preflight() {
-        return HttpResponse.create().withStatus(204)
-                .addHeader(RawHeader.create("Access-Control-Allow-Methods", "POST, DELETE, OPTIONS"))
-                .addHeader(RawHeader.create("Access-Control-Allow-Headers",
-                        "Content-Type, Accept, Authorization, Mcp-Session-Id, MCP-Protocol-Version, Last-Event-ID"))
-                .addHeader(RawHeader.create("Access-Control-Max-Age", "600"));
-    }
-
-    /** Browser clients (already checked against the allow-list) may read the answer and the session header. */
-    private static HttpResponse withCors(HttpResponse r, String origin) {
-        return r.addHeader(RawHeader.create("Access-Control-Allow-Origin", origin))
-                .addHeader(RawHeader.create("Vary", "Origin"))
-                .addHeader(RawHeader.create("Access-Control-Expose-Headers", "Mcp-Session-Id, WWW-Authenticate"));
+        req.discardEntityBytes(engine.system());
+        return done(status(405, "this MCP endpoint takes POST (messages) and DELETE (end a session); it "
+                + "offers no standalone SSE stream, since the server sends nothing outside a request")
+                .addHeader(RawHeader.create("Allow", "POST, DELETE, OPTIONS")));
     }
 
     // ---- POST ----
 
     private CompletionStage<HttpResponse> post(HttpRequest req) {
-        String mediaType = req.entity().getContentType().mediaType().toString();
-        if (!mediaType.equals("application/json")) {
-            req.discardEntityBytes(engine.system());
-            return done(status(415, "a POST to /mcp carries one JSON-RPC message: send Content-Type application/json, not " + mediaType));
-        }
         String tooLarge = "message exceeds meridian.mcp.max-request-size (" + settings.maxRequestBytes() + " bytes)";
         if (req.entity().getContentLengthOption().orElse(0L) > settings.maxRequestBytes()) {
             req.discardEntityBytes(engine.system());

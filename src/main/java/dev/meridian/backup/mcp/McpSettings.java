@@ -4,27 +4,20 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import dev.meridian.backup.config.Settings;
 import dev.meridian.backup.model.BackupException;
-import java.net.URI;
-import java.net.URISyntaxException;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Locale;
 
-/** Typed {@code meridian.mcp.*} settings, checked once at startup like the rest of the configuration. */
+/**
+ * Typed {@code meridian.mcp.*} settings, checked once at startup like the rest of the configuration. The deprecated
+ * {@code meridian.mcp.allowed-hosts} / {@code allowed-origins} are read by {@link dev.meridian.backup.http.OriginPolicy},
+ * which applies them to every HTTP route.
+ */
 public record McpSettings(
         ToolNameStyle toolNameStyle,
         int maxSessions,
         Duration sessionIdleTimeout,
-        List<String> allowedOrigins,
-        List<String> allowedHosts,
         int maxRequestBytes,
         int toolsPageSize) {
-
-    public McpSettings {
-        allowedOrigins = List.copyOf(allowedOrigins);
-        allowedHosts = List.copyOf(allowedHosts);
-    }
 
     /** How tool names are spelled: {@code backup.create} or, for clients that reject dots, {@code backup_create}. */
     public enum ToolNameStyle {
@@ -53,45 +46,11 @@ public record McpSettings(
             if (maxBytes < 1024 || maxBytes > 64L * 1024 * 1024) {
                 throw BackupException.invalid("meridian.mcp.max-request-size must be between 1KiB and 64MiB, got " + maxBytes);
             }
-            List<String> origins = new ArrayList<>();
-            for (String o : m.getStringList("allowed-origins")) {
-                origins.add(origin(o));
-            }
-            List<String> hosts = new ArrayList<>();
-            for (String h : m.getStringList("allowed-hosts")) {
-                hosts.add(hostName(h));
-            }
             Config meridian = root.getConfig("meridian");
-            return new McpSettings(style, Settings.positive(meridian, "mcp.max-sessions"), idle, origins, hosts, (int) maxBytes,
+            return new McpSettings(style, Settings.positive(meridian, "mcp.max-sessions"), idle, (int) maxBytes,
                     Settings.positive(meridian, "mcp.tools-page-size"));
         } catch (ConfigException e) {
             throw BackupException.invalid("configuration is invalid: " + e.getMessage());
         }
-    }
-
-    /** An allow-list origin: scheme://host or scheme://host:port, lower case, no path. */
-    private static String origin(String raw) {
-        try {
-            URI u = new URI(raw);
-            if (u.getScheme() == null || u.getHost() == null || (u.getPath() != null && !u.getPath().isEmpty())) {
-                throw new URISyntaxException(raw, "not scheme://host[:port]");
-            }
-            return raw.toLowerCase(Locale.ROOT);
-        } catch (URISyntaxException e) {
-            throw BackupException.invalid("meridian.mcp.allowed-origins: '" + raw
-                    + "' is not an origin; write scheme://host or scheme://host:port, e.g. https://agent.example.com");
-        }
-    }
-
-    /** Host names are compared without port and without IPv6 brackets. */
-    static String hostName(String raw) {
-        String h = raw.trim().toLowerCase(Locale.ROOT);
-        if (h.startsWith("[") && h.endsWith("]")) {
-            h = h.substring(1, h.length() - 1);
-        }
-        if (h.isEmpty() || h.contains("/")) {
-            throw BackupException.invalid("meridian.mcp.allowed-hosts: '" + raw + "' is not a host name; write e.g. backup.internal");
-        }
-        return h;
     }
 }

@@ -9,6 +9,8 @@ public enum ErrorCode {
     VERIFICATION_FAILED(422),
     UNAUTHORIZED(401),
     FORBIDDEN(403),
+    /** A state-changing HTTP request whose body is not declared as application/json. */
+    UNSUPPORTED_MEDIA_TYPE(415),
     TIMEOUT(504),
     /** A filesystem the operation writes to is full (ENOSPC or a quota). */
     INSUFFICIENT_STORAGE(507),
