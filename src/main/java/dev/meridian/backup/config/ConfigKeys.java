@@ -33,8 +33,8 @@ import java.util.TreeMap;
  *   <li>{@link #DATABASE}: the keys of one {@code meridian.databases} element, which have no default;</li>
  *   <li>{@link #TOKEN}: the keys of one {@code meridian.auth.tokens} element;</li>
  *   <li>{@link #SWITCHES}: process switches read with {@code System.getProperty} ({@code -Dmeridian.<key>});</li>
- *   <li>any key inside a Pekko dispatcher block ({@code io-dispatcher} and the others: a block with a
- *       {@code type}), which Pekko reads.</li>
+ *   <li>any key inside a Pekko dispatcher block ({@code io-dispatcher} and the others: a block of the reference
+ *       with {@code type} and {@code executor}), which Pekko reads.</li>
  * </ul>
  */
 public final class ConfigKeys {
