@@ -1,6 +1,8 @@
 package dev.meridian.backup.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -35,6 +37,13 @@ final class RetentionCommand extends Verb {
                 + r.path("kept").size());
         for (JsonNode id : r.path("deleted")) {
             out.println("  " + (dryRun ? "would delete " : "deleted ") + id.asText());
+        }
+        if (dryRun) { // why each backup stays: the rules that keep it
+            for (JsonNode id : r.path("kept")) {
+                List<String> why = new ArrayList<>();
+                r.path("reasons").path(id.asText()).forEach(reason -> why.add(reason.asText()));
+                out.println("  would keep " + id.asText() + (why.isEmpty() ? "" : "  (" + String.join(", ", why) + ")"));
+            }
         }
         return 0;
     }

@@ -113,8 +113,15 @@ public record Settings(
         }
     }
 
+    /**
+     * Reads and checks the settings of a loaded configuration.
+     *
+     * @throws BackupException (invalid_argument) naming the key, for a bad value or for a key under {@code meridian}
+     *         that nothing reads ({@link ConfigKeys})
+     */
     public static Settings from(Config c) {
         try {
+            ConfigKeys.check(c);
             return parse(c);
         } catch (ConfigException e) {
             throw BackupException.invalid("configuration is invalid: " + e.getMessage());
@@ -161,6 +168,7 @@ public record Settings(
                 tokens(m));
     }
 
+    /** {@code meridian.auth.tokens}. A key read from an element must be listed in {@link ConfigKeys#TOKEN}. */
     private static List<AuthToken> tokens(Config m) {
         List<AuthToken> out = new ArrayList<>();
         if (!m.hasPath("auth.tokens")) {
@@ -190,6 +198,7 @@ public record Settings(
         return out;
     }
 
+    /** One {@code meridian.databases} element. A key read here must be listed in {@link ConfigKeys#DATABASE}. */
     private static DatabaseSettings database(Config d) {
         String name = Validation.databaseName(d.getString("name"));
         Path path = absolute(d.getString("path"));
@@ -211,14 +220,8 @@ public record Settings(
         return new DatabaseSettings(name, path, create, seed, schedule, retention);
     }
 
+    /** One type's policy; its keys are {@link RetentionPolicy#RULES}, checked by {@link ConfigKeys} beforehand. */
     private static RetentionPolicy policy(String db, String type, Config p) {
-        Set<String> known = Set.of("keep-last", "keep-hourly", "keep-daily", "keep-weekly", "keep-monthly", "keep-within");
-        for (String key : p.root().keySet()) {
-            if (!known.contains(key)) {
-                throw BackupException.invalid("database '" + db + "' retention." + type + ": unknown rule '" + key
-                        + "'; use " + String.join(", ", known.stream().sorted().toList()));
-            }
-        }
         Duration within = p.hasPath("keep-within") ? p.getDuration("keep-within") : null;
         if (within != null && (within.isNegative() || within.isZero())) {
             throw BackupException.invalid("database '" + db + "' retention." + type + ".keep-within must be positive");

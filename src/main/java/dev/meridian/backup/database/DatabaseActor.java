@@ -19,6 +19,7 @@ import dev.meridian.backup.restore.RestoreRequest;
 import dev.meridian.backup.restore.RestoreResult;
 import dev.meridian.backup.retention.GarbageCollector;
 import dev.meridian.backup.retention.RetentionPlan;
+import dev.meridian.backup.retention.RetentionPolicy;
 import dev.meridian.backup.retention.RetentionResult;
 import dev.meridian.backup.rocks.LiveDatabase;
 import dev.meridian.backup.verify.Verifier;
@@ -472,8 +473,14 @@ public final class DatabaseActor extends AbstractBehavior<DatabaseActor.Command>
         current = Running.quick("retention", a);
         Instant now = env.clock().instant();
         RetentionPlan plan = RetentionPlan.compute(settings, env.repository().catalog().ofDatabase(settings.name()), now);
+        if (!plan.future().isEmpty()) {
+            event("retention").field("future", plan.future().size()).warn("Retention for " + settings.name() + ": "
+                    + plan.future().size() + " backup(s) are dated more than " + RetentionPolicy.FUTURE_TOLERANCE.toMinutes()
+                    + " min after this host's clock (" + now + "); they are kept and not counted by any rule. Check the"
+                    + " clock of this host (and of the host that made them): " + plan.future());
+        }
         if (a.dryRun() || plan.delete().isEmpty()) {
-            RetentionResult result = new RetentionResult(settings.name(), a.dryRun(), plan.delete(), plan.keep());
+            RetentionResult result = new RetentionResult(settings.name(), a.dryRun(), plan.delete(), plan.keep(), plan.reasons());
             getContext().getSelf().tell(new QuickDone(a, () -> a.replyTo().tell(StatusReply.success(result)), null));
             return this;
         }
@@ -489,7 +496,7 @@ public final class DatabaseActor extends AbstractBehavior<DatabaseActor.Command>
                 BackupException e = BackupException.from(err, "retention for database " + settings.name() + " failed");
                 return new QuickDone(a, () -> a.replyTo().tell(StatusReply.error(e)), null);
             }
-            RetentionResult result = new RetentionResult(settings.name(), false, deleted, plan.keep());
+            RetentionResult result = new RetentionResult(settings.name(), false, deleted, plan.keep(), plan.reasons());
             return new QuickDone(a, () -> {
                 event("retention").field("deleted", deleted.size()).field("kept", plan.keep().size())
                         .info("Retention for " + settings.name() + " deleted " + deleted.size() + " backups, kept " + plan.keep().size());

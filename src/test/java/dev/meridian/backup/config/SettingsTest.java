@@ -1,6 +1,7 @@
 package dev.meridian.backup.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -60,9 +61,9 @@ class SettingsTest {
         "meridian.databases = [{name = \"a/b\", path = \"x\"}]|invalid database name",
         "meridian.databases = [{name = a, path = x}, {name = a, path = y}]|twice",
         "meridian.databases = [{name = a, path = x, schedule = sometimes}]|invalid schedule",
-        "meridian.databases = [{name = a, path = x, retention { scheduled { keep-forever = 1 } }}]|unknown rule 'keep-forever'",
+        "meridian.databases = [{name = a, path = x, retention { scheduled { keep-forever = 1 } }}]|meridian.databases[0].retention.scheduled.keep-forever",
         "meridian.databases = [{name = a, path = x, retention { scheduled { keep-last = 0 } }}]|keep-last",
-        "meridian.databases = [{name = a, path = x, retention { hourly { keep-last = 1 } }}]|unknown backup type",
+        "meridian.databases = [{name = a, path = x, retention { hourly { keep-last = 1 } }}]|'hourly' is none of manual, scheduled, pre_migration",
         "meridian.database.queue-size = 0|queue-size",
         "meridian.auth.tokens = [{token = short, scopes = [read]}]|shorter than 16",
         "meridian.auth.tokens = [{token = \"0123456789abcdef0\", scopes = [root]}]|unknown scope",
@@ -80,5 +81,160 @@ class SettingsTest {
         BackupException e = assertThrows(BackupException.class, () -> Settings.load(Optional.of(dir.resolve("nope.conf"))));
         assertTrue(e.getMessage().contains("does not exist"));
         assertEquals(2, dev.meridian.backup.cli.Main.run("serve", "--config", dir.resolve("nope.conf").toString()));
+    }
+
+    // ---- unknown keys (issue 7 item 9): a misspelt key was ignored and its default silently used ----
+
+    private BackupException refused(String conf) throws Exception {
+        Path f = dir.resolve("bad.conf");
+        Files.writeString(f, conf);
+        return assertThrows(BackupException.class, () -> Settings.from(Settings.load(Optional.of(f))));
+    }
+
+    // The issue's inputs: keep-lats in a database's retention block, a misspelt schedule, meridian.repositry.path.
+    @Test
+    void aMisspeltRetentionRuleIsRefusedWithItsPathFileLineAndTheNearestKey() throws Exception {
+        BackupException e = refused("""
+                meridian.databases = [
+                  { name = orders, path = "/tmp/orders",
+                    retention { manual { keep-lats = 7 } } }
+                ]
+                """);
+        assertEquals(dev.meridian.backup.model.ErrorCode.INVALID_ARGUMENT, e.code());
+        String m = e.getMessage();
+        assertTrue(m.startsWith("unknown setting meridian.databases[0].retention.manual.keep-lats at "
+                + dir.resolve("bad.conf") + ":3 (did you mean meridian.databases[0].retention.manual.keep-last?)"), m);
+    }
+
+    @Test
+    void aMisspeltScheduleIsRefusedNotIgnored() throws Exception {
+        String m = refused("meridian.databases = [{ name = orders, path = \"/tmp/orders\", schedul = \"hourly\" }]\n").getMessage();
+        assertTrue(m.contains("meridian.databases[0].schedul at " + dir.resolve("bad.conf") + ":1"), m);
+        assertTrue(m.contains("did you mean meridian.databases[0].schedule?"), m);
+    }
+
+    @Test
+    void aMisspeltTopLevelSectionNamesTheFullPathAndTheKeyItMeant() throws Exception {
+        String m = refused("meridian.repositry.path = \"/srv/backups\"\n").getMessage();
+        assertTrue(m.contains("unknown setting meridian.repositry.path at " + dir.resolve("bad.conf") + ":1"), m);
+        assertTrue(m.contains("did you mean meridian.repository.path?"), m);
+    }
+
+    // The same kind of fault elsewhere: in the second database, in a token, from -D, several at once.
+    @Test
+    void aTypoInTheSecondDatabaseIsRefusedWithItsIndex() throws Exception {
+        String m = refused("""
+                meridian.databases = [
+                  { name = a, path = "/tmp/a", retention { scheduled { keep-last = 3 } } }
+                  { name = b, path = "/tmp/b", create-if-mising = true }
+                ]
+                """).getMessage();
+        assertTrue(m.contains("meridian.databases[1].create-if-mising"), m);
+        assertTrue(m.contains("did you mean meridian.databases[1].create-if-missing?"), m);
+        assertFalse(m.contains("databases[0]"), m);
+    }
+
+    @Test
+    void aTypoInATokenIsRefused() throws Exception {
+        String m = refused("meridian.auth.tokens = [{ name = ci, tokn = \"0123456789abcdef0\", scopes = [read] }]\n").getMessage();
+        assertTrue(m.contains("meridian.auth.tokens[0].tokn"), m);
+        assertTrue(m.contains("did you mean meridian.auth.tokens[0].token?"), m);
+    }
+
+    @Test
+    void aTypoInASystemPropertyOverrideIsRefusedNamingTheFlag() {
+        System.setProperty("meridian.http.prot", "9000");
+        try {
+            BackupException e = assertThrows(BackupException.class, () -> Settings.from(Settings.load(Optional.empty())));
+            assertTrue(e.getMessage().contains("unknown setting meridian.http.prot from -Dmeridian.http.prot (did you mean meridian.http.port?)"),
+                    e.getMessage());
+        } finally {
+            System.clearProperty("meridian.http.prot");
+            ConfigFactory.invalidateCaches();
+        }
+    }
+
+    @Test
+    void everyUnknownKeyIsNamedInOneLineAndFarOffKeysListWhatIsKnownThere() throws Exception {
+        String m = refused("""
+                meridian.backup.paralel-files = 4
+                meridian.mcp.tool-name-styel = underscore
+                meridian.databases = [{ name = a, path = "/tmp/a", retention { weekly { keep-last = 2 } } }]
+                """).getMessage();
+        assertTrue(m.startsWith("3 unknown settings: "), m);
+        assertFalse(m.contains("\n"), "one line: " + m);
+        assertTrue(m.contains("meridian.backup.paralel-files"), m);
+        assertTrue(m.contains("did you mean meridian.backup.parallel-files?"), m);
+        assertTrue(m.contains("did you mean meridian.mcp.tool-name-style?"), m);
+        assertTrue(m.contains("meridian.databases[0].retention.weekly.keep-last"), m);
+        assertTrue(m.contains("('weekly' is none of manual, scheduled, pre_migration, pre-migration, incremental)"), m);
+    }
+
+    @Test
+    void theNearestKeyIsFoundByEditDistanceWithSwapsCountingOne() {
+        assertEquals(1, ConfigKeys.distance("keep-lats", "keep-last"));
+        assertEquals(1, ConfigKeys.distance("schedul", "schedule"));
+        assertEquals("keep-last", ConfigKeys.nearest("keep-lats", dev.meridian.backup.retention.RetentionPolicy.RULES));
+        assertEquals("keep-daily", ConfigKeys.nearest("KEEP-DAYLY", dev.meridian.backup.retention.RetentionPolicy.RULES));
+        assertEquals(null, ConfigKeys.nearest("keep-forever", dev.meridian.backup.retention.RetentionPolicy.RULES));
+    }
+
+    // What must keep loading: every known key, Pekko's keys in dispatcher blocks, anything under pekko, the process
+    // switches given as -D (surefire itself sets -Dmeridian.strict-dispatchers=true for every test).
+    @Test
+    void everyKnownKeyDispatcherKeysPekkoKeysAndProcessSwitchesStillLoad() throws Exception {
+        Path f = dir.resolve("full.conf");
+        Files.writeString(f, """
+                include "application.conf"
+                meridian {
+                  http { host = "127.0.0.1", port = 0 }
+                  repository { path = "%s", compression = "zstd:3" }
+                  auth.tokens = [{ name = ci, token = "0123456789abcdef0", scopes = [read, backup] }]
+                  databases = [
+                    { name = a, path = "%s", create-if-missing = true, seed-keys = 10, schedule = "every 6h",
+                      retention { manual { keep-within = 90d }, scheduled { keep-last = 7, keep-hourly = 24,
+                        keep-daily = 7, keep-weekly = 4, keep-monthly = 12 }, pre-migration { keep-last = 3 },
+                        incremental { keep-last = 2 } } }
+                  ]
+                  io-dispatcher { throughput-deadline-time = 1s, thread-pool-executor { fixed-pool-size = 3, keep-alive-time = 30s } }
+                }
+                pekko.some-future-pekko-setting = 1
+                """.formatted(dir.resolve("repo"), dir.resolve("db-a")));
+        System.setProperty("meridian.test.crash-at", "nowhere");
+        System.setProperty("meridian.blake3.vector", "true");
+        try {
+            Settings s = Settings.from(Settings.load(Optional.of(f)));
+            assertEquals(3, s.database("a").orElseThrow().policyFor(BackupType.PRE_MIGRATION).keepLast());
+            assertEquals(7, s.database("a").orElseThrow().policyFor(BackupType.SCHEDULED).keepDaily());
+            assertEquals(1, s.authTokens().size());
+        } finally {
+            System.clearProperty("meridian.test.crash-at");
+            System.clearProperty("meridian.blake3.vector");
+            ConfigFactory.invalidateCaches();
+        }
+    }
+
+    @Test
+    void serveWithAnUnknownKeyPrintsOneLineAndExitsTwo() throws Exception {
+        Path f = dir.resolve("bad.conf");
+        // The port is out of range too, so that serve without the key check stops instead of running: the unknown key
+        // is checked first and is what gets reported.
+        Files.writeString(f, "meridian.databases = [{ name = orders, path = \"" + dir.resolve("orders")
+                + "\", retention { manual { keep-lats = 7 } } }]\nmeridian.http.port = 70000\n");
+        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream old = System.err;
+        int code;
+        try {
+            System.setErr(new java.io.PrintStream(err, true, java.nio.charset.StandardCharsets.UTF_8));
+            code = dev.meridian.backup.cli.Main.run("serve", "--config", f.toString());
+        } finally {
+            System.setErr(old);
+        }
+        String printed = err.toString(java.nio.charset.StandardCharsets.UTF_8);
+        assertEquals(2, code, printed);
+        assertEquals(1, printed.lines().count(), printed);
+        assertTrue(printed.startsWith("error: unknown setting meridian.databases[0].retention.manual.keep-lats"), printed);
+        assertTrue(printed.contains("did you mean meridian.databases[0].retention.manual.keep-last?"), printed);
+        assertFalse(Files.exists(dir.resolve("orders")), "nothing was started or created");
     }
 }
