@@ -10,6 +10,9 @@ import java.util.concurrent.TimeUnit;
  * reason ({@code assumeTrue(Mounts.tmpfs(...), "...")}).
  */
 public final class Mounts {
+    /** Debian's python3-fusepy installs for the system interpreter, not for one a version manager puts first on PATH. */
+    private static final String SYSTEM_PYTHON = "/usr/bin/python3";
+
     private Mounts() {}
 
     public static boolean tmpfs(Path at, String size) throws Exception {
@@ -28,6 +31,29 @@ public final class Mounts {
     /** Lazy unmount: never fails a test's cleanup because something still has a file open there. */
     public static boolean unmount(Path at) throws Exception {
         return run("umount", "-l", at.toString());
+    }
+
+    /**
+     * Mounts at {@code at} a FUSE filesystem over {@code backing} whose directory fsync fails with EINVAL (the test
+     * resource fuse/refuse_dir_fsync.py). Returns its process, or null when it cannot run here (not root, no
+     * /dev/fuse, or python3-fusepy missing: {@code apt-get install python3-fusepy}). Unmount with {@link #unmount}.
+     */
+    public static Process fuseRefusingDirectoryFsync(Path backing, Path at) throws Exception {
+        if (!java.nio.file.Files.exists(Path.of("/dev/fuse")) || !run(SYSTEM_PYTHON, "-c", "import fusepy")) {
+            return null;
+        }
+        Path script = Path.of(Mounts.class.getResource("/fuse/refuse_dir_fsync.py").toURI());
+        Process p = new ProcessBuilder(SYSTEM_PYTHON, script.toString(), backing.toString(), at.toString())
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+        while (System.nanoTime() < deadline && p.isAlive()) {
+            if (java.nio.file.Files.readString(Path.of("/proc/self/mountinfo")).contains(" " + at + " ")) {
+                return p;
+            }
+            Thread.sleep(50);
+        }
+        p.destroyForcibly();
+        return null;
     }
 
     public static boolean run(String... command) throws Exception {

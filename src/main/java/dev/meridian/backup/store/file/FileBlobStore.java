@@ -198,6 +198,11 @@ public final class FileBlobStore implements BlobStore {
         }
     }
 
+    /** Forgets which filesystems were warned about, so a test can observe the warning again. */
+    static void forgetRefusedFilesystems() {
+        DIRECTORY_FSYNC_REFUSED.clear();
+    }
+
     private static void forceDirectory(Path dir) throws IOException {
         try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
             ch.force(true);
