@@ -87,9 +87,9 @@ public final class Repository implements AutoCloseable {
             // Name the repository and the real cause: a bare "Invalid argument" or path tells an operator nothing.
             OsError.Kind kind = OsError.kindOf(e);
             throw new BackupException(kind == OsError.Kind.NO_SPACE ? ErrorCode.INSUFFICIENT_STORAGE : ErrorCode.UNAVAILABLE,
-                    "cannot open the repository at " + root + ": " + OsError.describe(e) + ". "
+                    "cannot open the repository at " + root + ": " + OsError.describe(e) + "; "
                             + (kind == OsError.Kind.OTHER
-                                    ? "Set meridian.repository.path to a directory the service can create and write, then start again"
+                                    ? "set meridian.repository.path to a directory the service can create and write, then start again"
                                     : OsError.advice(kind, "the repository's filesystem")), e);
         }
     }
