@@ -45,8 +45,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One backup of one database, as a short-lived child of its DatabaseActor (which guarantees nothing else touches
- * the database meanwhile). Steps: journal, checkpoint on the database's own filesystem, hash-and-store each file (several at
- * once, unchanged SSTs recognized without reading), publish the manifest, remove the checkpoint.
+ * the database meanwhile). Steps: journal, checkpoint on the database's own filesystem, hash-and-store each file
+ * (several at once, unchanged SSTs recognized without reading), publish the manifest, remove the checkpoint.
  * A crash at any point leaves no manifest (nothing visible) or a complete one (invariant 3).
  */
 public final class BackupJob extends AbstractBehavior<BackupJob.Command> {
