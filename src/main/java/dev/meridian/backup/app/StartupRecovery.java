@@ -3,11 +3,14 @@ package dev.meridian.backup.app;
 import dev.meridian.backup.config.Settings;
 import dev.meridian.backup.repository.JobJournal;
 import dev.meridian.backup.restore.RestoreSwap;
+import dev.meridian.backup.rocks.DatabaseLocation;
 import dev.meridian.backup.store.file.FileBlobStore;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;
@@ -15,8 +18,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Runs before any database opens: finishes or rolls back half-done restore swaps and removes checkpoints and
- * staging directories a crash left behind (from the journal, then by name beside each database as a safety
- * net). Returns one line per thing it did, which is also logged.
+ * staging directories a crash left behind (from the journal, then by name beside each database's real
+ * directory and inside it under {@code .meridian/} as a safety net). Returns one line per thing it did, which is
+ * also logged.
  */
 public final class StartupRecovery {
     private static final Logger log = LoggerFactory.getLogger(StartupRecovery.class);
@@ -39,25 +43,55 @@ public final class StartupRecovery {
             done.add(what);
         }
         for (Settings.DatabaseSettings db : settings.databases().values()) {
-            Path parent = db.path().getParent();
-            if (parent == null || !Files.isDirectory(parent)) {
+            DatabaseLocation where;
+            try {
+                where = DatabaseLocation.of(db.path());
+            } catch (IOException e) {
+                log.warn("[recovery] cannot resolve the path of database {} ({}): {}", db.name(), db.path(), e.getMessage());
                 continue;
             }
-            String prefix = "." + db.path().getFileName() + ".meridian-";
-            try (DirectoryStream<Path> siblings = Files.newDirectoryStream(parent, p -> p.getFileName().toString().startsWith(prefix))) {
-                for (Path p : siblings) {
-                    if (p.getFileName().toString().startsWith(prefix + "old-") && !Files.exists(db.path())) {
-                        // Never delete the only copy of a database: a journal-less old dir with no live one is put back.
-                        Files.move(p, db.path(), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-                        done.add("database " + db.name() + " was missing; moved " + p + " back into place");
-                        continue;
+            // Scratch beside the real directory (this version), and beside the configured path (a symlink, older ones).
+            sweepBeside(db.name(), where.real(), done);
+            if (!where.real().equals(where.configured().toAbsolutePath().normalize())) {
+                sweepBeside(db.name(), where.configured().toAbsolutePath().normalize(), done);
+            }
+            Path inside = where.real().resolve(DatabaseLocation.SCRATCH);
+            if (Files.isDirectory(inside, LinkOption.NOFOLLOW_LINKS)) {
+                try (DirectoryStream<Path> left = Files.newDirectoryStream(inside)) {
+                    for (Path p : left) {
+                        DatabaseLocation.removeScratch(p);
+                        done.add("removed leftover " + p);
                     }
-                    FileBlobStore.deleteTree(p);
-                    done.add("removed leftover " + p);
+                }
+                try {
+                    Files.deleteIfExists(inside); // the database directory looks as it did before any backup
+                } catch (java.nio.file.DirectoryNotEmptyException e) {
+                    log.warn("[recovery] {} is not empty after sweeping it; left in place", inside);
                 }
             }
         }
         done.forEach(line -> log.warn("[recovery] {}", line));
         return done;
+    }
+
+    /** Removes {@code .<name>.meridian-*} beside a database directory; puts an orphaned old copy back if it is missing. */
+    private static void sweepBeside(String database, Path live, List<String> done) throws IOException {
+        Path parent = live.getParent();
+        if (parent == null || !Files.isDirectory(parent)) {
+            return;
+        }
+        String prefix = "." + live.getFileName() + ".meridian-";
+        try (DirectoryStream<Path> siblings = Files.newDirectoryStream(parent, p -> p.getFileName().toString().startsWith(prefix))) {
+            for (Path p : siblings) {
+                if (p.getFileName().toString().startsWith(prefix + "old-") && !Files.exists(live, LinkOption.NOFOLLOW_LINKS)) {
+                    // Never delete the only copy of a database: a journal-less old dir with no live one is put back.
+                    Files.move(p, live, StandardCopyOption.ATOMIC_MOVE);
+                    done.add("database " + database + " was missing; moved " + p + " back into place");
+                    continue;
+                }
+                FileBlobStore.deleteTree(p);
+                done.add("removed leftover " + p);
+            }
+        }
     }
 }

@@ -16,8 +16,8 @@ import dev.meridian.backup.model.Manifest;
 import dev.meridian.backup.model.ProgressUpdate;
 import dev.meridian.backup.repository.JobJournal;
 import dev.meridian.backup.repository.Repository;
+import dev.meridian.backup.rocks.DatabaseLocation;
 import dev.meridian.backup.rocks.LiveDatabase;
-import dev.meridian.backup.store.file.FileBlobStore;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -45,8 +45,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One backup of one database, as a short-lived child of its DatabaseActor (which guarantees nothing else touches
- * the database meanwhile). Steps: journal, checkpoint beside the database, hash-and-store each file (several at
- * once, unchanged SSTs recognized without reading), publish the manifest, remove the checkpoint.
+ * the database meanwhile). Steps: journal, checkpoint on the database's own filesystem, hash-and-store each file
+ * (several at once, unchanged SSTs recognized without reading), publish the manifest, remove the checkpoint.
  * A crash at any point leaves no manifest (nothing visible) or a complete one (invariant 3).
  */
 public final class BackupJob extends AbstractBehavior<BackupJob.Command> {
@@ -98,7 +98,8 @@ public final class BackupJob extends AbstractBehavior<BackupJob.Command> {
     private final ActorRef<Outcome> replyTo;
     private final ProgressReporter progress;
     private final Repository.Ingest ingest;
-    private final Path checkpointDir;
+    /** Set by {@link #checkpoint()} on the RocksDB dispatcher (resolving the path is file I/O); null before. */
+    private volatile Path checkpointDir;
     private final int parallelFiles;
 
     private final Deque<List<SourceFile>> pending = new ArrayDeque<>();
@@ -128,7 +129,6 @@ public final class BackupJob extends AbstractBehavior<BackupJob.Command> {
         this.replyTo = replyTo;
         this.parallelFiles = env.settings().backupParallelFiles();
         this.progress = new ProgressReporter(progressTo, spec.request().requestId(), "backup", database.name());
-        this.checkpointDir = database.path().resolveSibling("." + database.path().getFileName() + ".meridian-checkpoint-" + spec.id());
         this.ingest = env.repository().beginIngest(spec.id().value());
         timers.startSingleTimer(TimedOut.INSTANCE, env.settings().backupTimeout());
         event("started").info("Backup " + spec.id() + " of " + database.name() + " started");
@@ -160,6 +160,8 @@ public final class BackupJob extends AbstractBehavior<BackupJob.Command> {
     // existence check each). What is left becomes tasks for the I/O dispatcher: each large file alone, largest
     // first, and all small files (MANIFEST, OPTIONS, CURRENT, short WALs) as one task beside the largest.
     private Snapshot checkpoint() throws IOException {
+        // On the database's own filesystem (where it really lives), so SSTs are hard-linked, not copied.
+        checkpointDir = DatabaseLocation.of(database.path()).newCheckpoint(spec.id().value());
         env.journal().write(new JobJournal.Entry(spec.id().value(), "backup", database.name(), spec.id().value(),
                 "checkpoint", null, null, null, List.of(checkpointDir.toString())), false);
         long seq = database.checkpoint(checkpointDir);
@@ -306,7 +308,7 @@ public final class BackupJob extends AbstractBehavior<BackupJob.Command> {
      */
     private Behavior<Command> removeCheckpointThenStop() {
         getContext().pipeToSelf(Blocking.supply(getContext().getSystem(), EngineContext.IO_DISPATCHER, () -> {
-            FileBlobStore.deleteTree(checkpointDir);
+            DatabaseLocation.removeScratch(checkpointDir);
             env.journal().delete(spec.id().value());
             return Boolean.TRUE;
         }), (v, err) -> new CleanedUp(err == null ? null : BackupException.from(err, "removing checkpoint " + checkpointDir)));
@@ -379,7 +381,9 @@ public final class BackupJob extends AbstractBehavior<BackupJob.Command> {
         BackupException error = failure;
         getContext().pipeToSelf(Blocking.supply(getContext().getSystem(), EngineContext.IO_DISPATCHER, () -> {
             ingest.close();
-            FileBlobStore.deleteTree(checkpointDir);
+            if (checkpointDir != null) {
+                DatabaseLocation.removeScratch(checkpointDir);
+            }
             env.journal().delete(spec.id().value());
             return error;
         }), (e, err) -> new CleanedUp(error));

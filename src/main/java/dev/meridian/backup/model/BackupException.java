@@ -43,7 +43,7 @@ public class BackupException extends RuntimeException {
         if (cause instanceof java.util.concurrent.TimeoutException) {
             return new BackupException(ErrorCode.TIMEOUT, context + ": timed out; the operation may still finish, check the backup list", cause);
         }
-        String detail = cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
+        String detail = OsError.describe(cause);
         if (isOutOfSpace(cause)) {
             return new BackupException(ErrorCode.INSUFFICIENT_STORAGE, context + ": " + detail + ". The filesystem is "
                     + "full: free space on the disk that holds the repository (deleted backups free theirs once garbage is "
@@ -54,12 +54,6 @@ public class BackupException extends RuntimeException {
 
     /** ENOSPC or EDQUOT anywhere in the chain, as the JDK and RocksDB word them. */
     static boolean isOutOfSpace(Throwable t) {
-        for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
-            String m = c.getMessage();
-            if (m != null && (m.contains("No space left on device") || m.contains("Disk quota exceeded"))) {
-                return true;
-            }
-        }
-        return false;
+        return OsError.kindOf(t) == OsError.Kind.NO_SPACE;
     }
 }

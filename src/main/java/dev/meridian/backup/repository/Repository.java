@@ -7,6 +7,7 @@ import dev.meridian.backup.model.FileEntry;
 import dev.meridian.backup.model.Hash;
 import dev.meridian.backup.model.Json;
 import dev.meridian.backup.model.Manifest;
+import dev.meridian.backup.model.OsError;
 import dev.meridian.backup.model.Progress;
 import dev.meridian.backup.model.VerifyResult;
 import dev.meridian.backup.store.BlobStore;
@@ -73,13 +74,23 @@ public final class Repository implements AutoCloseable {
 
     /** Opens (creating if needed) a repository on local disk, taking its writer lock. */
     public static Repository openFile(Path root, Compression compression, IoThrottle throttle) throws IOException {
-        FileBlobStore store = new FileBlobStore(root);
-        RepositoryLock lock = RepositoryLock.acquire(store.root());
         try {
-            return open(store, compression, throttle, true, lock);
-        } catch (IOException | RuntimeException e) {
-            lock.close();
-            throw e;
+            FileBlobStore store = new FileBlobStore(root);
+            RepositoryLock lock = RepositoryLock.acquire(store.root());
+            try {
+                return open(store, compression, throttle, true, lock);
+            } catch (IOException | RuntimeException e) {
+                lock.close();
+                throw e;
+            }
+        } catch (IOException e) {
+            // Name the repository and the real cause: a bare "Invalid argument" or path tells an operator nothing.
+            OsError.Kind kind = OsError.kindOf(e);
+            throw new BackupException(kind == OsError.Kind.NO_SPACE ? ErrorCode.INSUFFICIENT_STORAGE : ErrorCode.UNAVAILABLE,
+                    "cannot open the repository at " + root + ": " + OsError.describe(e) + "; "
+                            + (kind == OsError.Kind.OTHER
+                                    ? "set meridian.repository.path to a directory the service can create and write, then start again"
+                                    : OsError.advice(kind, "the repository's filesystem")), e);
         }
     }
 

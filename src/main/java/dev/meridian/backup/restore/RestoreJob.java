@@ -17,6 +17,7 @@ import dev.meridian.backup.model.ProgressUpdate;
 import dev.meridian.backup.repository.CorruptObjectException;
 import dev.meridian.backup.repository.JobJournal;
 import dev.meridian.backup.repository.Repository;
+import dev.meridian.backup.rocks.DatabaseLocation;
 import dev.meridian.backup.rocks.LiveDatabase;
 import dev.meridian.backup.store.file.FileBlobStore;
 import java.io.IOException;
@@ -85,7 +86,8 @@ public final class RestoreJob extends AbstractBehavior<RestoreJob.Command> {
     private final ActorRef<ProgressUpdate> progressTo;
     private final ProgressReporter progress;
     private final Path target;
-    private final Path staging;
+    /** Set by {@link #prepare()} on the I/O dispatcher (beside where the database really lives); null before. */
+    private volatile Path staging;
     private final String jobId;
     private final Instant started;
     private final Deque<FileEntry> pending = new ArrayDeque<>();
@@ -117,7 +119,6 @@ public final class RestoreJob extends AbstractBehavior<RestoreJob.Command> {
         this.started = env.clock().instant();
         this.target = request.directory() != null ? request.directory() : live.path();
         this.jobId = "restore-" + request.backupId() + "-" + Long.toHexString(new SplittableRandom().nextLong() & 0xffffffL);
-        this.staging = RestoreSwap.staging(target, jobId);
         this.handleAfterFailure = live;
         this.progress = new ProgressReporter(progressTo, request.requestId(), "restore", request.backupId().value());
         timers.startSingleTimer(TimedOut.INSTANCE, env.settings().restoreTimeout());
@@ -156,20 +157,43 @@ public final class RestoreJob extends AbstractBehavior<RestoreJob.Command> {
 
     // I/O dispatcher: read the manifest, journal the job, create the staging directory.
     private Loaded prepare() throws IOException {
+        // Swap where the database really lives: through a symlink, the link stays and its target is swapped.
+        Path liveReal = null;
+        if (intoDatabase()) {
+            DatabaseLocation where = DatabaseLocation.of(live.path());
+            if (where.mountPoint()) {
+                throw refuseMountPoint(where);
+            }
+            liveReal = where.real();
+        }
+        staging = RestoreSwap.staging(intoDatabase() ? liveReal : target, jobId);
         Manifest m = env.repository().readManifest(request.backupId());
         Repository.Pin p = env.repository().pin(m);
         try {
             journalEntry = new JobJournal.Entry(jobId, "restore", live.name(), request.backupId().value(), RestoreSwap.STAGING,
-                    intoDatabase() ? live.path().toString() : null, staging.toString(),
-                    intoDatabase() ? RestoreSwap.old(live.path(), jobId).toString() : null, List.of(staging.toString()));
+                    intoDatabase() ? liveReal.toString() : null, staging.toString(),
+                    intoDatabase() ? RestoreSwap.old(liveReal, jobId).toString() : null, List.of(staging.toString()));
             env.journal().write(journalEntry);
-            FileBlobStore.createDirectoriesDurably(target.getParent());
+            FileBlobStore.createDirectoriesDurably(staging.getParent());
             Files.createDirectory(staging);
         } catch (IOException | RuntimeException e) {
             p.close(); // no Loaded message will carry it to the cleanup
             throw e;
         }
         return new Loaded(m, p);
+    }
+
+    /**
+     * A database directory that is a mount point cannot be renamed, so it cannot be swapped; refused before any
+     * staging copy or safety backup, so nothing is written.
+     */
+    private BackupException refuseMountPoint(DatabaseLocation where) {
+        return new BackupException(ErrorCode.CONFLICT, "restore of backup " + request.backupId() + " into database "
+                + live.name() + " was refused: its directory " + where.real() + " is a mount point (for example a "
+                + "container volume), and a mount point cannot be replaced by rename, which is how an in-place restore "
+                + "stays crash-safe. Nothing was changed. Restore into a new directory instead (target: a path under "
+                + env.settings().restoreRoots() + "; CLI: restore --target DIR), then stop the application and move the "
+                + "files into the volume, or point the application at the restored directory");
     }
 
     private Behavior<Command> onLoaded(Loaded msg) {
@@ -310,7 +334,7 @@ public final class RestoreJob extends AbstractBehavior<RestoreJob.Command> {
         // Each step below is also redone by startup recovery (journal phase "swapped", leftover old directory).
         housekeeping("forget the fingerprints of the replaced files", () -> env.fingerprints().forget(live.name()));
         CrashPoints.reach("restore.before-cleanup");
-        housekeeping("remove the previous database", () -> FileBlobStore.deleteTree(RestoreSwap.old(live.path(), jobId)));
+        housekeeping("remove the previous database", () -> FileBlobStore.deleteTree(Path.of(journalEntry.old())));
         housekeeping("remove the restore's journal entry", () -> env.journal().delete(jobId));
         return reopened;
     }
@@ -397,7 +421,7 @@ public final class RestoreJob extends AbstractBehavior<RestoreJob.Command> {
                 if (handleAfterFailure == null) {
                     handleAfterFailure = LiveDatabase.open(live.name(), live.path(), false);
                 }
-            } else {
+            } else if (staging != null) {
                 FileBlobStore.deleteTree(staging);
             }
             env.journal().delete(jobId);

@@ -14,7 +14,9 @@ import java.nio.file.StandardCopyOption;
  * journal "swapping", rename L to O, rename S to L, journal "swapped". Before the first rename L is the old
  * database; after the second it is the new one; between them L is missing, O is the old one and S the complete
  * new one, so recovery rolls forward. S is only ever complete once the journal says "staged", since its files are
- * hash-checked and fsynced before that.
+ * hash-checked and fsynced before that. L is where the database really lives ({@code rocks.DatabaseLocation}, as the
+ * journal records it): through a symlinked path the real directory is swapped and the link is never renamed. A
+ * database directory that is a mount point cannot be renamed at all; RestoreJob refuses it before staging.
  */
 public final class RestoreSwap {
     public static final String STAGING = "staging";

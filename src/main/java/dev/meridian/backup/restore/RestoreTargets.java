@@ -50,6 +50,11 @@ public final class RestoreTargets {
             }
         }
         Path real = realPath(target);
+        for (Settings.DatabaseSettings db : settings.databases().values()) {
+            if (realPath(db.path()).equals(real)) {
+                return new IntoDatabase(db.name()); // the database by its real path (its configured one is a symlink)
+            }
+        }
         Path root = null;
         for (Path r : settings.restoreRoots()) {
             Path realRoot = realPath(r);

@@ -3,6 +3,7 @@ package dev.meridian.backup.rocks;
 import dev.meridian.backup.app.BlockingGuard;
 import dev.meridian.backup.model.BackupException;
 import dev.meridian.backup.model.ErrorCode;
+import dev.meridian.backup.model.OsError;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -125,8 +126,10 @@ public final class LiveDatabase implements AutoCloseable {
         try (Checkpoint cp = Checkpoint.create(db)) {
             cp.createCheckpoint(dir.toString());
         } catch (RocksDBException e) {
-            throw new BackupException(ErrorCode.INTERNAL, "checkpoint of database " + name + " into " + dir
-                    + " failed: " + e.getMessage() + "; check free space on the database's filesystem", e);
+            OsError.Kind kind = OsError.kindOf(e);
+            throw new BackupException(kind == OsError.Kind.NO_SPACE ? ErrorCode.INSUFFICIENT_STORAGE : ErrorCode.INTERNAL,
+                    "checkpoint of database " + name + " into " + dir + " failed: " + e.getMessage() + "; "
+                            + OsError.advice(kind, "the filesystem of " + dir.getParent()), e);
         }
         // Nothing written while the checkpoint was taken: it holds exactly the writes up to `before`.
         // Otherwise ask the checkpoint itself (a read-only open, a few milliseconds).

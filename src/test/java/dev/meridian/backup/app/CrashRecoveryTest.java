@@ -179,6 +179,45 @@ class CrashRecoveryTest {
         }
     }
 
+    @ParameterizedTest(name = "restore through a symlink, crash at {0}")
+    @ValueSource(strings = {"restore.after-swap-out", "restore.after-swap-in"})
+    void aRestoreCrashThroughASymlinkRecoversTheRealDirectoryAndKeepsTheLink(String point) throws Exception {
+        // The configured path is a symlink to the volume (issue 7, item 4). Mid-swap the link dangles: recovery
+        // must find the real directory from the journal, roll forward there, and leave the link as it was.
+        env = new TestEnv(dir, List.of("crashdb"), "");
+        Path real = Files.createDirectories(dir.resolve("vol").resolve("crashdb"));
+        Files.createDirectories(env.dbPath("crashdb").getParent());
+        Files.createSymbolicLink(env.dbPath("crashdb"), Path.of("../vol/crashdb"));
+        RocksDB.loadLibrary();
+        try (Options o = new Options().setCreateIfMissing(true); RocksDB db = RocksDB.open(o, real.toString())) {
+            TestEnv.writeTo(db, "base", 2000, 300, 7);
+        }
+        String backupId;
+        try (ChildServer s = start(null)) {
+            backupId = call(s, "POST", "/api/v1/databases/crashdb/backups", "{}").path("backup_id").asText();
+            s.stop();
+        }
+        Map<String, String> atBackup = databaseContents();
+        try (Options o = new Options(); RocksDB db = RocksDB.open(o, real.toString())) {
+            TestEnv.writeTo(db, "newer", 500, 50, 98);
+        }
+        try (ChildServer s = start(point)) {
+            callUntilCrash(s, "POST", "/api/v1/backups/" + backupId + "/restore", "{\"create_safety_backup\":false}");
+        }
+        try (ChildServer s = start(null)) {
+            JsonNode dbs = call(s, "GET", "/api/v1/databases", null).path("databases");
+            assertEquals("ready", dbs.get(0).path("state").asText(), "the database opens after the crash: " + dbs);
+            assertCleanRepository(s);
+            s.stop();
+        }
+        assertTrue(Files.isSymbolicLink(env.dbPath("crashdb")), "the configured path is still the symlink");
+        assertEquals(Path.of("../vol/crashdb"), Files.readSymbolicLink(env.dbPath("crashdb")));
+        try (Stream<Path> vol = Files.list(real.getParent())) {
+            assertEquals(List.of("crashdb"), vol.map(p -> p.getFileName().toString()).toList(), "no scratch left on the volume");
+        }
+        assertEquals(atBackup, TestEnv.readDirectory(real), "rolled forward to the restored database, in the real directory");
+    }
+
     @Test
     void sigkillAtRandomInstantsDuringBackupsAndRestoresNeverLosesOrMixesData() throws Exception {
         // A larger database and a rate limit make each operation last long enough to be killed mid-way.

@@ -6,13 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.meridian.backup.Mounts;
 import dev.meridian.backup.TestEnv;
 import dev.meridian.backup.TestEnv.Reply;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -36,9 +36,9 @@ class DiskFullTest {
     static void start() throws Exception {
         Path repo = Files.createDirectories(dir.resolve("repo"));
         Path restore = Files.createDirectories(dir.resolve("restore"));
-        repoMounted = mountTmpfs(repo, "6m");
+        repoMounted = Mounts.tmpfs(repo, "6m");
         assumeTrue(repoMounted, "mounting a tmpfs needs root; run as root to test a full disk");
-        restoreMounted = mountTmpfs(restore, "2m");
+        restoreMounted = Mounts.tmpfs(restore, "2m");
         assumeTrue(restoreMounted, "mounting a tmpfs needs root");
         env = TestEnv.start(dir, List.of("big", "small"), "meridian.backup.auto-verify = false");
     }
@@ -49,23 +49,10 @@ class DiskFullTest {
             env.close();
         }
         if (repoMounted) {
-            run("umount", "-l", dir.resolve("repo").toString());
+            Mounts.unmount(dir.resolve("repo"));
         }
         if (restoreMounted) {
-            run("umount", "-l", dir.resolve("restore").toString());
-        }
-    }
-
-    static boolean mountTmpfs(Path at, String size) throws Exception {
-        return run("mount", "-t", "tmpfs", "-o", "size=" + size, "tmpfs", at.toString());
-    }
-
-    static boolean run(String... command) throws Exception {
-        try {
-            Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-            return p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0;
-        } catch (IOException e) {
-            return false;
+            Mounts.unmount(dir.resolve("restore"));
         }
     }
 

@@ -77,6 +77,39 @@ class RestoreSwapTest {
         assertFalse(Files.exists(failed));
     }
 
+    @ParameterizedTest
+    @EnumSource(State.class)
+    void recoveryThroughASymlinkRestoresTheRealDirectoryAndKeepsTheLink(State s) throws Exception {
+        // The configured path app/db is a symlink to vol/db (issue 7, item 4): the journal holds the real paths,
+        // the swap and its recovery act on vol/, and the link is never touched.
+        Path vol = Files.createDirectories(dir.resolve("vol"));
+        Path app = Files.createDirectories(dir.resolve("app"));
+        Path link = app.resolve("db");
+        Files.createSymbolicLink(link, Path.of("../vol/db"));
+        Path live = vol.toRealPath().resolve("db");
+        Path staging = RestoreSwap.staging(live, "job");
+        Path old = RestoreSwap.old(live, "job");
+        lay(live, s.live);
+        lay(staging, s.staging);
+        lay(old, s.old);
+        if (s.phase.equals(RestoreSwap.ROLLING_BACK) && s.live == null) {
+            lay(RestoreSwap.failed(live, "job"), "FAILED");
+        }
+        JobJournal.Entry entry = new JobJournal.Entry("job", "restore", "db", "backup", s.phase, live.toString(),
+                staging.toString(), old.toString(), List.of(staging.toString()));
+
+        RestoreSwap.recover(entry);
+
+        assertEquals(s.expected, Files.readString(link.resolve("MARKER")), s.name() + ", read through the link");
+        assertEquals(Path.of("../vol/db"), Files.readSymbolicLink(link), "the link is unchanged");
+        try (Stream<Path> left = Files.list(vol)) {
+            assertEquals(List.of(live), left.toList(), "no scratch directory remains after " + s.name());
+        }
+        try (Stream<Path> left = Files.list(app)) {
+            assertEquals(List.of(link), left.toList());
+        }
+    }
+
     private static void lay(Path at, String marker) throws Exception {
         if (marker != null) {
             Files.createDirectories(at);

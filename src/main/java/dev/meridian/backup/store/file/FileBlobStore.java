@@ -158,10 +158,76 @@ public final class FileBlobStore implements BlobStore {
     @Override
     public void close() {}
 
-    /** fsync a directory so a rename or unlink in it is durable (POSIX needs this; Java can do it on Linux). */
+    /**
+     * fsyncs a directory so a rename, create or unlink in it is durable (POSIX needs this; Java can do it on Linux).
+     * This is the one place the service syncs a directory. A filesystem that refuses directory fsync (EINVAL or
+     * ENOTSUP, as some SMB/CIFS and FUSE filesystems do) is accepted the way restic, borg and syncthing accept it:
+     * the call returns, and one warning per filesystem says that a crash may lose the latest renames there.
+     *
+     * @throws IOException naming the operation and the directory ("fsync of directory /x failed: ...") for any
+     *     other failure, with the original exception as its cause
+     */
     public static void fsyncDirectory(Path dir) throws IOException {
+        fsyncDirectory(dir, FileBlobStore::forceDirectory);
+    }
+
+    /** The system call behind {@link #fsyncDirectory(Path)}; tests inject failures here. */
+    interface DirectorySync {
+        void force(Path dir) throws IOException;
+    }
+
+    /** Filesystems (by device number, or path when unknown) already warned about, so each is warned once. */
+    private static final Set<Object> DIRECTORY_FSYNC_REFUSED = ConcurrentHashMap.newKeySet();
+
+    static void fsyncDirectory(Path dir, DirectorySync sync) throws IOException {
+        try {
+            sync.force(dir);
+        } catch (IOException e) {
+            String reason = reason(e);
+            if (refusesDirectorySync(reason)) {
+                Object filesystem = filesystemOf(dir);
+                if (DIRECTORY_FSYNC_REFUSED.add(filesystem)) {
+                    org.slf4j.LoggerFactory.getLogger(FileBlobStore.class).warn("The filesystem of {} does not support "
+                            + "fsync of a directory ({}); continuing without it there. A crash or power loss may undo the "
+                            + "latest renames on that filesystem (a backup may then be missing, never half-visible). "
+                            + "This is warned once per filesystem", dir, reason);
+                }
+                return;
+            }
+            throw new IOException("fsync of directory " + dir + " failed: " + reason, e);
+        }
+    }
+
+    /** Forgets which filesystems were warned about, so a test can observe the warning again. */
+    static void forgetRefusedFilesystems() {
+        DIRECTORY_FSYNC_REFUSED.clear();
+    }
+
+    private static void forceDirectory(Path dir) throws IOException {
         try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
             ch.force(true);
+        }
+    }
+
+    /** EINVAL or ENOTSUP/EOPNOTSUPP, as the JDK words them (it reports strerror text, not errno). */
+    static boolean refusesDirectorySync(String reason) {
+        return reason.contains("Invalid argument") || reason.contains("Operation not supported")
+                || reason.contains("Not supported");
+    }
+
+    /** The system's reason for a failed call: a FileSystemException's reason, else the message. */
+    private static String reason(IOException e) {
+        if (e instanceof java.nio.file.FileSystemException fse && fse.getReason() != null) {
+            return fse.getReason();
+        }
+        return dev.meridian.backup.model.OsError.describe(e);
+    }
+
+    private static Object filesystemOf(Path dir) {
+        try {
+            return Files.getAttribute(dir, "unix:dev");
+        } catch (IOException | RuntimeException e) {
+            return dir.toAbsolutePath().normalize();
         }
     }
 

@@ -1,0 +1,158 @@
+package dev.meridian.backup.rocks;
+
+import dev.meridian.backup.app.BlockingGuard;
+import dev.meridian.backup.store.file.FileBlobStore;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Where a database really lives, and so where its scratch directories go: checkpoints, restore staging and the
+ * old copy during a swap must be on the database's own filesystem (hard links and renames do not cross
+ * filesystems, and fingerprints of hard-linked SSTs stay stable), and a swap renames the real directory, never a
+ * symlink that points at it (which must survive the restore).
+ *
+ * <ul>
+ *   <li>{@code configured}: the path in the configuration, possibly a symlink or under one;</li>
+ *   <li>{@code real}: that path with every symlink resolved (also when the last one dangles, as mid-swap);</li>
+ *   <li>{@code mountPoint}: the real directory is the root of a mount (a container volume, a bind mount), so it
+ *   cannot be renamed, and its parent is another filesystem that may be read-only. Checkpoints then go inside it,
+ *   under {@link #SCRATCH}, which RocksDB ignores (it only acts on the file names it writes itself).</li>
+ * </ul>
+ */
+public record DatabaseLocation(Path configured, Path real, boolean mountPoint) {
+    /** The reserved directory inside a database directory that is a mount point. */
+    public static final String SCRATCH = ".meridian";
+
+    private static final int MAX_LINKS = 40; // as Linux's ELOOP limit
+
+    /** Resolves a configured database path. Blocking (file system calls); run it on the I/O or RocksDB dispatcher. */
+    public static DatabaseLocation of(Path configured) throws IOException {
+        BlockingGuard.check("resolve database path " + configured);
+        Path real = realPath(configured);
+        return new DatabaseLocation(configured, real, isMountPoint(real));
+    }
+
+    /** Where a backup's checkpoint goes: beside the real directory, or inside it when that is a mount point. */
+    public Path checkpoint(String id) {
+        return mountPoint
+                ? real.resolve(SCRATCH).resolve("checkpoint-" + id)
+                : real.resolveSibling("." + real.getFileName() + ".meridian-checkpoint-" + id);
+    }
+
+    /** {@link #checkpoint}, with the reserved directory created (durably) when the checkpoint goes inside. */
+    public Path newCheckpoint(String id) throws IOException {
+        Path dir = checkpoint(id);
+        if (mountPoint) {
+            FileBlobStore.createDirectoriesDurably(dir.getParent());
+        }
+        return dir;
+    }
+
+    /**
+     * Removes a scratch directory made by this class, and the reserved directory inside a mount point when that
+     * is left empty (so the database directory looks as before).
+     */
+    public static void removeScratch(Path scratch) throws IOException {
+        FileBlobStore.deleteTree(scratch);
+        Path parent = scratch.getParent();
+        if (parent != null && parent.getFileName() != null && parent.getFileName().toString().equals(SCRATCH)) {
+            try {
+                Files.deleteIfExists(parent);
+            } catch (DirectoryNotEmptyException e) {
+                // another scratch directory is still in use
+            }
+        }
+    }
+
+    /**
+     * The path with all symlinks resolved. Unlike {@link Path#toRealPath} it works when the last component is
+     * missing or a dangling symlink (a crash between the two renames of a swap leaves exactly that).
+     */
+    static Path realPath(Path configured) throws IOException {
+        Path p = resolveParent(configured.toAbsolutePath().normalize());
+        Set<Path> seen = new HashSet<>();
+        while (Files.isSymbolicLink(p)) {
+            if (!seen.add(p) || seen.size() > MAX_LINKS) {
+                throw new IOException("database path " + configured + " is a symlink loop");
+            }
+            p = resolveParent(p.getParent().resolve(Files.readSymbolicLink(p)));
+        }
+        return p;
+    }
+
+    /** The parent of {@code p} made real where it exists (so ".." in a link target is taken after resolving). */
+    private static Path resolveParent(Path p) throws IOException {
+        Path parent = p.getParent();
+        if (parent == null || p.getFileName() == null) {
+            return p.normalize();
+        }
+        if (!Files.exists(parent)) {
+            Path realParent = resolveParent(parent.normalize());
+            return realParent.resolve(p.getFileName()).normalize();
+        }
+        String name = p.getFileName().toString();
+        Path realParent = parent.toRealPath();
+        if (name.equals("..")) {
+            return realParent.getParent() == null ? realParent : realParent.getParent();
+        }
+        return name.equals(".") ? realParent : realParent.resolve(name);
+    }
+
+    /**
+     * True when the directory is the root of a mount: its device differs from its parent's, or it is listed in
+     * /proc/self/mountinfo (a bind mount from the same filesystem keeps the device but still cannot be renamed).
+     */
+    static boolean isMountPoint(Path real) throws IOException {
+        if (!Files.isDirectory(real, LinkOption.NOFOLLOW_LINKS) || real.getParent() == null) {
+            return false;
+        }
+        Object dev = Files.getAttribute(real, "unix:dev", LinkOption.NOFOLLOW_LINKS);
+        Object parentDev = Files.getAttribute(real.getParent(), "unix:dev");
+        if (!dev.equals(parentDev)) {
+            return true;
+        }
+        return mountPoints().contains(real);
+    }
+
+    /** Mount points of this process's mount namespace; empty where /proc is not available. */
+    static Set<Path> mountPoints() {
+        Path info = Path.of("/proc/self/mountinfo");
+        Set<Path> out = new HashSet<>();
+        List<String> lines;
+        try {
+            lines = Files.readAllLines(info, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            return out;
+        }
+        for (String line : lines) {
+            String[] fields = line.split(" ");
+            if (fields.length > 4) {
+                out.add(Path.of(unescape(fields[4])));
+            }
+        }
+        return out;
+    }
+
+    /** mountinfo writes space, tab, newline and backslash in a path as octal escapes (\040 and so on). */
+    static String unescape(String field) {
+        StringBuilder sb = new StringBuilder(field.length());
+        for (int i = 0; i < field.length(); i++) {
+            char c = field.charAt(i);
+            if (c == '\\' && i + 3 < field.length()
+                    && field.substring(i + 1, i + 4).chars().allMatch(d -> d >= '0' && d <= '7')) {
+                sb.append((char) Integer.parseInt(field.substring(i + 1, i + 4), 8));
+                i += 3;
+            } else {
+                sb.append(c);
+            }
+        }
+        return sb.toString();
+    }
+}
