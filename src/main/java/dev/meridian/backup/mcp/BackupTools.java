@@ -70,8 +70,13 @@ final class BackupTools {
         return style.apply(dotted);
     }
 
+    /**
+     * The tool a tools/call names. Both spellings are accepted whatever the configured style, so a client (or a
+     * prompt) written for either keeps working: {@code backup.create} and {@code backup_create} are the same tool.
+     */
     Optional<Tool> byWireName(String name) {
-        return tools.stream().filter(t -> wireName(t.name()).equals(name)).findFirst();
+        return tools.stream().filter(t -> t.name().equals(name)
+                || McpSettings.ToolNameStyle.UNDERSCORE.apply(t.name()).equals(name)).findFirst();
     }
 
     // ---- arguments shared by several tools ----

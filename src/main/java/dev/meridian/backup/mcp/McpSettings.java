@@ -26,7 +26,10 @@ public record McpSettings(
         allowedHosts = List.copyOf(allowedHosts);
     }
 
-    /** How tool names are spelled: {@code backup.create} or, for clients that reject dots, {@code backup_create}. */
+    /**
+     * How tools/list spells tool names: {@code backup_create} (the default; it matches {@code ^[a-zA-Z0-9_-]{1,64}$},
+     * which several hosts and model APIs require) or the dotted {@code backup.create}. tools/call accepts both.
+     */
     public enum ToolNameStyle {
         DOT, UNDERSCORE;
 

@@ -188,7 +188,7 @@ class McpProtocolTest {
     void malformedToolCallsAreInvalidParams() {
         String session = mcp.open("2025-11-25");
         for (String params : List.of("{\"name\":\"backup.list\",\"arguments\":[1]}", "{\"arguments\":{}}",
-                "{\"name\":\"backup.list\",\"_meta\":{\"progressToken\":{\"a\":1}}}", "{\"name\":\"backup_list\"}")) {
+                "{\"name\":\"backup.list\",\"_meta\":{\"progressToken\":{\"a\":1}}}", "{\"name\":\"backup:list\"}")) {
             RawMcp.rpcError(mcp.post(session, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":" + params + "}"), 200, -32602);
         }
         JsonNode valueError = RawMcp.json(mcp.post(session, RawMcp.call(2, "backup.list", "{\"type\":\"weekly\"}"))).path("result");
