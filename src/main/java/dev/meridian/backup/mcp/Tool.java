@@ -29,7 +29,9 @@ record Tool(String name, String title, String description, List<Param> params, O
     /** A declared argument: JSON type, whether required, and its schema (type, description, constraints). */
     record Param(String name, Type type, boolean required, ObjectNode schema) {
         enum Type {
-            STRING("a string"), INTEGER("an integer"), BOOLEAN("true or false"), STRING_LIST("an array of strings");
+            STRING("a string"), INTEGER("an integer"), BOOLEAN("true or false"), STRING_LIST("an array of strings"),
+            /** A label that is often a number (schema_version 7): a JSON string, or an integer taken as its decimal text. */
+            STRING_OR_INTEGER("a string or an integer");
 
             final String expected;
 

@@ -223,6 +223,33 @@ class McpHttpTest {
                 "'target_path' of backup_restore is empty");
     }
 
+    /** The input: schema_version 7 as a JSON number was refused "must be a string"; integers are versions too. */
+    @Test
+    void preMigrationTakesAnIntegerSchemaVersion() {
+        Map<String, Object> seven = structured(call("backup_create_pre_migration", Map.of("database", "alpha", "schema_version", 7), null));
+        assertEquals("7", seven.get("schema_version"));
+        Map<String, Object> big = structured(call("backup.create_pre_migration",
+                Map.of("database", "alpha", "schema_version", 20261130000000L), null));
+        assertEquals("20261130000000", big.get("schema_version"));
+        Map<String, Object> inputSchema = client.listTools().tools().stream()
+                .filter(t -> t.name().equals("backup_create_pre_migration")).findFirst().orElseThrow().inputSchema();
+        assertEquals(List.of("string", "integer"), ((Map<?, ?>) ((Map<?, ?>) inputSchema.get("properties")).get("schema_version")).get("type"));
+    }
+
+    /** A fraction, a boolean or an object is still refused, naming the argument and what to send instead. */
+    @Test
+    void schemaVersionRefusesFractionsBooleansAndObjects() {
+        assertToolError(call("backup_create_pre_migration", Map.of("database", "alpha", "schema_version", 7.5), null),
+                "'schema_version' of backup_create_pre_migration must be a string or an integer, got a number 7.5; "
+                        + "write a value that is not a whole number as a string, e.g. \"7.5\"");
+        assertToolError(call("backup_create_pre_migration", Map.of("database", "alpha", "schema_version", true), null),
+                "must be a string or an integer, got");
+        assertToolError(call("backup_create_pre_migration", Map.of("database", "alpha", "schema_version", Map.of("v", 7)), null),
+                "must be a string or an integer, got");
+        assertToolError(call("backup_create_pre_migration", Map.of("database", "alpha", "schema_version", -3), null),
+                "invalid schema_version '-3'");
+    }
+
     @Test
     void unknownToolIsAProtocolError() {
         McpError e = assertThrows(McpError.class, () -> client.callTool(new McpSchema.CallToolRequest("backup.nope", Map.of())));
