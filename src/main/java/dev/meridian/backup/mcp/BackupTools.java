@@ -330,7 +330,7 @@ final class BackupTools {
                         + "later; other backups that share files are unaffected. This cannot be undone: confirm with "
                         + "the user first. Deleting it again reports not_found.",
                 List.of(backupIdParam("The backup to delete (from " + wireName(LIST) + ").")),
-                object(out, "backup_id", "database", "deleted"), false, true, true, Scope.ADMIN, null,
+                object(out, "backup_id", "database", "deleted"), false, true, true, Scope.ADMIN, "delete",
                 (args, ctx) -> engine.delete(BackupId.parse(args.string("backup_id")), ctx.requestId())
                         .thenApply(Tool.Result::ok));
     }

@@ -11,7 +11,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
-/** Typed {@code meridian.mcp.*} settings, checked once at startup like the rest of the configuration. */
+/**
+ * Typed {@code meridian.mcp.*} settings, checked once at startup like the rest of the configuration.
+ *
+ * @param progressInterval the longest a tool call with a progressToken goes without a notifications/progress
+ *                         (heartbeats fill the gaps while it waits in a queue or between byte updates)
+ */
 public record McpSettings(
         ToolNameStyle toolNameStyle,
         int maxSessions,
@@ -19,7 +24,8 @@ public record McpSettings(
         List<String> allowedOrigins,
         List<String> allowedHosts,
         int maxRequestBytes,
-        int toolsPageSize) {
+        int toolsPageSize,
+        Duration progressInterval) {
 
     public McpSettings {
         allowedOrigins = List.copyOf(allowedOrigins);
@@ -64,9 +70,14 @@ public record McpSettings(
             for (String h : m.getStringList("allowed-hosts")) {
                 hosts.add(hostName(h));
             }
+            Duration progress = m.getDuration("progress-interval");
+            if (progress.toMillis() < 20 || progress.compareTo(Duration.ofSeconds(30)) > 0) {
+                throw BackupException.invalid("meridian.mcp.progress-interval must be between 20ms and 30s (clients "
+                        + "commonly give up after 60s without progress), got " + progress);
+            }
             Config meridian = root.getConfig("meridian");
             return new McpSettings(style, Settings.positive(meridian, "mcp.max-sessions"), idle, origins, hosts, (int) maxBytes,
-                    Settings.positive(meridian, "mcp.tools-page-size"));
+                    Settings.positive(meridian, "mcp.tools-page-size"), progress);
         } catch (ConfigException e) {
             throw BackupException.invalid("configuration is invalid: " + e.getMessage());
         }
