@@ -347,7 +347,9 @@ public final class McpServer {
                 + "- " + tools.wireName(BackupTools.DELETE) + " is permanent. Confirm restores and deletions with the user.\n"
                 + "- Each database runs one create, restore or delete at a time and queues the rest; a [busy] error "
                 + "means the queue is full: wait and retry. Errors start with a code in brackets and say what to do.\n"
-                + "- Create, restore and verify send progress when the request carries _meta.progressToken, and can be "
+                + "- Create, restore and verify send progress when the request carries _meta.progressToken (at least "
+                + "every " + (settings.progressInterval().toMillis() % 1000 == 0 ? settings.progressInterval().toSeconds() + " s"
+                : settings.progressInterval().toMillis() + " ms") + " while they run or wait in the queue), and can be "
                 + "cancelled with notifications/cancelled until their point of no return (publishing the backup, "
                 + "swapping the database).";
     }
