@@ -15,7 +15,9 @@ import org.apache.pekko.actor.typed.ActorSystem;
  * <p>Progress is one strictly increasing series, as the spec requires. Its value is bytes done (for a restore: the
  * restore's bytes plus its safety backup's bytes, and the total is their sum once the safety backup has started).
  * An update that adds no bytes (a step such as "published", a queue position, a heartbeat) is sent as the same bytes
- * plus a fraction below one: 0.5, 0.667, 0.75, ... so the value still rises and stays below the next byte. While the
+ * plus a fraction below one: 0.5, 0.667, 0.75, ... so the value still rises and stays below the next byte (at
+ * terabytes, after about a hundred such updates, double precision runs out and each value is the next representable
+ * one, which runs ahead of the bytes by about a quarter byte per thousand updates). While the
  * call has a progressToken, a heartbeat repeats the last state whenever nothing was sent for half the interval, so
  * the gap between two notifications stays under {@code interval}, also while the call waits in a queue.
  */

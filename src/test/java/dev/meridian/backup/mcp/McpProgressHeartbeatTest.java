@@ -123,6 +123,37 @@ class McpProgressHeartbeatTest {
         }
     }
 
+    /** Not only creates: a delete waiting behind other work hears heartbeats too, though it has no bytes to report. */
+    @Test
+    void aDeleteWaitingInTheQueueHearsHeartbeats() throws Exception {
+        List<Heard> heard = new CopyOnWriteArrayList<>();
+        McpSyncClient c = client(heard);
+        try {
+            McpSchema.CallToolResult created = call(c, "backup_create", Map.of(), "setup-delete");
+            String id = (String) ((Map<?, ?>) created.structuredContent()).get("backup_id");
+            CountDownLatch holding = new CountDownLatch(1);
+            CompletableFuture<Object> hold = server.engine().withDatabase("alpha", live -> {
+                holding.countDown();
+                try {
+                    Thread.sleep(3 * MAX_GAP_MS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                return null;
+            }).toCompletableFuture();
+            assertTrue(holding.await(30, TimeUnit.SECONDS));
+            long start = System.nanoTime();
+            McpSchema.CallToolResult deleted = call(c, "backup_delete", Map.of("backup_id", id), "delete");
+            long end = System.nanoTime();
+            hold.get(1, TimeUnit.MINUTES);
+            assertFalse(deleted.isError(), deleted.toString());
+            List<McpSchema.ProgressNotification> mine = assertNeverSilent(heard, "delete", start, end);
+            assertTrue(mine.size() >= 3 && mine.stream().allMatch(n -> n.message().equals("backup_delete: started")), mine.toString());
+        } finally {
+            c.closeGracefully();
+        }
+    }
+
     /**
      * The issue's case 2: an in-place restore was silent while its safety backup re-read the database. Its
      * bytes are now the restore's progress: restore bytes plus safety-backup bytes, rising in whole bytes.
