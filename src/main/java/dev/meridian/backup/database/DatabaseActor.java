@@ -283,6 +283,7 @@ public final class DatabaseActor extends AbstractBehavior<DatabaseActor.Command>
             }
             queue.stash(new Queued(op, receivedAt));
             if (!fromQueue) {
+                tellQueued(op, queue.size());
                 event("queued").field("operation", op.describe()).field("position", queue.size())
                         .info(op.describe() + " of " + settings.name() + " queued behind "
                                 + (current == null ? "opening" : current.kind()));
@@ -309,7 +310,31 @@ public final class DatabaseActor extends AbstractBehavior<DatabaseActor.Command>
             return jobsAlive == 0 ? closeNow() : this;
         }
         refreshStats();
-        return queue.unstashAll(this);
+        Behavior<Command> b = queue.unstashAll(this);
+        int[] position = {0};
+        queue.forEach(m -> {
+            if (m instanceof Queued q) {
+                tellQueued(q.operation(), ++position[0]);
+            }
+        });
+        return b;
+    }
+
+    /**
+     * Tells a waiting create or restore where it stands ("queued: 2nd in line, behind ..."), as a progress step,
+     * when it is queued and whenever the line moves, so a caller waiting behind others is not left silent.
+     */
+    private void tellQueued(Operation op, int position) {
+        String ordinal = position + (position % 100 >= 11 && position % 100 <= 13 ? "th"
+                : switch (position % 10) { case 1 -> "st"; case 2 -> "nd"; case 3 -> "rd"; default -> "th"; });
+        String message = "queued: " + ordinal + " in line, behind " + (current == null ? "opening the database"
+                : "the running " + current.operation().describe() + " of " + settings.name())
+                + (position > 1 ? " and " + (position - 1) + " more queued" : "");
+        if (op instanceof CreateBackup c) {
+            c.progress().tell(new ProgressUpdate(c.requestId(), "backup", settings.name(), 0, 0, message));
+        } else if (op instanceof Restore r) {
+            r.progress().tell(new ProgressUpdate(r.requestId(), "restore", r.request().backupId().value(), 0, 0, message));
+        }
     }
 
     private Behavior<Command> onClose(Close msg) {

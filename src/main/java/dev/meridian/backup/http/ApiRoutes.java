@@ -52,7 +52,9 @@ public final class ApiRoutes {
     }
 
     /** Bodies of the POST endpoints; unknown fields and wrong types are refused by {@link JsonBodies}. */
-    public record CreateBackupBody(String type, String description, List<String> tags, String schemaVersion, Boolean waitForVerify) {}
+    public record CreateBackupBody(String type, String description, List<String> tags,
+            @com.fasterxml.jackson.databind.annotation.JsonDeserialize(using = JsonBodies.StringOrInteger.class) String schemaVersion,
+            Boolean waitForVerify) {}
 
     public record RestoreBody(String target, Boolean createSafetyBackup) {}
 

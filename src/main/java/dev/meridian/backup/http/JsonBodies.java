@@ -41,6 +41,28 @@ public final class JsonBodies {
         return m;
     }
 
+    /**
+     * A field that names a version and is often written as a number ({@code "schema_version": 7}): a JSON string,
+     * or an integer taken as its decimal text ("7"). Fractions (7.5, 7.0: is that "7.0"?), booleans, arrays and
+     * objects are refused with the field's name, as MCP's tools do for the same argument.
+     */
+    public static final class StringOrInteger extends com.fasterxml.jackson.databind.JsonDeserializer<String> {
+        @Override
+        public String deserialize(com.fasterxml.jackson.core.JsonParser p, com.fasterxml.jackson.databind.DeserializationContext ctxt)
+                throws java.io.IOException {
+            com.fasterxml.jackson.core.JsonToken t = p.currentToken();
+            if (t == com.fasterxml.jackson.core.JsonToken.VALUE_STRING || t == com.fasterxml.jackson.core.JsonToken.VALUE_NUMBER_INT) {
+                return p.getText();
+            }
+            String field = p.currentName() == null ? "value" : p.currentName();
+            String got = t == com.fasterxml.jackson.core.JsonToken.VALUE_NUMBER_FLOAT
+                    ? "the number " + p.getText() + "; write a value that is not a whole number as a string, e.g. \"" + p.getText() + "\""
+                    : t == com.fasterxml.jackson.core.JsonToken.START_OBJECT ? "an object"
+                    : t == com.fasterxml.jackson.core.JsonToken.START_ARRAY ? "an array" : p.getText();
+            throw BackupException.invalid("field '" + field + "' must be a string or an integer, got " + got);
+        }
+    }
+
     /** Parses {@code body} (empty means "{}") into {@code type}, or throws an invalid-argument error. */
     public static <T> T parse(String body, Class<T> type) {
         String text = body == null || body.isBlank() ? "{}" : body;

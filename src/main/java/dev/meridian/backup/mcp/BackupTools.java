@@ -70,8 +70,13 @@ final class BackupTools {
         return style.apply(dotted);
     }
 
+    /**
+     * The tool a tools/call names. Both spellings are accepted whatever the configured style, so a client (or a
+     * prompt) written for either keeps working: {@code backup.create} and {@code backup_create} are the same tool.
+     */
     Optional<Tool> byWireName(String name) {
-        return tools.stream().filter(t -> wireName(t.name()).equals(name)).findFirst();
+        return tools.stream().filter(t -> t.name().equals(name)
+                || McpSettings.ToolNameStyle.UNDERSCORE.apply(t.name()).equals(name)).findFirst();
     }
 
     // ---- arguments shared by several tools ----
@@ -130,14 +135,16 @@ final class BackupTools {
     }
 
     private Tool createPreMigration() {
-        ObjectNode version = string("The schema version the data is in now, before the migration (e.g. 42 or 2026.11.1).")
-                .put("pattern", anchored(Validation.SCHEMA_VERSION));
+        ObjectNode version = string("The schema version the data is in now, before the migration: a string (e.g. "
+                + "\"2026.11.1\") or an integer (42, recorded as \"42\").").put("pattern", anchored(Validation.SCHEMA_VERSION));
+        version.putArray("type").add("string").add("integer");
+        version.put("minimum", 0);
         return new Tool(CREATE_PRE_MIGRATION, "Create pre-migration backup",
                 "Take a backup of type pre_migration right before a schema change, recording schema_version (the "
                         + "schema the data is in now) so the backup to return to is easy to find if the migration "
                         + "goes wrong. Queues like " + wireName(CREATE) + " and returns the backup's metadata. "
                         + "Kept until deleted unless a pre_migration retention policy is configured.",
-                List.of(databaseToBackUp(), new Tool.Param("schema_version", Tool.Param.Type.STRING, true, version),
+                List.of(databaseToBackUp(), new Tool.Param("schema_version", Tool.Param.Type.STRING_OR_INTEGER, true, version),
                         description()),
                 backup(), false, false, false, Scope.BACKUP, "backup",
                 (args, ctx) -> createBackup(args, ctx, BackupType.PRE_MIGRATION, List.of(),
@@ -323,7 +330,7 @@ final class BackupTools {
                         + "later; other backups that share files are unaffected. This cannot be undone: confirm with "
                         + "the user first. Deleting it again reports not_found.",
                 List.of(backupIdParam("The backup to delete (from " + wireName(LIST) + ").")),
-                object(out, "backup_id", "database", "deleted"), false, true, true, Scope.ADMIN, null,
+                object(out, "backup_id", "database", "deleted"), false, true, true, Scope.ADMIN, "delete",
                 (args, ctx) -> engine.delete(BackupId.parse(args.string("backup_id")), ctx.requestId())
                         .thenApply(Tool.Result::ok));
     }

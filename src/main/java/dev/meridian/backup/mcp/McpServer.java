@@ -30,8 +30,11 @@ import org.slf4j.LoggerFactory;
 public final class McpServer {
     private static final Logger log = LoggerFactory.getLogger(McpServer.class);
 
-    /** Supported protocol revisions, newest first. */
-    static final List<String> VERSIONS = List.of("2025-11-25", "2025-06-18", "2025-03-26");
+    /**
+     * Supported protocol revisions, newest first. initialize answers the client's revision when it is one of
+     * these (on stdio and on Streamable HTTP alike; docs/mcp.md says why), else the newest.
+     */
+    static final List<String> VERSIONS = List.of("2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05");
     static final String NAME = "meridian-backup";
     static final String TITLE = "Meridian Backup";
     static final String VERSION = "0.1.0";
@@ -52,9 +55,22 @@ public final class McpServer {
         return VERSIONS.contains(version);
     }
 
-    /** JSON-RPC batches (a JSON array of messages) exist only in 2025-03-26; later revisions removed them. */
+    /** JSON-RPC batches (a JSON array of messages) exist up to 2025-03-26; later revisions removed them. */
     static boolean allowsBatches(String version) {
         return version.compareTo("2025-06-18") < 0;
+    }
+
+    /**
+     * Whether a revision has what 2025-06-18 added: titles (of tools and of the server), output schemas and
+     * structuredContent. Older sessions get results as text content only, and tools without those fields.
+     */
+    static boolean hasStructuredOutput(String version) {
+        return version.compareTo("2025-06-18") >= 0;
+    }
+
+    /** Whether a revision has what 2025-03-26 added: tool annotations and the progress notification's message. */
+    static boolean hasAnnotations(String version) {
+        return version.compareTo("2025-03-26") >= 0;
     }
 
     /** What initialize agreed on: the session's protocol version, and the result to send. */
@@ -72,7 +88,11 @@ public final class McpServer {
         ObjectNode caps = r.putObject("capabilities");
         caps.putObject("tools").put("listChanged", false);
         caps.putObject("logging");
-        r.putObject("serverInfo").put("name", NAME).put("title", TITLE).put("version", VERSION);
+        ObjectNode info = r.putObject("serverInfo").put("name", NAME);
+        if (hasStructuredOutput(version)) {
+            info.put("title", TITLE);
+        }
+        info.put("version", VERSION);
         r.put("instructions", instructions);
         JsonNode client = req.params().path("clientInfo");
         log.debug("MCP initialize from {} {} (asked {}, agreed {})", client.path("name").asText("?"),
@@ -114,7 +134,7 @@ public final class McpServer {
                 case "ping":
                     return answer(req, JsonRpc.NODES.objectNode());
                 case "tools/list":
-                    return answer(req, listTools(req.params()));
+                    return answer(req, listTools(req.params(), s.protocolVersion()));
                 case "tools/call":
                     return callTool(s, req, out);
                 case "logging/setLevel":
@@ -210,14 +230,14 @@ public final class McpServer {
         return LogLevel.parse(level.asText());
     }
 
-    private ObjectNode listTools(ObjectNode params) {
+    private ObjectNode listTools(ObjectNode params, String version) {
         List<Tool> all = tools.all();
         int from = toolsCursor(params.get("cursor"), all.size());
         int to = Math.min(all.size(), from + settings.toolsPageSize());
         ObjectNode r = JsonRpc.NODES.objectNode();
         ArrayNode list = r.putArray("tools");
         for (Tool t : all.subList(from, to)) {
-            list.add(t.definition(tools.wireName(t.name())));
+            list.add(t.definition(tools.wireName(t.name()), version));
         }
         if (to < all.size()) {
             r.put("nextCursor", Base64.getUrlEncoder().withoutPadding()
@@ -262,7 +282,8 @@ public final class McpServer {
         JsonNode token = progressToken(params);
         String requestId = "mcp-" + UUID.randomUUID();
         McpSession.Call call = s.begin(req.id(), requestId);
-        CallNotifier notifier = new CallNotifier(s, token, out, tool.progressOperation());
+        CallNotifier notifier = new CallNotifier(s, token, out, name.asText(), tool.progressOperation(),
+                settings.progressInterval(), engine.system());
         ActorRef<ProgressUpdate> listener = notifier.active() ? engine.progressListener(notifier::progress) : null;
         CompletionStage<Tool.Result> stage;
         try {
@@ -275,7 +296,8 @@ public final class McpServer {
                 .thenCompose(r -> engine.stopListener(listener).thenApply(drained -> {
                     notifier.finish();
                     s.end(req.id());
-                    return call.cancelled() ? Optional.<ObjectNode>empty() : Optional.of(JsonRpc.result(req.id(), r.toJson()));
+                    return call.cancelled() ? Optional.<ObjectNode>empty()
+                            : Optional.of(JsonRpc.result(req.id(), r.toJson(s.protocolVersion())));
                 }));
     }
 
@@ -325,7 +347,9 @@ public final class McpServer {
                 + "- " + tools.wireName(BackupTools.DELETE) + " is permanent. Confirm restores and deletions with the user.\n"
                 + "- Each database runs one create, restore or delete at a time and queues the rest; a [busy] error "
                 + "means the queue is full: wait and retry. Errors start with a code in brackets and say what to do.\n"
-                + "- Create, restore and verify send progress when the request carries _meta.progressToken, and can be "
+                + "- Create, restore and verify send progress when the request carries _meta.progressToken (at least "
+                + "every " + (settings.progressInterval().toMillis() % 1000 == 0 ? settings.progressInterval().toSeconds() + " s"
+                : settings.progressInterval().toMillis() + " ms") + " while they run or wait in the queue), and can be "
                 + "cancelled with notifications/cancelled until their point of no return (publishing the backup, "
                 + "swapping the database).";
     }

@@ -11,15 +11,22 @@ import java.util.Locale;
  * Typed {@code meridian.mcp.*} settings, checked once at startup like the rest of the configuration. The deprecated
  * {@code meridian.mcp.allowed-hosts} / {@code allowed-origins} are read by {@link dev.meridian.backup.http.OriginPolicy},
  * which applies them to every HTTP route.
+ *
+ * @param progressInterval the longest a tool call with a progressToken goes without a notifications/progress
+ *                         (heartbeats fill the gaps while it waits in a queue or between byte updates)
  */
 public record McpSettings(
         ToolNameStyle toolNameStyle,
         int maxSessions,
         Duration sessionIdleTimeout,
         int maxRequestBytes,
-        int toolsPageSize) {
+        int toolsPageSize,
+        Duration progressInterval) {
 
-    /** How tool names are spelled: {@code backup.create} or, for clients that reject dots, {@code backup_create}. */
+    /**
+     * How tools/list spells tool names: {@code backup_create} (the default; it matches {@code ^[a-zA-Z0-9_-]{1,64}$},
+     * which several hosts and model APIs require) or the dotted {@code backup.create}. tools/call accepts both.
+     */
     public enum ToolNameStyle {
         DOT, UNDERSCORE;
 
@@ -46,9 +53,14 @@ public record McpSettings(
             if (maxBytes < 1024 || maxBytes > 64L * 1024 * 1024) {
                 throw BackupException.invalid("meridian.mcp.max-request-size must be between 1KiB and 64MiB, got " + maxBytes);
             }
+            Duration progress = m.getDuration("progress-interval");
+            if (progress.toMillis() < 20 || progress.compareTo(Duration.ofSeconds(30)) > 0) {
+                throw BackupException.invalid("meridian.mcp.progress-interval must be between 20ms and 30s (clients "
+                        + "commonly give up after 60s without progress), got " + progress);
+            }
             Config meridian = root.getConfig("meridian");
             return new McpSettings(style, Settings.positive(meridian, "mcp.max-sessions"), idle, (int) maxBytes,
-                    Settings.positive(meridian, "mcp.tools-page-size"));
+                    Settings.positive(meridian, "mcp.tools-page-size"), progress);
         } catch (ConfigException e) {
             throw BackupException.invalid("configuration is invalid: " + e.getMessage());
         }

@@ -17,7 +17,8 @@ import org.apache.pekko.actor.typed.ActorRef;
  *
  * @param scope             the bearer-token scope a call needs over HTTP
  * @param progressOperation the engine operation whose bytes are reported as progress ("backup", "restore",
- *                          "verify"), or null for quick tools that send no notifications
+ *                          "verify"; "delete" reports none, but may wait in a queue, so its calls get heartbeats),
+ *                          or null for quick tools that send no notifications
  */
 record Tool(String name, String title, String description, List<Param> params, ObjectNode outputSchema,
         boolean readOnly, boolean destructive, boolean idempotent, Scope scope, String progressOperation, Handler handler) {
@@ -29,7 +30,9 @@ record Tool(String name, String title, String description, List<Param> params, O
     /** A declared argument: JSON type, whether required, and its schema (type, description, constraints). */
     record Param(String name, Type type, boolean required, ObjectNode schema) {
         enum Type {
-            STRING("a string"), INTEGER("an integer"), BOOLEAN("true or false"), STRING_LIST("an array of strings");
+            STRING("a string"), INTEGER("an integer"), BOOLEAN("true or false"), STRING_LIST("an array of strings"),
+            /** A label that is often a number (schema_version 7): a JSON string, or an integer taken as its decimal text. */
+            STRING_OR_INTEGER("a string or an integer");
 
             final String expected;
 
@@ -60,7 +63,8 @@ record Tool(String name, String title, String description, List<Param> params, O
             return new Result(null, true, "[" + e.code().wireName() + "] " + e.getMessage());
         }
 
-        ObjectNode toJson() {
+        /** The result as the session's protocol revision defines it: structuredContent only from 2025-06-18 on. */
+        ObjectNode toJson(String protocolVersion) {
             ObjectNode r = JsonRpc.NODES.objectNode();
             ArrayNode content = r.putArray("content");
             if (message != null) {
@@ -68,18 +72,25 @@ record Tool(String name, String title, String description, List<Param> params, O
             }
             if (structured != null) {
                 content.addObject().put("type", "text").put("text", JsonRpc.write(structured));
-                r.set("structuredContent", structured);
+                if (McpServer.hasStructuredOutput(protocolVersion)) {
+                    r.set("structuredContent", structured);
+                }
             }
             r.put("isError", isError);
             return r;
         }
     }
 
-    /** The tools/list entry under the given name. */
-    ObjectNode definition(String wireName) {
+    /**
+     * The tools/list entry under the given name, with only the fields the session's revision defines: title and
+     * outputSchema from 2025-06-18 on, annotations from 2025-03-26 on.
+     */
+    ObjectNode definition(String wireName, String protocolVersion) {
         ObjectNode d = JsonRpc.NODES.objectNode();
         d.put("name", wireName);
-        d.put("title", title);
+        if (McpServer.hasStructuredOutput(protocolVersion)) {
+            d.put("title", title);
+        }
         d.put("description", description);
         ObjectNode input = d.putObject("inputSchema");
         input.put("type", "object");
@@ -95,7 +106,12 @@ record Tool(String name, String title, String description, List<Param> params, O
             input.set("required", required);
         }
         input.put("additionalProperties", false);
-        d.set("outputSchema", outputSchema);
+        if (McpServer.hasStructuredOutput(protocolVersion)) {
+            d.set("outputSchema", outputSchema);
+        }
+        if (!McpServer.hasAnnotations(protocolVersion)) {
+            return d;
+        }
         ObjectNode a = d.putObject("annotations");
         a.put("title", title);
         a.put("readOnlyHint", readOnly);

@@ -32,8 +32,11 @@ final class ToolArguments {
                             + "; it takes: " + params.stream().map(Tool.Param::name).collect(Collectors.joining(", "))));
             JsonNode v = f.getValue();
             if (!v.isNull() && !fits(p.type(), v)) {
+                String hint = p.type() == Tool.Param.Type.STRING_OR_INTEGER && v.isNumber()
+                        ? "; write a value that is not a whole number as a string, e.g. \"" + Validation.printable(v.asText()) + "\""
+                        : "";
                 throw BackupException.invalid("argument '" + p.name() + "' of " + tool + " must be " + p.type().expected
-                        + ", got " + JsonRpc.kind(v) + " " + Validation.printable(v.toString()));
+                        + ", got " + JsonRpc.kind(v) + " " + Validation.printable(v.toString()) + hint);
             }
         }
         for (Tool.Param p : params) {
@@ -51,6 +54,9 @@ final class ToolArguments {
                 return v.isTextual();
             case BOOLEAN:
                 return v.isBoolean();
+            case STRING_OR_INTEGER:
+                // 7 but not 7.0 or 7.5: a version written 7.0 may mean "7.0", so it has to be sent as that string.
+                return v.isTextual() || v.isIntegralNumber();
             case INTEGER:
                 return v.isIntegralNumber() || (v.isFloatingPointNumber() && v.asDouble() == Math.rint(v.asDouble()));
             case STRING_LIST:
@@ -73,6 +79,7 @@ final class ToolArguments {
         return v == null || v.isNull() ? null : v;
     }
 
+    /** The argument's text; an integer (a STRING_OR_INTEGER argument) becomes its decimal digits, e.g. 7 -> "7". */
     String string(String name) {
         JsonNode v = given(name);
         return v == null ? null : v.asText();

@@ -67,15 +67,16 @@ class McpHttpTest {
         assertNotNull(init.capabilities().logging());
         String instructions = init.instructions();
         assertTrue(instructions.contains("REPLACES the live database"), instructions);
-        assertTrue(instructions.contains("backup.verify"), instructions);
+        assertTrue(instructions.contains("backup_verify"), instructions);
         assertTrue(instructions.contains("permanent"), instructions);
         assertEquals(Map.of(), client.ping());
     }
 
     @Test
     void listsTheEightToolsWithStrictInputSchemasOutputSchemasAndHonestHints() {
+        // Listed under the default spelling; looked up below by the dotted name, which is the same tool.
         Map<String, McpSchema.Tool> tools = client.listTools().tools().stream()
-                .collect(Collectors.toMap(McpSchema.Tool::name, t -> t));
+                .collect(Collectors.toMap(t -> t.name().replaceFirst("^backup_", "backup."), t -> t));
         assertEquals(Set.of("backup.create", "backup.list", "backup.restore", "backup.verify", "backup.delete",
                 "backup.get_stats", "backup.create_scheduled", "backup.create_pre_migration"), tools.keySet());
         for (McpSchema.Tool t : tools.values()) {
@@ -98,6 +99,35 @@ class McpHttpTest {
         }
         assertFalse(tools.get("backup.create").annotations().destructiveHint());
         assertFalse(tools.get("backup.create").annotations().idempotentHint());
+    }
+
+    /**
+     * Hosts that forward tool names to model APIs reject the whole tool list unless every name matches
+     * ^[a-zA-Z0-9_-]{1,64}$; out of the box every listed name must (issue 7, item 7).
+     */
+    @Test
+    void defaultToolNamesMatchTheModelApiNamePattern() {
+        List<String> names = client.listTools().tools().stream().map(McpSchema.Tool::name).toList();
+        assertEquals(8, names.size(), names.toString());
+        for (String name : names) {
+            assertTrue(name.matches("^[a-zA-Z0-9_-]{1,64}$"), name);
+        }
+        assertTrue(names.contains("backup_create_pre_migration"), names.toString());
+        assertTrue(client.getCurrentInitializationResult().instructions().contains("backup_create"));
+    }
+
+    /** Clients and prompts written for the dotted names keep working: both spellings call the same tool. */
+    @Test
+    void dottedAndUnderscoreNamesBothCallTheTool() {
+        Map<String, Object> dotted = structured(call("backup.list", Map.of("database", "alpha"), null));
+        Map<String, Object> underscore = structured(call("backup_list", Map.of("database", "alpha"), null));
+        assertEquals(dotted.get("total_count"), underscore.get("total_count"));
+        assertEquals("manual", structured(call("backup.create", Map.of("database", "beta"), null)).get("type"));
+        assertEquals("pre_migration", structured(call("backup_create_pre_migration",
+                Map.of("database", "beta", "schema_version", "3"), null)).get("type"));
+        // Only the separator is an alias: other spellings are still unknown tools.
+        McpError e = assertThrows(McpError.class, () -> client.callTool(new McpSchema.CallToolRequest("backup-list", Map.of())));
+        assertEquals(-32602, e.getJsonRpcError().code());
     }
 
     @Test
@@ -190,14 +220,41 @@ class McpHttpTest {
         assertToolError(call("backup.verify", Map.of("backup_id", "../../etc/passwd"), null), "invalid backup id");
         // Only leaving target_path out means "over the live database"; an empty string is refused.
         assertToolError(call("backup.restore", Map.of("backup_id", "20200101T000000000Z-abcdef", "target_path", ""), null),
-                "'target_path' of backup.restore is empty");
+                "'target_path' of backup_restore is empty");
+    }
+
+    /** The issue's input: schema_version 7 as a JSON number was refused "must be a string"; integers are versions too. */
+    @Test
+    void preMigrationTakesAnIntegerSchemaVersion() {
+        Map<String, Object> seven = structured(call("backup_create_pre_migration", Map.of("database", "alpha", "schema_version", 7), null));
+        assertEquals("7", seven.get("schema_version"));
+        Map<String, Object> big = structured(call("backup.create_pre_migration",
+                Map.of("database", "alpha", "schema_version", 20261130000000L), null));
+        assertEquals("20261130000000", big.get("schema_version"));
+        Map<String, Object> inputSchema = client.listTools().tools().stream()
+                .filter(t -> t.name().equals("backup_create_pre_migration")).findFirst().orElseThrow().inputSchema();
+        assertEquals(List.of("string", "integer"), ((Map<?, ?>) ((Map<?, ?>) inputSchema.get("properties")).get("schema_version")).get("type"));
+    }
+
+    /** A fraction, a boolean or an object is still refused, naming the argument and what to send instead. */
+    @Test
+    void schemaVersionRefusesFractionsBooleansAndObjects() {
+        assertToolError(call("backup_create_pre_migration", Map.of("database", "alpha", "schema_version", 7.5), null),
+                "'schema_version' of backup_create_pre_migration must be a string or an integer, got a number 7.5; "
+                        + "write a value that is not a whole number as a string, e.g. \"7.5\"");
+        assertToolError(call("backup_create_pre_migration", Map.of("database", "alpha", "schema_version", true), null),
+                "must be a string or an integer, got");
+        assertToolError(call("backup_create_pre_migration", Map.of("database", "alpha", "schema_version", Map.of("v", 7)), null),
+                "must be a string or an integer, got");
+        assertToolError(call("backup_create_pre_migration", Map.of("database", "alpha", "schema_version", -3), null),
+                "invalid schema_version '-3'");
     }
 
     @Test
     void unknownToolIsAProtocolError() {
         McpError e = assertThrows(McpError.class, () -> client.callTool(new McpSchema.CallToolRequest("backup.nope", Map.of())));
         assertEquals(-32602, e.getJsonRpcError().code());
-        assertTrue(e.getJsonRpcError().message().contains("backup.create"), e.getJsonRpcError().message());
+        assertTrue(e.getJsonRpcError().message().contains("backup_create"), e.getJsonRpcError().message());
     }
 
     @Test

@@ -155,7 +155,9 @@ class McpProtocolTest {
     void initializeNegotiatesTheVersion() {
         assertEquals("2025-06-18", RawMcp.json(mcp.post(initialize("2025-06-18"))).path("result").path("protocolVersion").asText());
         assertEquals("2025-03-26", RawMcp.json(mcp.post(initialize("2025-03-26"))).path("result").path("protocolVersion").asText());
-        HttpResponse<String> old = mcp.post(initialize("2024-11-05"));
+        assertEquals("2024-11-05", RawMcp.json(mcp.post(initialize("2024-11-05"))).path("result").path("protocolVersion").asText(),
+                "a client that POSTs initialize speaks Streamable HTTP; agreeing on its revision keeps it connected");
+        HttpResponse<String> old = mcp.post(initialize("2024-10-07"));
         assertEquals("2025-11-25", RawMcp.json(old).path("result").path("protocolVersion").asText(), "unsupported: offer the newest");
         assertTrue(old.headers().firstValue("Mcp-Session-Id").orElse("").matches("[A-Za-z0-9_-]{43}"), "256-bit random id");
         RawMcp.rpcError(mcp.post("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{}}"), 200, -32602);
@@ -188,7 +190,7 @@ class McpProtocolTest {
     void malformedToolCallsAreInvalidParams() {
         String session = mcp.open("2025-11-25");
         for (String params : List.of("{\"name\":\"backup.list\",\"arguments\":[1]}", "{\"arguments\":{}}",
-                "{\"name\":\"backup.list\",\"_meta\":{\"progressToken\":{\"a\":1}}}", "{\"name\":\"backup_list\"}")) {
+                "{\"name\":\"backup.list\",\"_meta\":{\"progressToken\":{\"a\":1}}}", "{\"name\":\"backup:list\"}")) {
             RawMcp.rpcError(mcp.post(session, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":" + params + "}"), 200, -32602);
         }
         JsonNode valueError = RawMcp.json(mcp.post(session, RawMcp.call(2, "backup.list", "{\"type\":\"weekly\"}"))).path("result");
