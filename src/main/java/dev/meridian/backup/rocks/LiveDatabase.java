@@ -105,8 +105,9 @@ public final class LiveDatabase implements AutoCloseable {
         try {
             loadOwnerOptions(name, path, owner, options, descriptors);
             maxOpenFiles = FileDescriptorBudget.maxOpenFiles(options.maxOpenFiles());
-            // Everything the database needs already exists; creating anything here would be a substitute.
-            options.setCreateIfMissing(false).setCreateMissingColumnFamilies(false).setMaxOpenFiles(maxOpenFiles);
+            // create_if_missing and create_missing_column_families stay the owner's: the database and every
+            // column family it has are opened, so they cannot create anything, and the OPTIONS file keeps them.
+            options.setMaxOpenFiles(maxOpenFiles);
             replayWalOrRefuse(name, path, options, descriptors);
             List<ColumnFamilyHandle> handles = new ArrayList<>();
             RocksDB db = RocksDB.open(options, path.toString(), descriptors, handles);
@@ -250,6 +251,11 @@ public final class LiveDatabase implements AutoCloseable {
     /** The raw handle, for embedding applications and tests that write to the database. */
     public RocksDB handle() {
         return db;
+    }
+
+    /** The handles of all column families, in the order of the database's OPTIONS file (default first). */
+    public List<ColumnFamilyHandle> columnFamilies() {
+        return List.copyOf(handles);
     }
 
     public long latestSequenceNumber() {
