@@ -108,6 +108,7 @@ public final class LiveDatabase implements AutoCloseable {
             // create_if_missing and create_missing_column_families stay the owner's: the database and every
             // column family it has are opened, so they cannot create anything, and the OPTIONS file keeps them.
             options.setMaxOpenFiles(maxOpenFiles);
+            refuseLogsOutsideWalDir(name, path, options.walDir());
             replayWalOrRefuse(name, path, options, descriptors);
             List<ColumnFamilyHandle> handles = new ArrayList<>();
             RocksDB db = RocksDB.open(options, path.toString(), descriptors, handles);
@@ -194,6 +195,24 @@ public final class LiveDatabase implements AutoCloseable {
                     + " application recover it (or repair it), then retry", e);
         } finally {
             options.setWalRecoveryMode(ownerMode);
+        }
+    }
+
+    /**
+     * A database whose OPTIONS put the WAL in another directory, yet with .log files in its own directory, was
+     * copied from a checkpoint or backup (they put the WAL beside the SSTs). RocksDB would ignore those files and
+     * replay whatever the wal_dir holds (the WAL of the database that was there before), so this is refused.
+     */
+    private static void refuseLogsOutsideWalDir(String name, Path path, String walDir) {
+        if (walDir == null || walDir.isEmpty() || path.resolve(walDir).normalize().equals(path.normalize())) {
+            return;
+        }
+        if (hasWal(path, null)) {
+            throw new BackupException(ErrorCode.UNAVAILABLE, "database " + name + " at " + path + " was not opened:"
+                    + " its OPTIONS put the write-ahead log in " + walDir + ", but its own directory holds .log files,"
+                    + " as a copy restored from a checkpoint or backup does. Opening it would ignore them and replay "
+                    + walDir + " instead. Nothing was changed. Restore into a new directory, or move those .log files"
+                    + " into " + walDir + " in place of the ones there, then retry");
         }
     }
 
