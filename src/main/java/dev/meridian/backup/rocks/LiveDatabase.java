@@ -131,8 +131,7 @@ public final class LiveDatabase implements AutoCloseable {
                     + " comparator and merge operators it was written with. Open it once with its owning application"
                     + " (RocksDB writes an OPTIONS file on every open), then retry"));
         } catch (java.io.IOException e) {
-            throw new BackupException(ErrorCode.UNAVAILABLE, "database " + name + " at " + path
-                    + " was not opened: its OPTIONS file cannot be read: " + e.getMessage(), e);
+            throw openFailure(name, path, "its OPTIONS file cannot be read: " + e.getMessage(), e, -1);
         }
         List<OptionsFile.Unconstructible> foreign = owner.unconstructible();
         if (!foreign.isEmpty()) {
@@ -239,8 +238,12 @@ public final class LiveDatabase implements AutoCloseable {
      * Visible for the test of each wording.
      */
     static BackupException openFailure(String name, Path path, RocksDBException e, int maxOpenFiles) {
-        String cause = e.getMessage();
-        String lower = String.valueOf(cause).toLowerCase(java.util.Locale.ROOT);
+        return openFailure(name, path, e.getMessage(), e, maxOpenFiles);
+    }
+
+    private static BackupException openFailure(String name, Path path, String cause, Exception e, int maxOpenFiles) {
+        cause = String.valueOf(cause);
+        String lower = cause.toLowerCase(java.util.Locale.ROOT);
         String advice;
         if (lower.contains("too many open files")) {
             long limit = FileDescriptorBudget.processLimit();
