@@ -184,16 +184,28 @@ public final class LiveDatabase implements AutoCloseable {
             return;
         }
         options.setWalRecoveryMode(WALRecoveryMode.TolerateCorruptedTailRecords);
+        RocksDBException strict;
+        try {
+            openReadOnlyAndClose(path, options, descriptors);
+            return;
+        } catch (RocksDBException e) {
+            strict = e;
+        } finally {
+            options.setWalRecoveryMode(ownerMode);
+        }
+        // Only the strict replay's fault if the owner's mode gets past it: else report the real cause as it is.
+        openReadOnlyAndClose(path, options, descriptors);
+        throw new BackupException(ErrorCode.UNAVAILABLE, "database " + name + " at " + path + " was not opened:"
+                + " its write-ahead log does not replay completely (" + strict.getMessage() + "), and its"
+                + " wal_recovery_mode " + ownerMode + " would drop the records that follow. Nothing was changed. Let"
+                + " the owning application recover it (or repair it), then retry", strict);
+    }
+
+    private static void openReadOnlyAndClose(Path path, DBOptions options, List<ColumnFamilyDescriptor> descriptors)
+            throws RocksDBException {
         List<ColumnFamilyHandle> handles = new ArrayList<>();
         try (RocksDB ro = RocksDB.openReadOnly(options, path.toString(), descriptors, handles)) {
             handles.forEach(ColumnFamilyHandle::close);
-        } catch (RocksDBException e) {
-            throw new BackupException(ErrorCode.UNAVAILABLE, "database " + name + " at " + path + " was not opened:"
-                    + " its write-ahead log does not replay completely (" + e.getMessage() + "), and its"
-                    + " wal_recovery_mode would drop the records that follow. Nothing was changed. Let the owning"
-                    + " application recover it (or repair it), then retry", e);
-        } finally {
-            options.setWalRecoveryMode(ownerMode);
         }
     }
 

@@ -228,6 +228,27 @@ class OwnerOptionsTest {
         assertEquals(before, listing(db));
     }
 
+    @Test
+    void sstsOutsideTheDirectoryFailTheOpenInsteadOfVanishing() throws Exception {
+        // db_paths are not in the OPTIONS file: to Meridian, SSTs in another db_path are missing SSTs.
+        Path db = dir.resolve("elsewhere");
+        try (Options o = new Options().setCreateIfMissing(true); RocksDB rdb = RocksDB.open(o, db.toString());
+                FlushOptions fo = new FlushOptions().setWaitForFlush(true)) {
+            rdb.put("a".getBytes(StandardCharsets.UTF_8), "1".getBytes(StandardCharsets.UTF_8));
+            rdb.flush(fo);
+        }
+        Path sst;
+        try (Stream<Path> files = Files.list(db)) {
+            sst = files.filter(f -> f.toString().endsWith(".sst")).findFirst().orElseThrow();
+        }
+        Files.move(sst, Files.createDirectories(dir.resolve("second-db-path")).resolve(sst.getFileName()));
+        Map<String, String> before = listing(db);
+        BackupException e = assertThrows(BackupException.class, () -> LiveDatabase.open("elsewhere", db, false));
+        assertTrue(e.getMessage().contains(sst.getFileName().toString().replace(".sst", "")), e.getMessage());
+        assertFalse(e.getMessage().contains("holds its LOCK"), e.getMessage());
+        assertEquals(before, listing(db), "nothing was created or removed");
+    }
+
     // ---- the OPTIONS file Meridian's open writes is the owner's ----
 
     @Test
