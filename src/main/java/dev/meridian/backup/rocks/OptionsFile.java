@@ -22,7 +22,7 @@ import java.util.stream.Stream;
  */
 final class OptionsFile {
     private static final Pattern OPTIONS_NAME = Pattern.compile("OPTIONS-(\\d+)");
-    private static final Pattern SECTION = Pattern.compile("\\[(\\w+)(?:\\s+\"(.*)\")?\\]");
+    private static final Pattern SECTION = Pattern.compile("\\[([\\w/]+)(?:\\s+\"(.*)\")?\\]");
     private static final Pattern ID = Pattern.compile("\\{?\\s*id=([^;}]*)");
     private static final Pattern PREFIX = Pattern.compile("rocksdb\\.(FixedPrefix|CappedPrefix)\\.\\d+");
 
@@ -45,12 +45,10 @@ final class OptionsFile {
     record Unconstructible(String columnFamily, String option, String value) {}
 
     private final Path file;
-    private final Map<String, String> dbOptions;
     private final Map<String, Map<String, String>> columnFamilies;
 
-    private OptionsFile(Path file, Map<String, String> dbOptions, Map<String, Map<String, String>> columnFamilies) {
+    private OptionsFile(Path file, Map<String, Map<String, String>> columnFamilies) {
         this.file = file;
-        this.dbOptions = dbOptions;
         this.columnFamilies = columnFamilies;
     }
 
@@ -71,7 +69,6 @@ final class OptionsFile {
     }
 
     static OptionsFile read(Path file) throws IOException {
-        Map<String, String> db = new LinkedHashMap<>();
         Map<String, Map<String, String>> cfs = new LinkedHashMap<>();
         Map<String, String> current = null;
         for (String raw : Files.readAllLines(file, StandardCharsets.UTF_8)) {
@@ -81,11 +78,8 @@ final class OptionsFile {
             }
             Matcher s = SECTION.matcher(line);
             if (s.matches()) {
-                current = switch (s.group(1)) {
-                    case "DBOptions" -> db;
-                    case "CFOptions" -> cfs.computeIfAbsent(s.group(2), k -> new LinkedHashMap<>());
-                    default -> null; // Version, TableOptions/...: nothing Meridian must construct
-                };
+                // Only column family options name objects to construct; Version, DBOptions, TableOptions/... do not.
+                current = s.group(1).equals("CFOptions") ? cfs.computeIfAbsent(s.group(2), k -> new LinkedHashMap<>()) : null;
                 continue;
             }
             int eq = line.indexOf('=');
@@ -93,27 +87,11 @@ final class OptionsFile {
                 current.put(line.substring(0, eq).strip(), line.substring(eq + 1).strip());
             }
         }
-        return new OptionsFile(file, db, cfs);
+        return new OptionsFile(file, cfs);
     }
 
     Path file() {
         return file;
-    }
-
-    /** Column family names in file order. */
-    List<String> columnFamilies() {
-        return List.copyOf(columnFamilies.keySet());
-    }
-
-    /** The raw value of a column family option as written, or null. */
-    String columnFamilyOption(String columnFamily, String option) {
-        Map<String, String> cf = columnFamilies.get(columnFamily);
-        return cf == null ? null : cf.get(option);
-    }
-
-    /** The raw value of a DB option as written, or null. */
-    String dbOption(String option) {
-        return dbOptions.get(option);
     }
 
     /** Every option, in every column family, that names an object RocksDB's loader would replace by a default. */

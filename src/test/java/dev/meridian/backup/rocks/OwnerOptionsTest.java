@@ -192,6 +192,31 @@ class OwnerOptionsTest {
     }
 
     @Test
+    void customCompactionFilterOnAnyColumnFamilyIsRefusedWithThatColumnFamilyNamed() throws Exception {
+        Path db = dir.resolve("custom-filter");
+        try (DBOptions o = new DBOptions().setCreateIfMissing(true).setCreateMissingColumnFamilies(true);
+                ColumnFamilyOptions cfo = new ColumnFamilyOptions()) {
+            List<ColumnFamilyHandle> handles = new ArrayList<>();
+            try (RocksDB rdb = RocksDB.open(o, db.toString(), List.of(new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY, cfo),
+                    new ColumnFamilyDescriptor("events".getBytes(StandardCharsets.UTF_8), cfo)), handles)) {
+                rdb.put(handles.get(1), "e1".getBytes(StandardCharsets.UTF_8), "x".getBytes(StandardCharsets.UTF_8));
+                handles.forEach(ColumnFamilyHandle::close);
+            }
+        }
+        // An owner's own TTL filter on "events" only (as a C++ application's OPTIONS file would name it).
+        Path options = latestOptions(db);
+        String text = Files.readString(options);
+        int events = text.indexOf("[CFOptions \"events\"]");
+        Files.writeString(options, text.substring(0, events)
+                + text.substring(events).replaceFirst("compaction_filter=nullptr", "compaction_filter=com.example.TtlFilter"));
+        Map<String, String> before = listing(db);
+        BackupException e = assertThrows(BackupException.class, () -> LiveDatabase.open("custom-filter", db, false));
+        assertTrue(e.getMessage().contains("column family 'events' has compaction_filter=com.example.TtlFilter"), e.getMessage());
+        assertFalse(e.getMessage().contains("'default'"), e.getMessage());
+        assertEquals(before, listing(db));
+    }
+
+    @Test
     void walThatDoesNotReplayCompletelyIsRefusedNotTruncated() throws Exception {
         // point-in-time recovery (the owner's default) would stop at the damaged record and drop what follows.
         Path db = dir.resolve("damaged-wal");
