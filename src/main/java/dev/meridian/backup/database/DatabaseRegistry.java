@@ -42,6 +42,8 @@ public final class DatabaseRegistry extends AbstractBehavior<DatabaseRegistry.Co
             ActorRef<GarbageCollector.Command> gc) {
         super(ctx);
         this.queryTimeout = env.settings().askTimeout();
+        // The open-file limit is the process's: each database's max_open_files gets a share of it.
+        dev.meridian.backup.rocks.FileDescriptorBudget.shareAmong(env.settings().databases().size());
         for (Settings.DatabaseSettings db : env.settings().databases().values()) {
             // A bug in one database's actor restarts it (re-opening the database) without touching the others.
             Behavior<DatabaseActor.Command> b = Behaviors.supervise(DatabaseActor.create(env, db, verifier, gc))

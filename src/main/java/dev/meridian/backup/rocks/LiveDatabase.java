@@ -9,16 +9,21 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Supplier;
 import org.rocksdb.Checkpoint;
 import org.rocksdb.ColumnFamilyDescriptor;
 import org.rocksdb.ColumnFamilyHandle;
+import org.rocksdb.ColumnFamilyOptions;
+import org.rocksdb.ConfigOptions;
 import org.rocksdb.DBOptions;
 import org.rocksdb.Options;
+import org.rocksdb.OptionsUtil;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
+import org.rocksdb.WALRecoveryMode;
 import org.rocksdb.WriteBatch;
 import org.rocksdb.WriteOptions;
 
@@ -34,20 +39,35 @@ public final class LiveDatabase implements AutoCloseable {
     private final String name;
     private final Path path;
     private final DBOptions options;
+    private final List<ColumnFamilyOptions> columnFamilyOptions;
     private final List<ColumnFamilyHandle> handles;
     private final RocksDB db;
     private final ReentrantReadWriteLock guard = new ReentrantReadWriteLock();
     private boolean closed;
 
-    private LiveDatabase(String name, Path path, DBOptions options, List<ColumnFamilyHandle> handles, RocksDB db) {
+    private LiveDatabase(String name, Path path, DBOptions options, List<ColumnFamilyOptions> columnFamilyOptions,
+            List<ColumnFamilyHandle> handles, RocksDB db) {
         this.name = name;
         this.path = path;
         this.options = options;
+        this.columnFamilyOptions = columnFamilyOptions;
         this.handles = handles;
         this.db = db;
     }
 
-    /** Opens the database at {@code path}, creating it if allowed. */
+    /**
+     * Opens the database at {@code path} the way its owner does, creating it (with RocksDB's defaults) if it is
+     * missing and that is allowed.
+     *
+     * <p>An existing database is opened with the DB options and per-column-family options of its latest OPTIONS
+     * file (so its comparator, merge operators, wal_dir, BlobDB settings and the rest are the owner's, and the
+     * OPTIONS file RocksDB writes on open records them again). Only {@code max_open_files} may differ: it is
+     * bounded by {@link FileDescriptorBudget}. Refused, with nothing written: a database without an OPTIONS file,
+     * one whose OPTIONS name a comparator, merge operator or other object Meridian cannot construct, one whose
+     * column families differ from its OPTIONS, and one whose WAL could only be replayed by dropping records.
+     *
+     * @throws BackupException UNAVAILABLE with the cause and what to do next
+     */
     public static LiveDatabase open(String name, Path path, boolean createIfMissing) {
         BlockingGuard.check("open database " + name);
         boolean exists = Files.isRegularFile(path.resolve("CURRENT"));
@@ -55,27 +75,204 @@ public final class LiveDatabase implements AutoCloseable {
             throw new BackupException(ErrorCode.UNAVAILABLE, "database " + name + " does not exist at " + path
                     + "; set create-if-missing = true for it, or fix its path in the configuration");
         }
-        DBOptions options = new DBOptions().setCreateIfMissing(createIfMissing).setCreateMissingColumnFamilies(true);
-        List<ColumnFamilyDescriptor> descriptors = new ArrayList<>();
+        return exists ? openExisting(name, path) : create(name, path);
+    }
+
+    private static LiveDatabase create(String name, Path path) {
+        int maxOpenFiles = FileDescriptorBudget.maxOpenFiles(-1);
+        DBOptions options = new DBOptions().setCreateIfMissing(true).setCreateMissingColumnFamilies(true)
+                .setMaxOpenFiles(maxOpenFiles);
+        List<ColumnFamilyDescriptor> descriptors = List.of(new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY));
         try {
-            if (!exists) {
-                Files.createDirectories(path);
-                descriptors.add(new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY));
-            } else {
-                try (Options listOptions = new Options()) {
-                    for (byte[] cf : RocksDB.listColumnFamilies(listOptions, path.toString())) {
-                        descriptors.add(new ColumnFamilyDescriptor(cf));
-                    }
-                }
-            }
+            Files.createDirectories(path);
             List<ColumnFamilyHandle> handles = new ArrayList<>();
             RocksDB db = RocksDB.open(options, path.toString(), descriptors, handles);
-            return new LiveDatabase(name, path, options, handles, db);
-        } catch (RocksDBException | java.io.IOException e) {
+            return new LiveDatabase(name, path, options, List.of(), handles, db);
+        } catch (java.io.IOException e) {
             options.close();
-            throw new BackupException(ErrorCode.UNAVAILABLE, "database " + name + " at " + path + " cannot be opened: "
-                    + e.getMessage() + "; check that no other process holds it and that the files are intact", e);
+            throw new BackupException(ErrorCode.UNAVAILABLE, "database " + name + " cannot be created at " + path
+                    + ": " + e.getMessage() + "; check that the parent directory exists and is writable", e);
+        } catch (RocksDBException e) {
+            options.close();
+            throw openFailure(name, path, e, maxOpenFiles);
         }
+    }
+
+    private static LiveDatabase openExisting(String name, Path path) {
+        OptionsFile owner = ownerOptions(name, path);
+        DBOptions options = new DBOptions();
+        List<ColumnFamilyDescriptor> descriptors = new ArrayList<>();
+        int maxOpenFiles = -1;
+        try {
+            loadOwnerOptions(name, path, owner, options, descriptors);
+            maxOpenFiles = FileDescriptorBudget.maxOpenFiles(options.maxOpenFiles());
+            // create_if_missing and create_missing_column_families stay the owner's: the database and every
+            // column family it has are opened, so they cannot create anything, and the OPTIONS file keeps them.
+            options.setMaxOpenFiles(maxOpenFiles);
+            refuseLogsOutsideWalDir(name, path, options.walDir());
+            replayWalOrRefuse(name, path, options, descriptors);
+            List<ColumnFamilyHandle> handles = new ArrayList<>();
+            RocksDB db = RocksDB.open(options, path.toString(), descriptors, handles);
+            return new LiveDatabase(name, path, options, columnFamilyOptions(descriptors), handles, db);
+        } catch (RocksDBException e) {
+            closeAll(options, descriptors);
+            throw openFailure(name, path, e, maxOpenFiles);
+        } catch (RuntimeException e) {
+            closeAll(options, descriptors);
+            throw e;
+        }
+    }
+
+    /** The owner's latest OPTIONS file, checked for objects Meridian cannot construct. */
+    private static OptionsFile ownerOptions(String name, Path path) {
+        OptionsFile owner;
+        try {
+            owner = OptionsFile.latest(path).orElseThrow(() -> new BackupException(ErrorCode.UNAVAILABLE, "database "
+                    + name + " at " + path + " was not opened: it has no OPTIONS file, so Meridian cannot know the"
+                    + " comparator and merge operators it was written with. Open it once with its owning application"
+                    + " (RocksDB writes an OPTIONS file on every open), then retry"));
+        } catch (java.io.IOException e) {
+            throw openFailure(name, path, "its OPTIONS file cannot be read: " + e.getMessage(), e, -1);
+        }
+        List<OptionsFile.Unconstructible> foreign = owner.unconstructible();
+        if (!foreign.isEmpty()) {
+            StringBuilder what = new StringBuilder();
+            for (OptionsFile.Unconstructible u : foreign) {
+                what.append(what.length() == 0 ? "" : "; ").append("column family '").append(u.columnFamily())
+                        .append("' has ").append(u.option()).append('=').append(u.value());
+            }
+            throw new BackupException(ErrorCode.UNAVAILABLE, "database " + name + " at " + path + " was not opened: "
+                    + what + " (" + owner.file().getFileName() + "), which is the owning application's own code;"
+                    + " Meridian cannot construct it, and opening without it would misread the data or drop the"
+                    + " WAL records that need it. Nothing was changed. Back it up from the owning process: embed"
+                    + " Meridian in that application, or have it hand Meridian checkpoints");
+        }
+        return owner;
+    }
+
+    /** Fills {@code options} and {@code descriptors} from the latest OPTIONS file, one descriptor per column family. */
+    private static void loadOwnerOptions(String name, Path path, OptionsFile owner, DBOptions options,
+            List<ColumnFamilyDescriptor> descriptors) throws RocksDBException {
+        try (ConfigOptions config = new ConfigOptions().setIgnoreUnknownOptions(false)) {
+            OptionsUtil.loadLatestOptions(config, path.toString(), options, descriptors);
+        }
+        List<String> inManifest = new ArrayList<>();
+        try (Options listOptions = new Options()) {
+            for (byte[] cf : RocksDB.listColumnFamilies(listOptions, path.toString())) {
+                inManifest.add(new String(cf, StandardCharsets.UTF_8));
+            }
+        }
+        List<String> inOptions = descriptors.stream().map(d -> new String(d.getName(), StandardCharsets.UTF_8)).toList();
+        if (!new java.util.HashSet<>(inManifest).equals(new java.util.HashSet<>(inOptions))) {
+            throw new BackupException(ErrorCode.UNAVAILABLE, "database " + name + " at " + path + " was not opened:"
+                    + " its column families " + inManifest + " differ from those in " + owner.file().getFileName()
+                    + " " + inOptions + ", so some would open with options that are not the owner's. Open it once"
+                    + " with its owning application so RocksDB rewrites its OPTIONS file, then retry");
+        }
+    }
+
+    /**
+     * Proves the WAL replays completely before the read-write open. The owner's wal_recovery_mode may be
+     * point-in-time or skip-any, which stop at (or skip) a record that fails and then delete the log; a read-only
+     * open with "tolerate only a torn last record" fails instead and changes nothing on disk. Not needed when the
+     * owner's mode is already that strict or there is no WAL.
+     */
+    private static void replayWalOrRefuse(String name, Path path, DBOptions options, List<ColumnFamilyDescriptor> descriptors)
+            throws RocksDBException {
+        WALRecoveryMode ownerMode = options.walRecoveryMode();
+        if (ownerMode == WALRecoveryMode.TolerateCorruptedTailRecords || ownerMode == WALRecoveryMode.AbsoluteConsistency
+                || !hasWal(path, options.walDir())) {
+            return;
+        }
+        options.setWalRecoveryMode(WALRecoveryMode.TolerateCorruptedTailRecords);
+        RocksDBException strict;
+        try {
+            openReadOnlyAndClose(path, options, descriptors);
+            return;
+        } catch (RocksDBException e) {
+            strict = e;
+        } finally {
+            options.setWalRecoveryMode(ownerMode);
+        }
+        // Only the strict replay's fault if the owner's mode gets past it: else report the real cause as it is.
+        openReadOnlyAndClose(path, options, descriptors);
+        throw new BackupException(ErrorCode.UNAVAILABLE, "database " + name + " at " + path + " was not opened:"
+                + " its write-ahead log does not replay completely (" + strict.getMessage() + "), and its"
+                + " wal_recovery_mode " + ownerMode + " would drop the records that follow. Nothing was changed. Let"
+                + " the owning application recover it (or repair it), then retry", strict);
+    }
+
+    private static void openReadOnlyAndClose(Path path, DBOptions options, List<ColumnFamilyDescriptor> descriptors)
+            throws RocksDBException {
+        List<ColumnFamilyHandle> handles = new ArrayList<>();
+        try (RocksDB ro = RocksDB.openReadOnly(options, path.toString(), descriptors, handles)) {
+            handles.forEach(ColumnFamilyHandle::close);
+        }
+    }
+
+    /**
+     * A database whose OPTIONS put the WAL in another directory, yet with .log files in its own directory, was
+     * copied from a checkpoint or backup (they put the WAL beside the SSTs). RocksDB would ignore those files and
+     * replay whatever the wal_dir holds (the WAL of the database that was there before), so this is refused.
+     */
+    private static void refuseLogsOutsideWalDir(String name, Path path, String walDir) {
+        if (walDir == null || walDir.isEmpty() || path.resolve(walDir).normalize().equals(path.normalize())) {
+            return;
+        }
+        if (hasWal(path, null)) {
+            throw new BackupException(ErrorCode.UNAVAILABLE, "database " + name + " at " + path + " was not opened:"
+                    + " its OPTIONS put the write-ahead log in " + walDir + ", but its own directory holds .log files,"
+                    + " as a copy restored from a checkpoint or backup does. Opening it would ignore them and replay "
+                    + walDir + " instead. Nothing was changed. Restore into a new directory, or move those .log files"
+                    + " into " + walDir + " in place of the ones there, then retry");
+        }
+    }
+
+    private static boolean hasWal(Path path, String walDir) {
+        Path dir = walDir == null || walDir.isEmpty() ? path : path.resolve(walDir);
+        try (java.util.stream.Stream<Path> files = Files.list(dir)) {
+            return files.anyMatch(f -> f.getFileName().toString().endsWith(".log"));
+        } catch (java.io.IOException e) {
+            return true; // let the read-only replay report what is wrong with it
+        }
+    }
+
+    private static List<ColumnFamilyOptions> columnFamilyOptions(List<ColumnFamilyDescriptor> descriptors) {
+        return descriptors.stream().map(ColumnFamilyDescriptor::getOptions).toList();
+    }
+
+    private static void closeAll(DBOptions options, List<ColumnFamilyDescriptor> descriptors) {
+        columnFamilyOptions(descriptors).forEach(ColumnFamilyOptions::close);
+        options.close();
+    }
+
+    /**
+     * The error for a failed open, by its real cause: descriptor exhaustion, a held lock, or whatever RocksDB said.
+     * Visible for the test of each wording.
+     */
+    static BackupException openFailure(String name, Path path, RocksDBException e, int maxOpenFiles) {
+        return openFailure(name, path, e.getMessage(), e, maxOpenFiles);
+    }
+
+    private static BackupException openFailure(String name, Path path, String cause, Exception e, int maxOpenFiles) {
+        cause = String.valueOf(cause);
+        String lower = cause.toLowerCase(java.util.Locale.ROOT);
+        String advice;
+        if (lower.contains("too many open files")) {
+            long limit = FileDescriptorBudget.processLimit();
+            advice = "the process ran out of file descriptors (its open-file limit is "
+                    + (limit > 0 ? Long.toString(limit) : "unknown") + ", and this database may keep "
+                    + (maxOpenFiles > 0 ? maxOpenFiles + " table files" : "every table file") + " open). Raise the"
+                    + " limit (ulimit -n, or LimitNOFILE= for a systemd service), or lower max_open_files in the"
+                    + " database's options";
+        } else if (lower.contains("while lock file") || lower.contains("lock hold by") || cause.contains("/LOCK:")) {
+            advice = "another process, or another Meridian, holds its LOCK file. Stop that process, or back the"
+                    + " database up from the process that owns it";
+        } else {
+            advice = "RocksDB's LOG file in " + path + " has the details";
+        }
+        return new BackupException(ErrorCode.UNAVAILABLE, "database " + name + " at " + path + " cannot be opened: "
+                + cause + "; " + advice, e);
     }
 
     public String name() {
@@ -89,6 +286,11 @@ public final class LiveDatabase implements AutoCloseable {
     /** The raw handle, for embedding applications and tests that write to the database. */
     public RocksDB handle() {
         return db;
+    }
+
+    /** The handles of all column families, in the order of the database's OPTIONS file (default first). */
+    public List<ColumnFamilyHandle> columnFamilies() {
+        return List.copyOf(handles);
     }
 
     public long latestSequenceNumber() {
@@ -136,23 +338,50 @@ public final class LiveDatabase implements AutoCloseable {
         return db.getLatestSequenceNumber() == before ? before : sequenceNumberOf(dir);
     }
 
-    /** Opens a database directory read-only to prove it is a RocksDB database and read its last sequence number. */
+    /**
+     * Opens a database directory (a checkpoint or a restored copy) read-only to prove it is a RocksDB database and
+     * read its last sequence number. It opens with the options in the directory's own OPTIONS file (so merge
+     * records in its WAL replay with their merge operator), its WAL read from the directory itself (where a
+     * checkpoint puts it, whatever the owner's wal_dir), at most 64 open files, and a WAL that does not replay
+     * completely is an error rather than a shorter history.
+     *
+     * @throws BackupException INTERNAL naming the directory and RocksDB's reason
+     */
     public static long sequenceNumberOf(Path dir) {
         BlockingGuard.check("open read-only " + dir);
+        DBOptions options = new DBOptions();
         List<ColumnFamilyDescriptor> descriptors = new ArrayList<>();
         List<ColumnFamilyHandle> handles = new ArrayList<>();
-        try (Options listOptions = new Options(); DBOptions options = new DBOptions().setMaxOpenFiles(64)) {
-            for (byte[] cf : RocksDB.listColumnFamilies(listOptions, dir.toString())) {
-                descriptors.add(new ColumnFamilyDescriptor(cf));
+        try {
+            Optional<OptionsFile> owner = OptionsFile.latest(dir);
+            if (owner.isPresent()) {
+                List<OptionsFile.Unconstructible> foreign = owner.get().unconstructible();
+                if (!foreign.isEmpty()) {
+                    throw new BackupException(ErrorCode.INTERNAL, "directory " + dir + " cannot be opened by Meridian:"
+                            + " its OPTIONS name " + foreign + ", which only the owning application can construct");
+                }
+                try (ConfigOptions config = new ConfigOptions().setIgnoreUnknownOptions(false)) {
+                    OptionsUtil.loadLatestOptions(config, dir.toString(), options, descriptors);
+                }
+            } else {
+                try (Options listOptions = new Options()) {
+                    for (byte[] cf : RocksDB.listColumnFamilies(listOptions, dir.toString())) {
+                        descriptors.add(new ColumnFamilyDescriptor(cf));
+                    }
+                }
             }
+            options.setMaxOpenFiles(64).setWalDir(dir.toString())
+                    .setWalRecoveryMode(WALRecoveryMode.TolerateCorruptedTailRecords);
             try (RocksDB ro = RocksDB.openReadOnly(options, dir.toString(), descriptors, handles)) {
                 long seq = ro.getLatestSequenceNumber();
                 handles.forEach(ColumnFamilyHandle::close);
                 return seq;
             }
-        } catch (RocksDBException e) {
+        } catch (RocksDBException | java.io.IOException e) {
             throw new BackupException(ErrorCode.INTERNAL, "directory " + dir + " is not an openable RocksDB database: "
                     + e.getMessage(), e);
+        } finally {
+            closeAll(options, descriptors);
         }
     }
 
@@ -169,18 +398,24 @@ public final class LiveDatabase implements AutoCloseable {
         });
     }
 
+    /** RocksDB's estimate of the number of keys, summed over all column families; -1 if RocksDB cannot tell. */
     public long estimatedKeys() {
-        return longProperty("rocksdb.estimate-num-keys");
+        return longPropertySum("rocksdb.estimate-num-keys");
     }
 
+    /** Bytes of the SST files of the current version, summed over all column families; -1 if RocksDB cannot tell. */
     public long liveSstBytes() {
-        return longProperty("rocksdb.live-sst-files-size");
+        return longPropertySum("rocksdb.live-sst-files-size");
     }
 
-    private long longProperty(String property) {
+    private long longPropertySum(String property) {
         return use("read " + property, () -> {
+            long sum = 0;
             try {
-                return db.getLongProperty(property);
+                for (ColumnFamilyHandle h : handles) {
+                    sum += db.getLongProperty(h, property);
+                }
+                return sum;
             } catch (RocksDBException e) {
                 return -1L;
             }
@@ -236,5 +471,6 @@ public final class LiveDatabase implements AutoCloseable {
         }
         db.close();
         options.close();
+        columnFamilyOptions.forEach(ColumnFamilyOptions::close);
     }
 }

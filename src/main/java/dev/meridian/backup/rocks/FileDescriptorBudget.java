@@ -1,0 +1,56 @@
+package dev.meridian.backup.rocks;
+
+import java.lang.management.ManagementFactory;
+import java.lang.management.OperatingSystemMXBean;
+
+/**
+ * How many files one open database may keep open ({@code max_open_files}), derived from the process's soft
+ * open-file limit (RLIMIT_NOFILE, {@code ulimit -n}). RocksDB's default, -1, keeps every SST open, so a database
+ * of more SSTs than the limit cannot even be opened.
+ *
+ * <p>Formula: reserve {@code max(limit / 4, min(256, limit / 2))} descriptors for the JVM, the repository, HTTP
+ * sockets and read-only checkpoint opens; split the rest evenly among the configured databases; never below 20
+ * (RocksDB's own minimum). With {@code ulimit -n 1024} and one database that is 768; with 65536, 49152.
+ */
+public final class FileDescriptorBudget {
+    /** Used when the platform does not report its limit (not a Unix JVM). */
+    static final int UNKNOWN_LIMIT_BUDGET = 1000;
+    private static final int ROCKSDB_MINIMUM = 20;
+    private static volatile int databases = 1;
+
+    private FileDescriptorBudget() {}
+
+    /** Tells the budget how many databases this process opens side by side (at least 1). */
+    public static void shareAmong(int configuredDatabases) {
+        databases = Math.max(1, configuredDatabases);
+    }
+
+    /** The process's soft open-file limit, or -1 when the platform does not report it. */
+    public static long processLimit() {
+        OperatingSystemMXBean os = ManagementFactory.getOperatingSystemMXBean();
+        return os instanceof com.sun.management.UnixOperatingSystemMXBean unix ? unix.getMaxFileDescriptorCount() : -1;
+    }
+
+    /** {@code max_open_files} for one database under the current process limit. */
+    public static int perDatabase() {
+        return perDatabase(processLimit(), databases);
+    }
+
+    static int perDatabase(long limit, int databases) {
+        if (limit <= 0) {
+            return UNKNOWN_LIMIT_BUDGET;
+        }
+        long reserve = Math.max(limit / 4, Math.min(256, limit / 2));
+        long share = (limit - reserve) / Math.max(1, databases);
+        return (int) Math.max(ROCKSDB_MINIMUM, Math.min(Integer.MAX_VALUE, share));
+    }
+
+    /**
+     * The {@code max_open_files} to open with: the owner's value when it is bounded and fits the budget, else the
+     * budget (the owner's -1, "keep every SST open", does not survive a process limit).
+     */
+    static int maxOpenFiles(int ownerValue) {
+        int budget = perDatabase();
+        return ownerValue > 0 && ownerValue <= budget ? ownerValue : budget;
+    }
+}

@@ -1,0 +1,182 @@
+package dev.meridian.backup.backup;
+
+import static dev.meridian.backup.TestEnv.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.meridian.backup.TestEnv;
+import dev.meridian.backup.app.Blocking;
+import dev.meridian.backup.app.Engine;
+import dev.meridian.backup.model.BackupException;
+import dev.meridian.backup.model.BackupSummary;
+import dev.meridian.backup.model.BackupType;
+import dev.meridian.backup.database.DatabaseStatus;
+import dev.meridian.backup.rocks.LiveDatabase;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ExecutionException;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.rocksdb.ColumnFamilyDescriptor;
+import org.rocksdb.ColumnFamilyHandle;
+import org.rocksdb.ColumnFamilyOptions;
+import org.rocksdb.DBOptions;
+import org.rocksdb.FlushOptions;
+import org.rocksdb.Options;
+import org.rocksdb.RocksDB;
+import org.rocksdb.RocksDBException;
+import org.rocksdb.RocksIterator;
+import org.rocksdb.StringAppendOperator;
+
+/**
+ * Invariant: through the running server, a database opened with its owner's options keeps its WAL records live,
+ * and its backup and restore hold them too (the issue's merge-operator and wal_dir inputs, checked live and restored).
+ */
+class OwnerOptionsBackupTest {
+    @TempDir
+    static Path dir;
+    static TestEnv env;
+    static Engine engine;
+    static Path wal;
+
+    @BeforeAll
+    static void start() throws Exception {
+        RocksDB.loadLibrary();
+        env = new TestEnv(dir, List.of("merge", "waldir", "three"), "");
+        wal = dir.resolve("wal-elsewhere");
+        java.nio.file.Files.createDirectories(env.dbPath("merge").getParent());
+        writeStringAppendOperandsToWalOnly(env.dbPath("merge"));
+        writeWithSeparateWalDir(env.dbPath("waldir"), wal);
+        writeThreeColumnFamilies(env.dbPath("three"));
+        env.startServer();
+        engine = env.server.engine();
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        env.close();
+    }
+
+    @Test
+    void stringAppendOperandsOnlyInTheWalAreLiveBackedUpAndRestored() throws Exception {
+        Map<String, String> live = read("merge");
+        assertEquals(100, live.size(), "the live database kept every key");
+        live.values().forEach(v -> assertEquals("a,b", v));
+
+        BackupSummary b = backup("merge");
+        Path copy = env.restoreRoot.resolve("merge-copy");
+        await(engine.restore(b.backupId(), copy.toString(), false, Engine.newRequestId(), null));
+        assertEquals(live, readCopy(copy), "the restored backup holds the same 100 merged values");
+        assertEquals(live, read("merge"), "and the live database still does");
+    }
+
+    @Test
+    void walUnderASeparateWalDirIsLiveBackedUpAndRestored() throws Exception {
+        Map<String, String> live = read("waldir");
+        assertEquals(2000, live.size(), "1,000 flushed keys and 1,000 from the WAL under wal_dir");
+
+        BackupSummary b = backup("waldir");
+        Path copy = env.restoreRoot.resolve("waldir-copy");
+        await(engine.restore(b.backupId(), copy.toString(), false, Engine.newRequestId(), null));
+        assertEquals(live.keySet(), TestEnv.readDirectory(copy).keySet(), "the restored backup holds all 2,000 keys");
+
+        // In place, the restored copy's WAL would be ignored for the old one in wal_dir: refused, and put back.
+        ExecutionException e = assertThrows(ExecutionException.class,
+                () -> await(engine.restore(b.backupId(), null, false, Engine.newRequestId(), null)));
+        assertTrue(Blocking.cause(e) instanceof BackupException, String.valueOf(e.getCause()));
+        assertTrue(Blocking.cause(e).getMessage().contains("holds .log files"), Blocking.cause(e).getMessage());
+        assertEquals(live, read("waldir"), "the database that was there is back and whole");
+    }
+
+    @Test
+    void statusCountsKeysAndSstBytesOfAllColumnFamilies() throws Exception {
+        // GET /api/v1/databases counted the default column family only.
+        TestEnv.Reply r = env.request("GET", "/api/v1/databases", null);
+        assertEquals(200, r.status());
+        List<DatabaseStatus> all = await(engine.databases());
+        DatabaseStatus three = all.stream().filter(s -> s.name().equals("three")).findFirst().orElseThrow();
+        assertEquals(3000L, three.estimatedKeys(), "1,000 keys in each of three column families");
+        long perCf = await(engine.withDatabase("three", db -> {
+            try {
+                return db.handle().getLongProperty(db.columnFamilies().get(0), "rocksdb.live-sst-files-size");
+            } catch (RocksDBException x) {
+                throw new IllegalStateException(x);
+            }
+        }));
+        assertTrue(three.liveSstBytes() > 2 * perCf, "SST bytes of all three: " + three.liveSstBytes() + " vs " + perCf);
+        assertTrue(r.raw().body().contains("\"estimated_keys\":3000"), r.raw().body());
+    }
+
+    private static BackupSummary backup(String db) throws Exception {
+        return await(engine.createBackup(db, new BackupRequest(Engine.newRequestId(), BackupType.MANUAL, "", List.of(), null, false), null));
+    }
+
+    private static Map<String, String> read(String db) throws Exception {
+        return await(engine.withDatabase(db, live -> readAll(live.handle())));
+    }
+
+    private static Map<String, String> readCopy(Path copy) {
+        try (LiveDatabase db = LiveDatabase.open("copy", copy, false)) {
+            return readAll(db.handle());
+        }
+    }
+
+    private static Map<String, String> readAll(RocksDB rdb) {
+        Map<String, String> all = new TreeMap<>();
+        try (RocksIterator it = rdb.newIterator()) {
+            for (it.seekToFirst(); it.isValid(); it.next()) {
+                all.put(new String(it.key(), StandardCharsets.UTF_8), new String(it.value(), StandardCharsets.UTF_8));
+            }
+        }
+        return all;
+    }
+
+    static void writeStringAppendOperandsToWalOnly(Path db) throws RocksDBException {
+        try (Options o = new Options().setCreateIfMissing(true).setCreateMissingColumnFamilies(true)
+                .setMergeOperator(new StringAppendOperator()); RocksDB rdb = RocksDB.open(o, db.toString())) {
+            for (int i = 0; i < 100; i++) {
+                byte[] k = String.format("k%05d", i).getBytes(StandardCharsets.UTF_8);
+                rdb.merge(k, "a".getBytes(StandardCharsets.UTF_8));
+                rdb.merge(k, "b".getBytes(StandardCharsets.UTF_8));
+            }
+        } // closed without a flush
+    }
+
+    static void writeWithSeparateWalDir(Path db, Path wal) throws RocksDBException {
+        try (Options o = new Options().setCreateIfMissing(true).setWalDir(wal.toString());
+                RocksDB rdb = RocksDB.open(o, db.toString()); FlushOptions fo = new FlushOptions().setWaitForFlush(true)) {
+            for (int i = 0; i < 1000; i++) {
+                rdb.put(String.format("flushed%05d", i).getBytes(StandardCharsets.UTF_8), new byte[64]);
+            }
+            rdb.flush(fo);
+            for (int i = 0; i < 1000; i++) {
+                rdb.put(String.format("walonly%05d", i).getBytes(StandardCharsets.UTF_8), new byte[64]);
+            }
+        }
+    }
+
+    static void writeThreeColumnFamilies(Path db) throws RocksDBException {
+        try (DBOptions o = new DBOptions().setCreateIfMissing(true).setCreateMissingColumnFamilies(true);
+                ColumnFamilyOptions cfo = new ColumnFamilyOptions(); FlushOptions fo = new FlushOptions().setWaitForFlush(true)) {
+            List<ColumnFamilyHandle> handles = new ArrayList<>();
+            try (RocksDB rdb = RocksDB.open(o, db.toString(), List.of(new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY, cfo),
+                    new ColumnFamilyDescriptor("orders".getBytes(StandardCharsets.UTF_8), cfo),
+                    new ColumnFamilyDescriptor("users".getBytes(StandardCharsets.UTF_8), cfo)), handles)) {
+                for (ColumnFamilyHandle h : handles) {
+                    for (int i = 0; i < 1000; i++) {
+                        rdb.put(h, String.format("key%06d", i).getBytes(StandardCharsets.UTF_8), new byte[100]);
+                    }
+                    rdb.flush(fo, h);
+                }
+                handles.forEach(ColumnFamilyHandle::close);
+            }
+        }
+    }
+}
