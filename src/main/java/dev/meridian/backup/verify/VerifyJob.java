@@ -32,7 +32,9 @@ import org.apache.pekko.pattern.StatusReply;
 
 /**
  * Verifies one backup: re-reads every object it references in the hashing pool, checking header, size and Blake3,
- * and reports every bad file (not just the first). Keeps at most pool-size files of this backup in flight.
+ * and reports every bad file (not just the first). Keeps at most pool-size files of this backup in flight. A deep
+ * verification also checks each SST's RocksDB block checksums, from a temporary copy each pool task removes itself,
+ * so a cancel or timeout (which answers at once) never leaves one behind.
  */
 public final class VerifyJob extends AbstractBehavior<VerifyJob.Command> {
 
@@ -53,6 +55,7 @@ public final class VerifyJob extends AbstractBehavior<VerifyJob.Command> {
     private final EngineContext env;
     private final HashingPool pool;
     private final BackupId backupId;
+    private final boolean deep;
     private final ActorRef<StatusReply<VerifyResult>> replyTo;
     private final ProgressReporter progress;
     private final Instant started;
@@ -67,18 +70,20 @@ public final class VerifyJob extends AbstractBehavior<VerifyJob.Command> {
     /** The manifest is being read and pinned; a stop waits for it, so the pin it brings is released. */
     private boolean loading = true;
 
-    public static Behavior<Command> create(EngineContext env, HashingPool pool, BackupId backupId, String requestId,
-            ActorRef<ProgressUpdate> progressTo, ActorRef<StatusReply<VerifyResult>> replyTo) {
+    public static Behavior<Command> create(EngineContext env, HashingPool pool, BackupId backupId, boolean deep,
+            String requestId, ActorRef<ProgressUpdate> progressTo, ActorRef<StatusReply<VerifyResult>> replyTo) {
         return Behaviors.setup(ctx -> Behaviors.withTimers(timers ->
-                new VerifyJob(ctx, timers, env, pool, backupId, requestId, progressTo, replyTo)));
+                new VerifyJob(ctx, timers, env, pool, backupId, deep, requestId, progressTo, replyTo)));
     }
 
     private VerifyJob(ActorContext<Command> ctx, TimerScheduler<Command> timers, EngineContext env, HashingPool pool,
-            BackupId backupId, String requestId, ActorRef<ProgressUpdate> progressTo, ActorRef<StatusReply<VerifyResult>> replyTo) {
+            BackupId backupId, boolean deep, String requestId, ActorRef<ProgressUpdate> progressTo,
+            ActorRef<StatusReply<VerifyResult>> replyTo) {
         super(ctx);
         this.env = env;
         this.pool = pool;
         this.backupId = backupId;
+        this.deep = deep;
         this.replyTo = replyTo;
         this.started = env.clock().instant();
         this.progress = new ProgressReporter(progressTo, requestId, "verify", backupId.value());
@@ -125,7 +130,7 @@ public final class VerifyJob extends AbstractBehavior<VerifyJob.Command> {
             inFlight++;
             getContext().pipeToSelf(pool.submit(() -> check(repo, f)),
                     (r, err) -> err == null ? r : new FileChecked(f, new VerifyResult.FileError(f.name(), f.object().hex(),
-                            describe(Blocking.cause(err))), 0));
+                            describe(Blocking.cause(err)), VerifyResult.FileError.UNREADABLE), 0));
         }
         if (inFlight == 0 && pending.isEmpty() && !stopping) {
             return finish();
@@ -135,7 +140,7 @@ public final class VerifyJob extends AbstractBehavior<VerifyJob.Command> {
 
     // Runs in the hashing pool.
     private FileChecked check(Repository repo, FileEntry f) {
-        VerifyResult.FileError error = OfflineVerification.check(repo, f, progress.forFile());
+        VerifyResult.FileError error = OfflineVerification.check(repo, f, deep, progress.forFile());
         return new FileChecked(f, error, error == null ? f.size() : 0);
     }
 
@@ -171,7 +176,7 @@ public final class VerifyJob extends AbstractBehavior<VerifyJob.Command> {
         }
         errors.sort(Comparator.comparing(VerifyResult.FileError::file));
         VerifyResult result = new VerifyResult(backupId, manifest.database(), errors.isEmpty(), checked, bytes, errors,
-                now.truncatedTo(ChronoUnit.MILLIS), Duration.between(started, now).toMillis());
+                now.truncatedTo(ChronoUnit.MILLIS), Duration.between(started, now).toMillis(), deep);
         getContext().pipeToSelf(Blocking.supply(getContext().getSystem(), EngineContext.IO_DISPATCHER, () -> {
             env.repository().recordVerification(result);
             return result;
@@ -183,6 +188,7 @@ public final class VerifyJob extends AbstractBehavior<VerifyJob.Command> {
         VerifyResult r = msg.result();
         EventLog e = EventLog.event(getContext().getLog(), "verified").database(r.database()).backup(r.backupId())
                 .type(manifest.type()).bytes(r.bytesChecked()).durationMs(r.durationMs()).field("valid", r.valid())
+                .field("deep", deep)
                 .field("files", r.filesChecked()).field("errors", r.errors().size());
         if (r.valid()) {
             e.info("Backup " + r.backupId() + " verified: " + r.filesChecked() + " files intact");
