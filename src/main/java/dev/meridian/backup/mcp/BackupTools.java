@@ -294,8 +294,8 @@ final class BackupTools {
                 + "reports 'block checksum mismatch'.").put("default", false);
         return new Tool(VERIFY, "Verify backup",
                 "Read every file of a backup back from the repository and check its Blake3 checksum (with "
-                        + "deep=true, also RocksDB's block checksums of every SST). Returns valid=true when all files are intact; when any is damaged the call is an error result that "
-                        + "lists each bad file: do not restore that backup, pick an older valid one. Changes no "
+                        + "deep=true, also RocksDB's block checksums of every SST). Returns valid=true when all files "
+                        + "are intact; when any is damaged the call is an error result that lists each bad file: do not restore that backup, pick an older valid one. Changes no "
                         + "backup or database (it only records the outcome in the backup's 'verified' flag), and "
                         + "runs beside other work on the database. Run it before a restore. Sends progress "
                         + "notifications when the request has a progressToken.",

@@ -1,5 +1,6 @@
 package dev.meridian.backup.verify;
 
+import dev.meridian.backup.model.BackupException;
 import dev.meridian.backup.model.FileEntry;
 import dev.meridian.backup.model.Manifest;
 import dev.meridian.backup.model.Progress;
@@ -9,6 +10,8 @@ import dev.meridian.backup.repository.Repository;
 import dev.meridian.backup.rocks.SstChecksum;
 import dev.meridian.backup.store.file.FileBlobStore;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.WritableByteChannel;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -37,6 +40,9 @@ public final class OfflineVerification {
      * its RocksDB block checksums checked, which catches a table that was already corrupt when it was backed up.
      * Blocks while it reads the object (and, when deep, writes and re-reads the SST: free space for one SST per
      * thread is needed in the repository's {@code tmp/}, or the system temp directory for a read-only repository).
+     *
+     * @throws BackupException when the temporary copy cannot be written: that says nothing about the backup, so the
+     *     verification as a whole fails instead of reporting the file as bad
      */
     public static VerifyResult.FileError check(Repository repo, FileEntry f, boolean deep, Progress progress) {
         try {
@@ -56,10 +62,19 @@ public final class OfflineVerification {
     // The SST is materialized once (checking its Blake3 as it is written) and handed to RocksDB; the temporary file
     // is removed on every path, and one left by a crash lies in tmp/, which the next start sweeps.
     private static VerifyResult.FileError checkSst(Repository repo, FileEntry f, Progress progress) throws IOException {
-        Path scratch = Files.createTempFile(scratchDirectory(repo), "verify-", ".sst");
+        Path dir = scratchDirectory(repo);
+        Path scratch;
+        try {
+            Files.createDirectories(dir);
+            scratch = Files.createTempFile(dir, "verify-", ".sst");
+        } catch (IOException e) {
+            throw scratchFailed(f, dir, e);
+        }
         try {
             try (FileChannel out = FileChannel.open(scratch, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-                repo.readFile(f, out, progress, 0, f.size());
+                repo.readFile(f, new ScratchSink(out), progress, 0, f.size());
+            } catch (ScratchWriteFailed e) {
+                throw scratchFailed(f, dir, e.getCause());
             }
             return SstChecksum.corruption(scratch, f.name())
                     .map(reason -> new VerifyResult.FileError(f.name(), f.object().hex(), "the object is intact, but "
@@ -71,12 +86,44 @@ public final class OfflineVerification {
         }
     }
 
+    private static BackupException scratchFailed(FileEntry f, Path dir, Throwable cause) {
+        return BackupException.from(cause, "deep verification could not write a temporary copy of " + f.name() + " to "
+                + dir + " (it needs free space for one SST per hashing thread)");
+    }
+
+    /** A write to the temporary copy failed: the scratch disk's fault, not the object's. */
+    private static final class ScratchWriteFailed extends IOException {
+        ScratchWriteFailed(IOException cause) {
+            super(cause.getMessage(), cause);
+        }
+    }
+
+    /** The temporary copy as a sink that tells its own write errors apart from errors reading the object. */
+    private record ScratchSink(FileChannel out) implements WritableByteChannel {
+        @Override
+        public int write(ByteBuffer src) throws IOException {
+            try {
+                return out.write(src);
+            } catch (IOException e) {
+                throw new ScratchWriteFailed(e);
+            }
+        }
+
+        @Override
+        public boolean isOpen() {
+            return out.isOpen();
+        }
+
+        @Override
+        public void close() throws IOException {
+            out.close();
+        }
+    }
+
     /** The repository's own tmp/ when it is a writable local directory (swept on start); else the system's. */
-    static Path scratchDirectory(Repository repo) throws IOException {
+    static Path scratchDirectory(Repository repo) {
         if (repo.writable() && repo.store() instanceof FileBlobStore files) {
-            Path tmp = files.root().resolve(FileBlobStore.TMP);
-            Files.createDirectories(tmp);
-            return tmp;
+            return files.root().resolve(FileBlobStore.TMP);
         }
         return Path.of(System.getProperty("java.io.tmpdir"));
     }

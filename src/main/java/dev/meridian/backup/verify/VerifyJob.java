@@ -48,6 +48,9 @@ public final class VerifyJob extends AbstractBehavior<VerifyJob.Command> {
 
     private record Failed(Throwable cause) implements Command {}
 
+    /** A file's check could not run at all (a deep check's temporary copy could not be written): the job fails. */
+    private record FileAborted(BackupException error) implements Command {}
+
     private record Recorded(VerifyResult result) implements Command {}
 
     private enum TimedOut implements Command { INSTANCE }
@@ -100,6 +103,7 @@ public final class VerifyJob extends AbstractBehavior<VerifyJob.Command> {
                 .onMessage(Loaded.class, this::onLoaded)
                 .onMessage(FileChecked.class, this::onFileChecked)
                 .onMessage(Failed.class, this::onFailed)
+                .onMessage(FileAborted.class, this::onFileAborted)
                 .onMessage(Recorded.class, this::onRecorded)
                 .onMessageEquals(Cancel.INSTANCE, () -> abort(new BackupException(ErrorCode.CONFLICT,
                         "verification of backup " + backupId + " was cancelled")))
@@ -128,9 +132,14 @@ public final class VerifyJob extends AbstractBehavior<VerifyJob.Command> {
         while (!stopping && inFlight < pool.size() && !pending.isEmpty()) {
             FileEntry f = pending.poll();
             inFlight++;
-            getContext().pipeToSelf(pool.submit(() -> check(repo, f)),
-                    (r, err) -> err == null ? r : new FileChecked(f, new VerifyResult.FileError(f.name(), f.object().hex(),
-                            describe(Blocking.cause(err)), VerifyResult.FileError.UNREADABLE), 0));
+            getContext().pipeToSelf(pool.submit(() -> check(repo, f)), (r, err) -> {
+                if (err == null) {
+                    return r;
+                }
+                Throwable cause = Blocking.cause(err);
+                return cause instanceof BackupException be ? new FileAborted(be) : new FileChecked(f, new VerifyResult.FileError(
+                        f.name(), f.object().hex(), describe(cause), VerifyResult.FileError.UNREADABLE), 0);
+            });
         }
         if (inFlight == 0 && pending.isEmpty() && !stopping) {
             return finish();
@@ -162,6 +171,14 @@ public final class VerifyJob extends AbstractBehavior<VerifyJob.Command> {
             return inFlight == 0 ? Behaviors.stopped() : this;
         }
         return launch();
+    }
+
+    private Behavior<Command> onFileAborted(FileAborted msg) {
+        inFlight--;
+        if (stopping) {
+            return inFlight == 0 ? Behaviors.stopped() : this;
+        }
+        return abort(msg.error());
     }
 
     private Behavior<Command> finish() {

@@ -274,6 +274,29 @@ class CorruptSstTest {
     }
 
     @Test
+    void aDeepVerifyThatCannotWriteItsTemporaryCopyFailsWithoutJudgingTheBackup() throws Exception {
+        // Scratch space is the verifier's problem, not the backup's: no file is called bad, nothing is recorded.
+        oneSstDatabase(dir.resolve("db/orders"), 2000);
+        try (TestEnv env = start("orders")) {
+            Engine engine = env.server.engine();
+            BackupSummary b = backup(engine, "orders");
+            assertTrue(TestEnv.eventually(() -> engine.backup(b.backupId()).verified() != null), "auto-verify ran");
+            Path tmp = env.repository.resolve(FileBlobStore.TMP);
+            TestEnv.deleteTree(tmp);
+            Files.writeString(tmp, "not a directory");
+            try {
+                ExecutionException e = assertThrows(ExecutionException.class,
+                        () -> await(engine.verify(b.backupId(), true, Engine.newRequestId(), null)));
+                assertTrue(e.getCause().getMessage().contains("could not write a temporary copy of 0"), e.getCause().getMessage());
+                assertEquals(Boolean.TRUE, engine.backup(b.backupId()).verified(), "the earlier verdict stands");
+            } finally {
+                Files.delete(tmp);
+                Files.createDirectories(tmp);
+            }
+        }
+    }
+
+    @Test
     void fingerprintsRecordedBeforeTheCheckExistedAreNotTrusted() throws Exception {
         // A cache written by a release without the SST check may point at an object copied from a corrupt SST:
         // reusing it would carry that object into every later backup unchecked. Such a cache is ignored once.
