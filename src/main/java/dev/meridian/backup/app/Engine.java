@@ -152,10 +152,15 @@ public final class Engine {
     }
 
     public CompletionStage<VerifyResult> verify(BackupId id, String requestId, ActorRef<ProgressUpdate> progress) {
+        return verify(id, false, requestId, progress);
+    }
+
+    /** Verifies a backup; {@code deep} also checks every SST's RocksDB block checksums (slower: see docs/operations.md). */
+    public CompletionStage<VerifyResult> verify(BackupId id, boolean deep, String requestId, ActorRef<ProgressUpdate> progress) {
         return guard(() -> {
             backup(id);
             return AskPattern.askWithStatus(verifier,
-                    (ActorRef<StatusReply<VerifyResult>> ref) -> new Verifier.Verify(id, requestId, progressOrIgnore(progress), ref),
+                    (ActorRef<StatusReply<VerifyResult>> ref) -> new Verifier.Verify(id, deep, requestId, progressOrIgnore(progress), ref),
                     longTimeout(env.settings().verifyTimeout()), system.scheduler());
         });
     }

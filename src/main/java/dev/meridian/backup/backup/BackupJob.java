@@ -18,6 +18,7 @@ import dev.meridian.backup.repository.JobJournal;
 import dev.meridian.backup.repository.Repository;
 import dev.meridian.backup.rocks.DatabaseLocation;
 import dev.meridian.backup.rocks.LiveDatabase;
+import dev.meridian.backup.rocks.SstChecksum;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -46,7 +47,8 @@ import org.slf4j.LoggerFactory;
 /**
  * One backup of one database, as a short-lived child of its DatabaseActor (which guarantees nothing else touches
  * the database meanwhile). Steps: journal, checkpoint on the database's own filesystem, hash-and-store each file
- * (several at once, unchanged SSTs recognized without reading), publish the manifest, remove the checkpoint.
+ * (several at once, unchanged SSTs recognized without reading, new SSTs checked against RocksDB's block checksums
+ * first), publish the manifest, remove the checkpoint.
  * A crash at any point leaves no manifest (nothing visible) or a complete one (invariant 3).
  */
 public final class BackupJob extends AbstractBehavior<BackupJob.Command> {
@@ -239,12 +241,34 @@ public final class BackupJob extends AbstractBehavior<BackupJob.Command> {
     private FilesDone storeFiles(List<SourceFile> task) throws IOException {
         List<FileDone> done = new ArrayList<>();
         for (SourceFile f : task) {
+            if (f.name().endsWith(".sst")) {
+                checkBlockChecksums(f);
+            }
             Repository.StoredFile stored = ingest.store(f.path(), f.name(), progress.forFile(), 0, f.size());
             CrashPoints.reach("backup.after-first-object");
             FileEntry e = stored.entry();
             done.add(new FileDone(f.name(), e, stored.storedBytes(), false, f.fingerprint().map(fp -> withEntry(fp, e)).orElse(null)));
         }
         return new FilesDone(done);
+    }
+
+    /**
+     * A backup must not certify a table RocksDB itself would reject: every SST that reaches this point (one the
+     * repository does not hold yet) has its block checksums checked before it is stored, so a corrupt one is never
+     * written, never published and never entered in the fingerprint cache. The read leaves the file in the page
+     * cache for the hashing read right after it.
+     */
+    private void checkBlockChecksums(SourceFile f) throws IOException {
+        Optional<String> corruption = SstChecksum.corruption(f.path(), f.name());
+        if (corruption.isPresent()) {
+            Path live = database.path().resolve(f.name());
+            throw new BackupException(ErrorCode.VERIFICATION_FAILED, "backup " + spec.id() + " of " + database.name()
+                    + " failed: SST " + f.name() + " of database " + database.name() + " is corrupt (" + corruption.get()
+                    + "); nothing was published. RocksDB will fail reads of that file in the live database too. Check "
+                    + "it with `sst_dump --file=" + live + " --command=verify`, then restore the database from its last "
+                    + "good backup (`verify --deep` judges backups taken before this check existed), or repair it with "
+                    + "`ldb --db=" + database.path() + " repair` if losing the unreadable keys is acceptable");
+        }
     }
 
     private static Fingerprint withEntry(Fingerprint fp, FileEntry e) {

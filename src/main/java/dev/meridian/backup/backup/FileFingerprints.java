@@ -29,7 +29,14 @@ public final class FileFingerprints {
     /** What identifies one on-disk file, and what we learned when we hashed it. */
     public record Fingerprint(long device, long inode, long size, long mtimeNanos, FileEntry entry) {}
 
-    private record Stored(Map<String, Fingerprint> files) {}
+    /**
+     * {@code format} 2: every entry's object was stored after its SST passed RocksDB's block checksum check. Files
+     * without it were written before that check existed and may point at an object copied from a corrupt SST, so
+     * they are not trusted: the next backup reads (and checks) every SST once.
+     */
+    private record Stored(Integer format, Map<String, Fingerprint> files) {}
+
+    private static final int FORMAT = 2;
 
     private final Path dir;
     private final Map<String, Map<String, Fingerprint>> byDatabase = new ConcurrentHashMap<>();
@@ -71,7 +78,7 @@ public final class FileFingerprints {
         Map<String, Fingerprint> copy = Map.copyOf(files);
         Path target = dir.resolve(database + ".json");
         Path part = dir.resolve("." + database + ".json.part");
-        Files.write(part, Json.MAPPER.writeValueAsBytes(new Stored(copy)));
+        Files.write(part, Json.MAPPER.writeValueAsBytes(new Stored(FORMAT, copy)));
         Files.move(part, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         byDatabase.put(database, copy);
     }
@@ -89,7 +96,8 @@ public final class FileFingerprints {
                 return Map.of();
             }
             try {
-                return new HashMap<>(Json.MAPPER.readValue(p.toFile(), Stored.class).files());
+                Stored stored = Json.MAPPER.readValue(p.toFile(), Stored.class);
+                return stored.format() == null || stored.format() < FORMAT ? Map.of() : new HashMap<>(stored.files());
             } catch (IOException | RuntimeException e) {
                 return Map.of();
             }

@@ -9,13 +9,18 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "verify", description = "Re-read every object of a backup and check sizes and Blake3 hashes. Exit code 3 if any file is bad.")
+@Command(name = "verify", description = "Re-read every object of a backup and check sizes and Blake3 hashes (--deep: "
+        + "also RocksDB's block checksums of every SST). Exit code 3 if any file is bad.")
 final class VerifyCommand extends Verb {
     @Parameters(paramLabel = "BACKUP_ID")
     String id;
 
     @Option(names = "--threads", defaultValue = "2", description = "Hashing threads with --repo (default ${DEFAULT-VALUE}).")
     int threads;
+
+    @Option(names = "--deep", description = "Also check every SST against RocksDB's block checksums: each is written "
+            + "to a temporary file and read again (slower; needs free space for one SST per thread).")
+    boolean deep;
 
     @Override
     public Integer call() throws Exception {
@@ -28,10 +33,11 @@ final class VerifyCommand extends Verb {
             }
             try (Repository repo = openRepository()) {
                 var m = repo.readManifest(backupId);
-                r = tree(OfflineVerification.run(repo, m, threads, (d, t) -> meter.update(d, t, null)));
+                r = tree(OfflineVerification.run(repo, m, threads, deep, (d, t) -> meter.update(d, t, null)));
             }
         } else {
-            r = client.api().postWithProgress("/api/v1/backups/" + backupId.value() + "/verify", Map.of(), meter::progress);
+            r = client.api().postWithProgress("/api/v1/backups/" + backupId.value() + "/verify", deep ? Map.of("deep", true) : Map.of(),
+                    meter::progress);
         }
         meter.done();
         boolean valid = r.path("valid").asBoolean();
@@ -39,7 +45,8 @@ final class VerifyCommand extends Verb {
             Output.json(out, r);
         } else {
             out.println((valid ? "OK      " : "FAILED  ") + backupId + ": " + r.path("files_checked").asInt() + " files, "
-                    + Output.size(r.path("bytes_checked").asLong()) + " checked in " + Output.duration(r.path("duration_ms").asLong()));
+                    + Output.size(r.path("bytes_checked").asLong()) + " checked" + (deep ? " (deep)" : "") + " in "
+                    + Output.duration(r.path("duration_ms").asLong()));
             for (JsonNode e : r.path("errors")) {
                 out.println("  bad file " + e.path("file").asText() + " (object " + e.path("object").asText() + "): "
                         + e.path("problem").asText());

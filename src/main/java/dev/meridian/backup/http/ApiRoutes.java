@@ -60,7 +60,7 @@ public final class ApiRoutes {
 
     public record RetentionBody(Boolean dryRun) {}
 
-    public record VerifyBody() {}
+    public record VerifyBody(Boolean deep) {}
 
     public Route routes() {
         return pathPrefix("api", () -> pathPrefix("v1", () -> concat(
@@ -195,10 +195,10 @@ public final class ApiRoutes {
     private Route verify(String id) {
         return withBody(body -> extractRequest(req -> {
             try {
-                JsonBodies.parse(body, VerifyBody.class);
+                boolean deep = Boolean.TRUE.equals(JsonBodies.parse(body, VerifyBody.class).deep());
                 BackupId backupId = BackupId.parse(id);
                 String requestId = requestId(req);
-                return events.respond(req, (ActorRef<ProgressUpdate> p) -> engine.verify(backupId, requestId, p),
+                return events.respond(req, (ActorRef<ProgressUpdate> p) -> engine.verify(backupId, deep, requestId, p),
                         r -> Responses.json(200, r));
             } catch (RuntimeException e) {
                 return complete(Responses.error(e));

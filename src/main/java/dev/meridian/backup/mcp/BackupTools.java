@@ -283,6 +283,8 @@ final class BackupTools {
         error.set("file", string("The database file."));
         error.set("object", nullable(string("The repository object holding it.")));
         error.set("problem", string("What is wrong with it."));
+        error.set("reason", string("object_damaged (missing, or size/Blake3 mismatch), sst_corrupt (intact copy of an "
+                + "SST that fails RocksDB's block checksums; deep only) or unreadable."));
         ObjectNode out = props();
         out.set("backup_id", backupId("The backup verified."));
         out.set("database", string("Its database."));
@@ -292,18 +294,25 @@ final class BackupTools {
         out.set("errors", arrayOf(object(error, "file", "problem"), "One entry per damaged file; empty when valid."));
         out.set("checked_at", timestamp("When the check finished."));
         out.set("duration_ms", integer("How long it took."));
+        out.set("deep", type("boolean", "Whether SST block checksums were checked too."));
+        ObjectNode deep = type("boolean", "Also check every SST against RocksDB's own block checksums, as RocksDB "
+                + "would when reading it (default false). Slower: each SST is written to a temporary file and read "
+                + "again. Use it on backups taken before this check ran at backup time, or when a restored database "
+                + "reports 'block checksum mismatch'.").put("default", false);
         return new Tool(VERIFY, "Verify backup",
-                "Read every file of a backup back from the repository and check its Blake3 checksum. Returns "
-                        + "valid=true when all files are intact; when any is damaged the call is an error result that "
-                        + "lists each bad file: do not restore that backup, pick an older valid one. Changes no "
+                "Read every file of a backup back from the repository and check its Blake3 checksum (with "
+                        + "deep=true, also RocksDB's block checksums of every SST). Returns valid=true when all files "
+                        + "are intact; when any is damaged the call is an error result that lists each bad file: do not restore that backup, pick an older valid one. Changes no "
                         + "backup or database (it only records the outcome in the backup's 'verified' flag), and "
                         + "runs beside other work on the database. Run it before a restore. Sends progress "
                         + "notifications when the request has a progressToken.",
-                List.of(backupIdParam("The backup to verify (from " + wireName(LIST) + ").")),
+                List.of(backupIdParam("The backup to verify (from " + wireName(LIST) + ")."),
+                        new Tool.Param("deep", Tool.Param.Type.BOOLEAN, false, deep)),
                 object(out, "backup_id", "database", "valid", "files_checked", "bytes_checked", "errors"),
                 true, false, true, Scope.READ, "verify", (args, ctx) -> {
                     BackupId id = BackupId.parse(args.string("backup_id"));
-                    return engine.verify(id, ctx.requestId(), ctx.progress()).thenApply(BackupTools::verified);
+                    boolean deepCheck = Boolean.TRUE.equals(args.bool("deep"));
+                    return engine.verify(id, deepCheck, ctx.requestId(), ctx.progress()).thenApply(BackupTools::verified);
                 });
     }
 

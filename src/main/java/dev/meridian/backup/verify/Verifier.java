@@ -24,8 +24,17 @@ public final class Verifier extends AbstractBehavior<Verifier.Command> {
 
     public sealed interface Command {}
 
-    public record Verify(BackupId backupId, String requestId, ActorRef<ProgressUpdate> progress,
-            ActorRef<StatusReply<VerifyResult>> replyTo) implements Command {}
+    /**
+     * Verifies one backup. {@code deep}: also check every SST against RocksDB's block checksums (see
+     * {@link OfflineVerification#check}); the shorter form is a plain verification (sizes and Blake3 hashes).
+     */
+    public record Verify(BackupId backupId, boolean deep, String requestId, ActorRef<ProgressUpdate> progress,
+            ActorRef<StatusReply<VerifyResult>> replyTo) implements Command {
+        public Verify(BackupId backupId, String requestId, ActorRef<ProgressUpdate> progress,
+                ActorRef<StatusReply<VerifyResult>> replyTo) {
+            this(backupId, false, requestId, progress, replyTo);
+        }
+    }
 
     /** Stops a running verification; its caller gets a "cancelled" error. */
     public record Cancel(String requestId) implements Command {}
@@ -60,7 +69,7 @@ public final class Verifier extends AbstractBehavior<Verifier.Command> {
     private Behavior<Command> onVerify(Verify msg) {
         String requestId = msg.requestId() != null ? msg.requestId() : "verify-" + (++counter);
         ActorRef<VerifyJob.Command> job = getContext().spawn(
-                VerifyJob.create(env, pool, msg.backupId(), requestId, msg.progress(), msg.replyTo()),
+                VerifyJob.create(env, pool, msg.backupId(), msg.deep(), requestId, msg.progress(), msg.replyTo()),
                 "verify-" + msg.backupId() + "-" + (++counter));
         getContext().watchWith(job, new JobEnded(requestId));
         running.put(requestId, job);

@@ -32,7 +32,9 @@ import org.apache.pekko.pattern.StatusReply;
 
 /**
  * Verifies one backup: re-reads every object it references in the hashing pool, checking header, size and Blake3,
- * and reports every bad file (not just the first). Keeps at most pool-size files of this backup in flight.
+ * and reports every bad file (not just the first). Keeps at most pool-size files of this backup in flight. A deep
+ * verification also checks each SST's RocksDB block checksums, from a temporary copy each pool task removes itself,
+ * so a cancel or timeout (which answers at once) never leaves one behind.
  */
 public final class VerifyJob extends AbstractBehavior<VerifyJob.Command> {
 
@@ -46,6 +48,9 @@ public final class VerifyJob extends AbstractBehavior<VerifyJob.Command> {
 
     private record Failed(Throwable cause) implements Command {}
 
+    /** A file's check could not run at all (a deep check's temporary copy could not be written): the job fails. */
+    private record FileAborted(BackupException error) implements Command {}
+
     private record Recorded(VerifyResult result) implements Command {}
 
     private enum TimedOut implements Command { INSTANCE }
@@ -53,6 +58,7 @@ public final class VerifyJob extends AbstractBehavior<VerifyJob.Command> {
     private final EngineContext env;
     private final HashingPool pool;
     private final BackupId backupId;
+    private final boolean deep;
     private final ActorRef<StatusReply<VerifyResult>> replyTo;
     private final ProgressReporter progress;
     private final Instant started;
@@ -67,18 +73,20 @@ public final class VerifyJob extends AbstractBehavior<VerifyJob.Command> {
     /** The manifest is being read and pinned; a stop waits for it, so the pin it brings is released. */
     private boolean loading = true;
 
-    public static Behavior<Command> create(EngineContext env, HashingPool pool, BackupId backupId, String requestId,
-            ActorRef<ProgressUpdate> progressTo, ActorRef<StatusReply<VerifyResult>> replyTo) {
+    public static Behavior<Command> create(EngineContext env, HashingPool pool, BackupId backupId, boolean deep,
+            String requestId, ActorRef<ProgressUpdate> progressTo, ActorRef<StatusReply<VerifyResult>> replyTo) {
         return Behaviors.setup(ctx -> Behaviors.withTimers(timers ->
-                new VerifyJob(ctx, timers, env, pool, backupId, requestId, progressTo, replyTo)));
+                new VerifyJob(ctx, timers, env, pool, backupId, deep, requestId, progressTo, replyTo)));
     }
 
     private VerifyJob(ActorContext<Command> ctx, TimerScheduler<Command> timers, EngineContext env, HashingPool pool,
-            BackupId backupId, String requestId, ActorRef<ProgressUpdate> progressTo, ActorRef<StatusReply<VerifyResult>> replyTo) {
+            BackupId backupId, boolean deep, String requestId, ActorRef<ProgressUpdate> progressTo,
+            ActorRef<StatusReply<VerifyResult>> replyTo) {
         super(ctx);
         this.env = env;
         this.pool = pool;
         this.backupId = backupId;
+        this.deep = deep;
         this.replyTo = replyTo;
         this.started = env.clock().instant();
         this.progress = new ProgressReporter(progressTo, requestId, "verify", backupId.value());
@@ -95,6 +103,7 @@ public final class VerifyJob extends AbstractBehavior<VerifyJob.Command> {
                 .onMessage(Loaded.class, this::onLoaded)
                 .onMessage(FileChecked.class, this::onFileChecked)
                 .onMessage(Failed.class, this::onFailed)
+                .onMessage(FileAborted.class, this::onFileAborted)
                 .onMessage(Recorded.class, this::onRecorded)
                 .onMessageEquals(Cancel.INSTANCE, () -> abort(new BackupException(ErrorCode.CONFLICT,
                         "verification of backup " + backupId + " was cancelled")))
@@ -123,9 +132,14 @@ public final class VerifyJob extends AbstractBehavior<VerifyJob.Command> {
         while (!stopping && inFlight < pool.size() && !pending.isEmpty()) {
             FileEntry f = pending.poll();
             inFlight++;
-            getContext().pipeToSelf(pool.submit(() -> check(repo, f)),
-                    (r, err) -> err == null ? r : new FileChecked(f, new VerifyResult.FileError(f.name(), f.object().hex(),
-                            describe(Blocking.cause(err))), 0));
+            getContext().pipeToSelf(pool.submit(() -> check(repo, f)), (r, err) -> {
+                if (err == null) {
+                    return r;
+                }
+                Throwable cause = Blocking.cause(err);
+                return cause instanceof BackupException be ? new FileAborted(be) : new FileChecked(f, new VerifyResult.FileError(
+                        f.name(), f.object().hex(), describe(cause), VerifyResult.FileError.UNREADABLE), 0);
+            });
         }
         if (inFlight == 0 && pending.isEmpty() && !stopping) {
             return finish();
@@ -135,7 +149,7 @@ public final class VerifyJob extends AbstractBehavior<VerifyJob.Command> {
 
     // Runs in the hashing pool.
     private FileChecked check(Repository repo, FileEntry f) {
-        VerifyResult.FileError error = OfflineVerification.check(repo, f, progress.forFile());
+        VerifyResult.FileError error = OfflineVerification.check(repo, f, deep, progress.forFile());
         return new FileChecked(f, error, error == null ? f.size() : 0);
     }
 
@@ -159,6 +173,14 @@ public final class VerifyJob extends AbstractBehavior<VerifyJob.Command> {
         return launch();
     }
 
+    private Behavior<Command> onFileAborted(FileAborted msg) {
+        inFlight--;
+        if (stopping) {
+            return inFlight == 0 ? Behaviors.stopped() : this;
+        }
+        return abort(msg.error());
+    }
+
     private Behavior<Command> finish() {
         stopping = true;
         releasePin();
@@ -171,7 +193,7 @@ public final class VerifyJob extends AbstractBehavior<VerifyJob.Command> {
         }
         errors.sort(Comparator.comparing(VerifyResult.FileError::file));
         VerifyResult result = new VerifyResult(backupId, manifest.database(), errors.isEmpty(), checked, bytes, errors,
-                now.truncatedTo(ChronoUnit.MILLIS), Duration.between(started, now).toMillis());
+                now.truncatedTo(ChronoUnit.MILLIS), Duration.between(started, now).toMillis(), deep);
         getContext().pipeToSelf(Blocking.supply(getContext().getSystem(), EngineContext.IO_DISPATCHER, () -> {
             env.repository().recordVerification(result);
             return result;
@@ -183,6 +205,7 @@ public final class VerifyJob extends AbstractBehavior<VerifyJob.Command> {
         VerifyResult r = msg.result();
         EventLog e = EventLog.event(getContext().getLog(), "verified").database(r.database()).backup(r.backupId())
                 .type(manifest.type()).bytes(r.bytesChecked()).durationMs(r.durationMs()).field("valid", r.valid())
+                .field("deep", deep)
                 .field("files", r.filesChecked()).field("errors", r.errors().size());
         if (r.valid()) {
             e.info("Backup " + r.backupId() + " verified: " + r.filesChecked() + " files intact");

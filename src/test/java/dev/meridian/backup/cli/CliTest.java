@@ -83,6 +83,10 @@ class CliTest {
         Run verify = cli(server("verify", id));
         assertEquals(0, verify.code(), verify.out() + verify.err());
         assertTrue(verify.out().startsWith("OK"), verify.out());
+        Run deep = cli(server("verify", id, "--deep", "--json"));
+        assertTrue(deep.code() == 0 && deep.json().path("deep").asBoolean(), deep.out() + deep.err());
+        Run deepOffline = cli("verify", id, "--deep", "--repo", env.repository.toString(), "--json");
+        assertTrue(deepOffline.json().path("valid").asBoolean() && deepOffline.json().path("deep").asBoolean(), deepOffline.out());
         Run stats = cli(server("stats"));
         assertTrue(stats.out().contains("TOTAL"), stats.out());
 

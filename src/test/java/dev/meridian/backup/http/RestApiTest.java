@@ -84,6 +84,9 @@ class RestApiTest {
         JsonNode verify = ok(env.request("POST", "/api/v1/backups/" + id + "/verify", null), 200);
         assertTrue(verify.path("valid").asBoolean());
         assertEquals(b.path("file_count").asInt(), verify.path("files_checked").asInt());
+        assertFalse(verify.path("deep").asBoolean());
+        JsonNode deep = ok(env.request("POST", "/api/v1/backups/" + id + "/verify", "{\"deep\":true}"), 200);
+        assertTrue(deep.path("valid").asBoolean() && deep.path("deep").asBoolean(), deep.toString());
         JsonNode manifest = ok(env.request("GET", "/api/v1/backups/" + id + "/manifest", null), 200);
         assertEquals(b.path("file_count").asInt(), manifest.path("files").size());
         assertNotNull(manifest.path("manifest_hash").asText(null));
@@ -135,7 +138,8 @@ class RestApiTest {
         "POST|/api/v1/databases/orders/retention/apply|null|400|invalid_argument|got null",
         "POST|/api/v1/databases/orders/backups|{\"description\":\"a\",\"description\":\"b\"}|400|invalid_argument|Duplicate field 'description'",
         "POST|/api/v1/databases/orders/retention/apply|{\"dry_run\":1}|400|invalid_argument|dry_run",
-        "POST|/api/v1/backups/20200101T000000000Z-abcdef/verify|{\"x\":1}|400|invalid_argument|takes no fields",
+        "POST|/api/v1/backups/20200101T000000000Z-abcdef/verify|{\"x\":1}|400|invalid_argument|allowed fields: deep",
+        "POST|/api/v1/backups/20200101T000000000Z-abcdef/verify|{\"deep\":\"yes\"}|400|invalid_argument|deep",
         "PUT|/api/v1/stats||405|invalid_argument|GET",
         "GET|/api/v1/nothing-here||404|not_found|no endpoint",
     })

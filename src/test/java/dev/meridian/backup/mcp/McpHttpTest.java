@@ -151,6 +151,11 @@ class McpHttpTest {
         assertEquals(true, verified.get("valid"));
         assertEquals(List.of(), verified.get("errors"));
         assertProgress("verify-1");
+        // deep: SST block checksums too (issue 7 item 3); the result, still schema-valid, says it was deep.
+        Map<String, Object> deep = structured(call("backup.verify", Map.of("backup_id", id, "deep", true), null));
+        assertEquals(true, deep.get("valid"));
+        assertEquals(true, deep.get("deep"));
+        assertToolError(call("backup.verify", Map.of("backup_id", id, "deep", "yes"), null), "deep");
 
         Map<String, Object> pre = structured(call("backup.create_pre_migration",
                 Map.of("database", "beta", "schema_version", "41", "description", "before v42"), null));
