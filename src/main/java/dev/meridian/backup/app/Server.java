@@ -46,8 +46,8 @@ public final class Server implements AutoCloseable {
      * @param extraRoutes routes added to the gateway (MCP), built from the engine
      */
     public static Server start(Settings settings, boolean http, Function<Engine, List<Route>> extraRoutes) throws Exception {
-        // Makes the SIMD hashing kernel hot in the background while the engine starts (a daemon thread, bounded).
-        dev.meridian.backup.hash.Blake3Warmup.start();
+        // Runs the hot paths (hashing, zstd, manifest JSON) on synthetic data in the background while the engine starts.
+        EngineWarmup.start(settings.compression());
         Repository repository = Repository.openFile(settings.repositoryPath(), settings.compression(),
                 new IoThrottle(settings.ioRateLimit()));
         try {

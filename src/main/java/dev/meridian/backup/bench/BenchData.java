@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.SplittableRandom;
 import java.util.stream.Stream;
+import org.rocksdb.CompactRangeOptions;
 import org.rocksdb.CompressionType;
 import org.rocksdb.FlushOptions;
 import org.rocksdb.Options;
@@ -74,7 +75,11 @@ final class BenchData {
                 WriteOptions wo = new WriteOptions().setDisableWAL(true)) {
             fill(db, wo, "key", mib << 20, seed);
             flush(db);
-            db.compactRange();
+            // One flushed file would only be moved down; forcing the bottom level rewrites it into target-size SSTs.
+            try (CompactRangeOptions rewrite = new CompactRangeOptions()
+                    .setBottommostLevelCompaction(CompactRangeOptions.BottommostLevelCompaction.kForce)) {
+                db.compactRange(db.getDefaultColumnFamily(), null, null, rewrite);
+            }
         } catch (RocksDBException e) {
             throw new IOException("building the many-SSTs benchmark database in " + dir + " failed: " + e.getMessage(), e);
         }

@@ -16,6 +16,7 @@ import org.rocksdb.BackupEngine;
 import org.rocksdb.BackupEngineOptions;
 import org.rocksdb.Env;
 import org.rocksdb.RestoreOptions;
+import org.rocksdb.RocksDB;
 
 /**
  * One operation of {@code bench --cold}, in a JVM started for it: the contender starts (Meridian: the engine over
@@ -67,7 +68,9 @@ public final class ColdOperation {
     }
 
     private static String[] backupEngine(String op, Path db, Path backups, Path target) throws Exception {
+        RocksDB.loadLibrary();
         Files.createDirectories(backups);
+        Files.createDirectories(target.getParent());
         try (BackupEngineOptions options = new BackupEngineOptions(backups.toString()).setShareTableFiles(true).setSync(true);
                 BackupEngine engine = BackupEngine.open(Env.getDefault(), options)) {
             if (op.equals("restore")) {
