@@ -50,6 +50,8 @@ public final class Server implements AutoCloseable {
         if (http) {
             OriginPolicy.from(settings); // a bad Host/Origin allow-list is refused before the repository is locked
         }
+        // Runs the hot paths (hashing, zstd, manifest JSON) on synthetic data in the background while the engine starts.
+        EngineWarmup.start(settings.compression());
         Repository repository = Repository.openFile(settings.repositoryPath(), settings.compression(),
                 new IoThrottle(settings.ioRateLimit()));
         try {

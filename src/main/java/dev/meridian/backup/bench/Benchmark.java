@@ -26,9 +26,16 @@ import java.util.function.Function;
  * medians and Meridian/BackupEngine ratios from that one run.
  */
 public final class Benchmark {
-    /** What to run. {@code db} null: generate {@code sizeMb} MiB. {@code rateLimit} 0: no rate-limit pass. */
-    public record Options(int sizeMb, int runs, Path db, Path workDir, String compression, long rateLimit, boolean scaling) {
+    /**
+     * What to run. {@code db} null: generate {@code sizeMb} MiB, in about {@link BenchData#MANY_SSTS} small SSTs when
+     * {@code manySsts}. {@code rateLimit} 0: no rate-limit pass.
+     */
+    public record Options(int sizeMb, int runs, Path db, Path workDir, String compression, long rateLimit, boolean scaling,
+                          boolean manySsts) {
         public Options {
+            if (manySsts && db != null) {
+                throw BackupException.invalid("--dataset many-ssts generates its own database; drop --db or --dataset");
+            }
             if (sizeMb < 1 || sizeMb > 1 << 20) {
                 throw BackupException.invalid("--size-mb must be 1..1048576, got " + sizeMb);
             }
@@ -48,6 +55,8 @@ public final class Benchmark {
     private static final int WARM_UP_MIB = 32;
     private static final String DATABASE_NOTE = "1 KiB values, half random bytes and half a repeated pattern, "
             + "RocksDB compression none, flushed and compacted";
+    static final String MANY_SSTS_NOTE = "many small SSTs: the same values compacted with a target file size of "
+            + "1/" + BenchData.MANY_SSTS + " of the database, non-overlapping in the bottom level";
 
     private final Options options;
     private final PrintStream log;
@@ -78,9 +87,15 @@ public final class Benchmark {
         String sourceNote;
         if (options.db() == null) {
             requireSpace(work, (long) options.sizeMb() << 20, options.scaling());
-            log.printf("building a %d MiB database (%s)%n", options.sizeMb(), DATABASE_NOTE);
-            BenchData.generate(source, options.sizeMb(), 1);
-            sourceNote = "generated: " + DATABASE_NOTE;
+            if (options.manySsts()) {
+                log.printf("building a %d MiB database of about %d SSTs (%s)%n", options.sizeMb(), BenchData.MANY_SSTS, MANY_SSTS_NOTE);
+                BenchData.generateManySsts(source, options.sizeMb(), BenchData.MANY_SSTS, 1);
+                sourceNote = "generated: " + MANY_SSTS_NOTE;
+            } else {
+                log.printf("building a %d MiB database (%s)%n", options.sizeMb(), DATABASE_NOTE);
+                BenchData.generate(source, options.sizeMb(), 1);
+                sourceNote = "generated: " + DATABASE_NOTE;
+            }
         } else {
             // Proves it is a database (read-only: no lock, nothing written), then works on a copy: the changes the
             // benchmark makes must never reach the user's database.

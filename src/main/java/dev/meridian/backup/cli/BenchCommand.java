@@ -6,6 +6,8 @@ import com.typesafe.config.ConfigValueFactory;
 import dev.meridian.backup.bench.BenchReport;
 import dev.meridian.backup.bench.Benchmark;
 import dev.meridian.backup.bench.CatalogScale;
+import dev.meridian.backup.bench.ClientLatency;
+import dev.meridian.backup.bench.ColdStart;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -48,6 +50,23 @@ final class BenchCommand implements Callable<Integer> {
             + "list and stats over REST (the catalog's scale; e.g. 10000).")
     Integer catalog;
 
+    @Option(names = "--dataset", defaultValue = "standard", paramLabel = "NAME", description = "standard: SSTs of RocksDB's "
+            + "default size; many-ssts: the same bytes in about 2,500 small SSTs, to measure per-file costs (default ${DEFAULT-VALUE}).")
+    String dataset;
+
+    @Option(names = "--cold", description = "Instead: time full backup, backup after 1%% new data and restore as the first "
+            + "operation in a fresh JVM, for Meridian and BackupEngine, against the same operations warm.")
+    boolean cold;
+
+    @Option(names = "--cli", arity = "0..1", fallbackValue = "10", paramLabel = "N", description = "Instead: time client verbs "
+            + "(list, show, stats, --version, --help, a verb with the server down) N times each through bin/meridian-backup "
+            + "against a server this starts (N default 10); median and p90 against the 500 ms target.")
+    Integer cli;
+
+    @Option(names = "--launcher", paramLabel = "PATH", description = "The launcher --cli runs (default: bin/meridian-backup "
+            + "beside the jar's target/ directory).")
+    Path launcher;
+
     @Option(names = "--json", description = "Print the report as JSON.")
     boolean json;
 
@@ -62,8 +81,18 @@ final class BenchCommand implements Callable<Integer> {
         if (catalog != null) {
             return catalogScale();
         }
-        BenchReport report = Benchmark.run(new Benchmark.Options(sizeMb, runs, db, workDir, compression, bytes(rateLimit),
-                scaling), System.err);
+        if (cli != null) {
+            return clientLatency();
+        }
+        if (!dataset.equals("standard") && !dataset.equals("many-ssts")) {
+            throw new CliException(CliException.USAGE, "--dataset must be standard or many-ssts, got '" + dataset + "'");
+        }
+        Benchmark.Options options = new Benchmark.Options(sizeMb, runs, db, workDir, compression, bytes(rateLimit),
+                scaling, dataset.equals("many-ssts"));
+        if (cold) {
+            return coldStart(options);
+        }
+        BenchReport report = Benchmark.run(options, System.err);
         if (json) {
             Output.json(out, report);
         } else {
@@ -86,6 +115,44 @@ final class BenchCommand implements Callable<Integer> {
         } catch (ConfigException e) {
             throw new CliException(CliException.USAGE, "--rate-limit '" + s + "' is not a size; use bytes such as 52428800 or 50MiB");
         }
+    }
+
+    private int coldStart(Benchmark.Options options) throws Exception {
+        ColdStart.Result r = ColdStart.run(options, System.err);
+        if (json) {
+            Output.json(out, r);
+            return 0;
+        }
+        out.printf("cold start: %s in %d SSTs (%s), %d round(s)%n", Output.size(r.databaseBytes()), r.sstFiles(), r.database(),
+                r.runs());
+        List<List<String>> rows = new ArrayList<>();
+        for (ColdStart.Row o : r.rows()) {
+            rows.add(List.of(o.operation(), ms(o.meridianColdMedianMs()), ms(o.meridianWarmMedianMs()), ratio(o.meridianColdOverWarm())
+                    + (o.withinTarget() ? " (ok)" : " (over " + r.target() + "x)"), ms(o.backupEngineColdMedianMs()),
+                    ratio(o.meridianOverBackupEngineCold()), ratio(o.meridianOverBackupEngineWarm())));
+        }
+        Output.table(out, List.of("operation", "Meridian cold", "Meridian warm", "cold/warm", "BackupEngine cold",
+                "Meridian/BackupEngine cold", "warm"), rows);
+        out.println();
+        r.notes().forEach(n -> out.println("- " + n));
+        return 0;
+    }
+
+    private int clientLatency() throws Exception {
+        ClientLatency.Result r = ClientLatency.run(cli, workDir, launcher, System.err);
+        if (json) {
+            Output.json(out, r);
+            return 0;
+        }
+        out.printf("client verbs through %s, %d runs each, target %d ms%n", r.launcher(), r.runs(), r.targetMs());
+        List<List<String>> rows = new ArrayList<>();
+        for (ClientLatency.Case c : r.cases()) {
+            rows.add(List.of(c.command(), c.medianMs() + " ms", c.p90Ms() + " ms", c.pass() ? "pass" : "FAIL"));
+        }
+        Output.table(out, List.of("command", "median", "p90", "< " + r.targetMs() + " ms"), rows);
+        out.println();
+        r.notes().forEach(n -> out.println("- " + n));
+        return 0;
     }
 
     private int catalogScale() throws Exception {

@@ -1,10 +1,6 @@
 package dev.meridian.backup.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.meridian.backup.model.BackupType;
-import dev.meridian.backup.model.Validation;
-import dev.meridian.backup.repository.Catalog;
-import dev.meridian.backup.repository.Repository;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -34,12 +30,7 @@ final class ListCommand extends Verb {
     public Integer call() throws Exception {
         JsonNode page;
         if (offline()) {
-            try (Repository repo = openRepository()) {
-                Catalog.Query q = new Catalog.Query(database == null ? null : Validation.databaseName(database),
-                        type == null ? null : BackupType.parse(type), tag == null ? null : Validation.tag(tag),
-                        Validation.limit(limit, 50, 1000), dev.meridian.backup.http.Cursors.decode(cursor));
-                page = tree(dev.meridian.backup.http.Views.page(repo.catalog().list(q)));
-            }
+            page = DirectRepository.list(client.repo, database, type, tag, limit, cursor);
         } else {
             Map<String, Object> params = new LinkedHashMap<>();
             params.put("database", database);

@@ -39,7 +39,7 @@ final class McpCommand implements Callable<Integer> {
         // stdout carries protocol messages only; anything else that prints is sent to stderr.
         OutputStream protocol = new FileOutputStream(FileDescriptor.out);
         System.setOut(System.err);
-        Settings settings = Main.loadSettings(Optional.ofNullable(config));
+        Settings settings = ServeCommand.loadSettings(Optional.ofNullable(config));
         McpSettings mcp = McpSettings.from(settings.config());
         Server server = start(settings);
         McpStdio stdio = new McpStdio(new McpServer(server.engine(), mcp), mcp, System.in, protocol);

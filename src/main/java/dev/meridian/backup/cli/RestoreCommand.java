@@ -2,8 +2,6 @@ package dev.meridian.backup.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.meridian.backup.model.BackupId;
-import dev.meridian.backup.repository.Repository;
-import dev.meridian.backup.restore.OfflineRestore;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -35,22 +33,9 @@ final class RestoreCommand extends Verb {
             if (target == null) {
                 throw new CliException(CliException.USAGE, "with --repo, restore needs --target DIR (the live database belongs to the server)");
             }
-            Path t = target.toAbsolutePath().normalize();
-            long start = System.currentTimeMillis();
-            try (Repository repo = openRepository()) {
-                var m = repo.readManifest(backupId);
-                OfflineRestore.run(repo, m, t, (d, total) -> meter.update(d, total, null));
-                meter.done();
-                Map<String, Object> r = new LinkedHashMap<>();
-                r.put("backup_id", backupId.value());
-                r.put("database", m.database());
-                r.put("target", t.toString());
-                r.put("safety_backup_id", null);
-                r.put("duration_ms", System.currentTimeMillis() - start);
-                r.put("file_count", m.fileCount());
-                r.put("bytes", m.sizeBytes());
-                print(tree(r));
-            }
+            JsonNode r = DirectRepository.restore(client.repo, backupId, target.toAbsolutePath().normalize(), meter);
+            meter.done();
+            print(r);
             return 0;
         }
         String where = target == null ? "its database (the current state is replaced)" : target.toAbsolutePath().normalize().toString();

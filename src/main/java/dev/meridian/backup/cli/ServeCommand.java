@@ -1,10 +1,15 @@
 package dev.meridian.backup.cli;
 
+import dev.meridian.backup.app.Engine;
 import dev.meridian.backup.app.Server;
 import dev.meridian.backup.config.Settings;
+import dev.meridian.backup.mcp.McpHttpRoute;
+import dev.meridian.backup.mcp.McpSettings;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import org.apache.pekko.http.javadsl.server.Route;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -15,12 +20,26 @@ final class ServeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Settings settings = Main.loadSettings(Optional.ofNullable(config));
-        try (Server server = Server.start(settings, true, engine -> Main.extraRoutes(engine))) {
+        Settings settings = loadSettings(Optional.ofNullable(config));
+        try (Server server = Server.start(settings, true, ServeCommand::extraRoutes)) {
             System.err.println("Meridian Backup listening on http://" + server.address().getHostString() + ":"
                     + server.address().getPort() + "  (Ctrl-C to stop)");
             server.awaitTermination();
         }
         return 0;
+    }
+
+    /** Loads settings; {@code meridian.log.json} picks the log format before the first logger exists. */
+    static Settings loadSettings(Optional<Path> file) {
+        var config = Settings.load(file);
+        if (config.getBoolean("meridian.log.json") && System.getProperty("logback.configurationFile") == null) {
+            System.setProperty("logback.configurationFile", "logback-json.xml");
+        }
+        return Settings.from(config);
+    }
+
+    /** The MCP endpoint (/mcp) served beside REST. */
+    static List<Route> extraRoutes(Engine engine) {
+        return List.of(new McpHttpRoute(engine, McpSettings.from(engine.settings().config())).route());
     }
 }

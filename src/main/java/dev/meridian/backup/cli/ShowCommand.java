@@ -2,7 +2,6 @@ package dev.meridian.backup.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.meridian.backup.model.BackupId;
-import dev.meridian.backup.repository.Repository;
 import java.util.ArrayList;
 import java.util.List;
 import picocli.CommandLine.Command;
@@ -23,12 +22,9 @@ final class ShowCommand extends Verb {
         JsonNode b;
         JsonNode manifest = null;
         if (offline()) {
-            try (Repository repo = openRepository()) {
-                b = tree(repo.catalog().get(backupId).orElseThrow(() -> Repository.unknownBackup(backupId)));
-                if (files) {
-                    manifest = tree(repo.readManifest(backupId));
-                }
-            }
+            JsonNode[] shown = DirectRepository.show(client.repo, backupId, files);
+            b = shown[0];
+            manifest = shown[1];
         } else {
             b = client.api().get("/api/v1/backups/" + backupId.value());
             if (files) {

@@ -1,8 +1,6 @@
 package dev.meridian.backup.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.meridian.backup.repository.Repository;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -18,12 +16,7 @@ final class StatsCommand extends Verb {
     public Integer call() throws Exception {
         JsonNode s;
         if (offline()) {
-            if (database != null) {
-                dev.meridian.backup.model.Validation.databaseName(database);
-            }
-            try (Repository repo = openRepository()) {
-                s = tree(repo.catalog().stats(database, Instant.now()));
-            }
+            s = DirectRepository.stats(client.repo, database);
         } else {
             s = client.api().get("/api/v1/stats" + ApiClient.query(new java.util.HashMap<>(database == null ? Map.of() : Map.of("database", database))));
         }

@@ -2,7 +2,6 @@ package dev.meridian.backup.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.meridian.backup.model.Json;
-import dev.meridian.backup.repository.Repository;
 import java.io.Console;
 import java.io.PrintStream;
 import java.util.ArrayList;
@@ -19,10 +18,6 @@ abstract class Verb implements Callable<Integer> {
 
     boolean offline() {
         return client.repo != null;
-    }
-
-    Repository openRepository() throws Exception {
-        return Repository.openFileReadOnly(client.repo.toAbsolutePath().normalize());
     }
 
     static JsonNode tree(Object value) {

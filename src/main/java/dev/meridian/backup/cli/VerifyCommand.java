@@ -2,8 +2,6 @@ package dev.meridian.backup.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.meridian.backup.model.BackupId;
-import dev.meridian.backup.repository.Repository;
-import dev.meridian.backup.verify.OfflineVerification;
 import java.util.Map;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -31,10 +29,7 @@ final class VerifyCommand extends Verb {
             if (threads < 1 || threads > 64) {
                 throw new CliException(CliException.USAGE, "--threads must be 1..64");
             }
-            try (Repository repo = openRepository()) {
-                var m = repo.readManifest(backupId);
-                r = tree(OfflineVerification.run(repo, m, threads, deep, (d, t) -> meter.update(d, t, null)));
-            }
+            r = DirectRepository.verify(client.repo, backupId, threads, deep, meter);
         } else {
             r = client.api().postWithProgress("/api/v1/backups/" + backupId.value() + "/verify", deep ? Map.of("deep", true) : Map.of(),
                     meter::progress);

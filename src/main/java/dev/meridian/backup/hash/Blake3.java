@@ -54,6 +54,8 @@ public final class Blake3 {
     private final int[] key;
     private final int flags;
     private final boolean simd;
+    /** Use the SIMD path even while it is cold: only the warm-up does, to make it hot. */
+    private boolean alwaysSimd;
 
     /** Index of the first chunk this instance hashes: non-zero only for a piece of a file hashed by {@link #hashFile}. */
     private long chunkBase;
@@ -91,14 +93,20 @@ public final class Blake3 {
         return new Blake3(ivKey(), 0, LANES > 0);
     }
 
-    /** Package-private so tests can run the scalar and SIMD paths side by side in one JVM. */
+    /** Whether this hasher uses the SIMD path even before {@link Blake3Warmup} has made it hot (tests, the warm-up). */
+    Blake3 alwaysSimd(boolean always) {
+        this.alwaysSimd = always;
+        return this;
+    }
+
+    /** Package-private so tests can run the scalar and SIMD paths side by side in one JVM; SIMD even while cold. */
     static Blake3 newHasher(boolean simd) {
-        return new Blake3(ivKey(), 0, simd && LANES > 0);
+        return new Blake3(ivKey(), 0, simd && LANES > 0).alwaysSimd(simd);
     }
 
     /** A hasher in keyed-hash mode (a MAC/PRF) with a 32-byte key. */
     public static Blake3 newKeyedHasher(byte[] key) {
-        return newKeyedHasher(key, LANES > 0);
+        return newKeyedHasher(key, LANES > 0).alwaysSimd(false);
     }
 
     static Blake3 newKeyedHasher(byte[] key, boolean simd) {
@@ -109,12 +117,12 @@ public final class Blake3 {
         for (int i = 0; i < 8; i++) {
             k[i] = (key[4 * i] & 0xFF) | (key[4 * i + 1] & 0xFF) << 8 | (key[4 * i + 2] & 0xFF) << 16 | key[4 * i + 3] << 24;
         }
-        return new Blake3(k, KEYED_HASH, simd && LANES > 0);
+        return new Blake3(k, KEYED_HASH, simd && LANES > 0).alwaysSimd(simd);
     }
 
     /** A hasher in derive-key mode: the key material is fed with {@code update}; the context should be a hard-coded, unique string. */
     public static Blake3 newDeriveKeyHasher(String context) {
-        return newDeriveKeyHasher(context, LANES > 0);
+        return newDeriveKeyHasher(context, LANES > 0).alwaysSimd(false);
     }
 
     static Blake3 newDeriveKeyHasher(String context, boolean simd) {
@@ -124,7 +132,7 @@ public final class Blake3 {
         ctx.chunkNode();
         ctx.foldStack();
         ctx.rootWords(k);
-        return new Blake3(k, DERIVE_KEY_MATERIAL, simd && LANES > 0);
+        return new Blake3(k, DERIVE_KEY_MATERIAL, simd && LANES > 0).alwaysSimd(simd);
     }
 
     /** One-shot hash of {@code input}. */
@@ -214,22 +222,28 @@ public final class Blake3 {
      * appended after the call starts are not hashed.
      */
     public static byte[] hashFile(FileChannel ch, Executor executor, int parallelism) throws IOException {
-        return hashFile(ch, executor, parallelism, LANES > 0);
+        return hashFile(ch, executor, parallelism, LANES > 0, true);
     }
 
+    /** Package-private for tests: {@code simd} picks the path, used even while cold. */
     static byte[] hashFile(FileChannel ch, Executor executor, int parallelism, boolean simd) throws IOException {
+        return hashFile(ch, executor, parallelism, simd, false);
+    }
+
+    private static byte[] hashFile(FileChannel ch, Executor executor, int parallelism, boolean simd, boolean gated)
+            throws IOException {
         if (parallelism < 1) {
             throw new IllegalArgumentException("parallelism must be at least 1, got " + parallelism);
         }
         Objects.requireNonNull(executor, "executor");
         long size = ch.size();
         if (size <= MIN_UNIT_LEN || parallelism == 1) {
-            Blake3 h = newHasher(simd);
+            Blake3 h = newHasher(simd).alwaysSimd(!gated);
             ByteBuffer buf = ByteBuffer.allocate((int) Math.min(READ_LEN, Math.max(size, 1)));
             readInto(ch, h, buf, 0, size);
             return h.digest();
         }
-        FileJob job = new FileJob(ch, size, simd);
+        FileJob job = new FileJob(ch, size, simd, gated);
         int helpers = Math.min(parallelism - 1, job.units - 1);
         for (int i = 0; i < helpers; i++) {
             try {
@@ -282,6 +296,7 @@ public final class Blake3 {
         final FileChannel ch;
         final long size;
         final boolean simd;
+        final boolean gated;
         final long unitLen;
         final int units;
         final int[] cvs;
@@ -290,10 +305,11 @@ public final class Blake3 {
         final AtomicReference<Throwable> failure = new AtomicReference<>();
         final CountDownLatch done;
 
-        FileJob(FileChannel ch, long size, boolean simd) {
+        FileJob(FileChannel ch, long size, boolean simd, boolean gated) {
             this.ch = ch;
             this.size = size;
             this.simd = simd;
+            this.gated = gated;
             long unit = MIN_UNIT_LEN;
             while ((size + unit - 1) / unit > MAX_UNITS) {
                 unit <<= 1;
@@ -301,7 +317,7 @@ public final class Blake3 {
             this.unitLen = unit;
             this.units = (int) ((size + unit - 1) / unit);
             this.cvs = new int[8 * (units - 1)];
-            this.root = newHasher(simd);
+            this.root = newHasher(simd).alwaysSimd(!gated);
             this.done = new CountDownLatch(units);
         }
 
@@ -312,7 +328,7 @@ public final class Blake3 {
                 try {
                     if (failure.get() == null) {
                         if (h == null) {
-                            h = newHasher(simd);
+                            h = newHasher(simd).alwaysSimd(!gated);
                             buf = ByteBuffer.allocate(READ_LEN);
                         }
                         hashUnit(u, h, buf);
@@ -455,6 +471,12 @@ public final class Blake3 {
     /** Hashes {@code n} whole chunks at {@code in[off]}, none of them the last chunk of the input, starting at chunkCounter. */
     private void bulk(byte[] in, int off, int n) {
         if (!simd) {
+            scalarChunks(in, off, n);
+            return;
+        }
+        if (!alwaysSimd && !Blake3Warmup.vectorHot()) {
+            // Interpreted vector code is far slower than scalar code; see Blake3Warmup.
+            Blake3Warmup.start();
             scalarChunks(in, off, n);
             return;
         }

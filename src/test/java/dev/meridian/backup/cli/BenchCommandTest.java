@@ -87,12 +87,41 @@ class BenchCommandTest {
     }
 
     @Test
+    void coldModeTimesEachOperationInAFreshJvmAgainstWarm() throws Exception {
+        JsonNode r = runJson("bench", "--cold", "--size-mb", "4", "--runs", "1", "--json", "--work-dir", work.toString());
+        List<String> operations = new ArrayList<>();
+        for (JsonNode row : r.path("rows")) {
+            operations.add(row.path("operation").asText());
+            assertEquals(1, row.path("meridian_cold_ms").size(), row.toString());
+            assertEquals(1, row.path("backup_engine_cold_ms").size(), row.toString());
+            assertTrue(row.path("meridian_cold_over_warm").isNumber(), row.toString());
+            assertTrue(row.path("meridian_over_backup_engine_cold").isNumber(), row.toString());
+        }
+        assertEquals(List.of("full backup", "backup after 1% new data", "restore"), operations);
+        try (Stream<Path> left = Files.list(work)) {
+            assertEquals(0, left.count(), "the work directory is removed");
+        }
+    }
+
+    @Test
+    void theManySstsDatasetSplitsTheDatabaseIntoManySmallSsts() throws Exception {
+        // Item 6: the benchmark measures the file count as well as the bytes.
+        Path db = work.resolve("many");
+        dev.meridian.backup.bench.BenchDataAccess.generateManySsts(db, 8, 200);
+        int ssts = dev.meridian.backup.bench.BenchDataAccess.sstCount(db);
+        assertTrue(ssts >= 100, "about 200 SSTs, got " + ssts);
+    }
+
+    @Test
     void contradictoryOrMalformedOptionsAreUsageErrors() {
         assertEquals(CliException.USAGE, Main.run("bench", "--catalog", "0"));
         assertEquals(CliException.USAGE, Main.run("bench", "--scaling", "--db", work.toString()));
         assertEquals(CliException.USAGE, Main.run("bench", "--rate-limit", "fast"));
         assertEquals(CliException.USAGE, Main.run("bench", "--compression", "lz4"));
         assertEquals(CliException.USAGE, Main.run("bench", "--runs", "0"));
+        assertEquals(CliException.USAGE, Main.run("bench", "--dataset", "tiny"));
+        assertEquals(CliException.USAGE, Main.run("bench", "--dataset", "many-ssts", "--db", work.toString()));
+        assertEquals(CliException.USAGE, Main.run("bench", "--cold", "--db", work.toString()));
     }
 
     private static JsonNode runJson(String... args) throws Exception {

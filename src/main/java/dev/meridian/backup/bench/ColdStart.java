@@ -1,0 +1,218 @@
+package dev.meridian.backup.bench;
+
+import dev.meridian.backup.model.BackupException;
+import dev.meridian.backup.rocks.LiveDatabase;
+import dev.meridian.backup.store.file.FileBlobStore;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * {@code bench --cold}: the first operation of its kind after a start, against the same operation in a warm process.
+ * Each cold operation runs in a fresh JVM ({@link ColdOperation}) started with this JVM's options, for Meridian and
+ * for BackupEngine alike, the contenders alternating; the warm figures come from the same operations in this JVM
+ * after an untimed warm-up round, as the main benchmark measures them.
+ */
+public final class ColdStart {
+    /** The target: a first operation within 1.2x of the warm one. */
+    public static final double TARGET = 1.2;
+    private static final List<Operation> OPERATIONS = List.of(Operation.FULL_BACKUP, Operation.INCREMENTAL, Operation.RESTORE);
+
+    /** One operation's cold and warm medians (ms) and their ratios; lists hold one value per round. */
+    public record Row(String operation, List<Long> meridianColdMs, List<Long> backupEngineColdMs, Long meridianColdMedianMs,
+                      Long meridianWarmMedianMs, Long backupEngineColdMedianMs, Long backupEngineWarmMedianMs,
+                      Double meridianColdOverWarm, Double meridianOverBackupEngineCold, Double meridianOverBackupEngineWarm,
+                      boolean withinTarget) {}
+
+    public record Result(String database, long databaseBytes, int sstFiles, int runs, double target, List<Row> rows,
+                         List<String> notes) {}
+
+    private ColdStart() {}
+
+    /** Runs {@code runs} cold rounds and {@code runs} warm ones on a generated database; the work directory is removed. */
+    public static Result run(Benchmark.Options options, PrintStream log) throws Exception {
+        if (options.db() != null) {
+            throw BackupException.invalid("--cold generates its own database; drop --db");
+        }
+        Path parent = options.workDir() != null ? options.workDir() : Path.of(System.getProperty("java.io.tmpdir"));
+        Files.createDirectories(parent);
+        Path work = Files.createTempDirectory(parent.toAbsolutePath(), "meridian-bench-cold-");
+        try (HeapMeter heap = new HeapMeter()) {
+            Path source = work.resolve("source");
+            String note;
+            if (options.manySsts()) {
+                log.printf("building a %d MiB database of about %d SSTs%n", options.sizeMb(), BenchData.MANY_SSTS);
+                BenchData.generateManySsts(source, options.sizeMb(), BenchData.MANY_SSTS, 1);
+                note = Benchmark.MANY_SSTS_NOTE;
+            } else {
+                log.printf("building a %d MiB database%n", options.sizeMb());
+                BenchData.generate(source, options.sizeMb(), 1);
+                note = "1 KiB values, compacted into bottom-level SSTs";
+            }
+            long bytes = BenchData.databaseBytes(source);
+            long change = Math.max(BenchData.VALUE_SIZE, bytes / 100);
+
+            Map<String, Map<Operation, List<Long>>> cold = new LinkedHashMap<>();
+            List<String> order = List.of("backupengine", "meridian");
+            for (int r = 0; r < options.runs(); r++) {
+                for (int k = 0; k < order.size(); k++) {
+                    String c = order.get((k + r) % order.size());
+                    log.printf("cold round %d/%d: %s (a fresh JVM per operation)%n", r + 1, options.runs(), c);
+                    Map<Operation, Long> ms = coldRound(c, source, work, options.compression(), change, r + 1);
+                    ms.forEach((op, v) -> cold.computeIfAbsent(c, x -> new LinkedHashMap<>())
+                            .computeIfAbsent(op, x -> new ArrayList<>()).add(v));
+                }
+            }
+
+            log.println("warm rounds in this JVM (after an untimed warm-up round)");
+            Set<Operation> ops = EnumSet.of(Operation.FULL_BACKUP, Operation.INCREMENTAL, Operation.RESTORE);
+            List<Contender> contenders = List.of(new BackupEngineContender(), new MeridianContender(options.compression()));
+            for (Contender c : contenders) {
+                c.run(new Contender.Plan(source, bytes, ops, change, 0, 0), work, new Round(c.name(), 0, heap));
+            }
+            Map<String, Map<Operation, List<Long>>> warm = new LinkedHashMap<>();
+            for (int r = 0; r < options.runs(); r++) {
+                for (int k = 0; k < contenders.size(); k++) {
+                    Contender c = contenders.get((k + r) % contenders.size());
+                    Round round = new Round(c.name(), r + 1, heap);
+                    c.run(new Contender.Plan(source, bytes, ops, change, r + 1, 0), work, round);
+                    round.nanos.forEach((op, n) -> warm.computeIfAbsent(c.name(), x -> new LinkedHashMap<>())
+                            .computeIfAbsent(op, x -> new ArrayList<>()).add(n / 1_000_000));
+                }
+            }
+
+            List<Row> rows = new ArrayList<>();
+            for (Operation op : OPERATIONS) {
+                List<Long> mc = cold.get("meridian").get(op);
+                List<Long> bc = cold.get("backupengine").get(op);
+                Long mcm = median(mc);
+                Long mwm = median(warm.get("Meridian").get(op));
+                Long bcm = median(bc);
+                Long bwm = median(warm.get("BackupEngine").get(op));
+                Double coldOverWarm = ratio(mcm, mwm);
+                rows.add(new Row(op.label, mc, bc, mcm, mwm, bcm, bwm, coldOverWarm, ratio(mcm, bcm), ratio(mwm, bwm),
+                        coldOverWarm != null && coldOverWarm <= TARGET));
+            }
+            int[] counts = BenchData.fileCounts(source);
+            return new Result(note, bytes, counts[1], options.runs(), TARGET, rows, List.of(
+                    "cold: each operation is the first of its kind in a JVM started for it with this JVM's options; "
+                            + "timed from just before the operation to its end (JVM start, engine start and opening "
+                            + "the database are not timed, for either contender)",
+                    "the incremental's process finds the full backup made by the previous process; restore restores "
+                            + "that incremental backup into a new directory",
+                    "warm: the same operations in this JVM after an untimed warm-up round, as in the main benchmark",
+                    "ratios compare medians of this run; the contenders alternate round by round"));
+        } finally {
+            FileBlobStore.deleteTree(work);
+        }
+    }
+
+    /** Full backup, change, incremental, restore of one contender, each operation in its own JVM. */
+    private static Map<Operation, Long> coldRound(String contender, Path source, Path work, String compression, long change,
+                                                  long seed) throws Exception {
+        Path db = work.resolve("cold-db");
+        Path backups = work.resolve("cold-backups");
+        Path restoreRoot = work.resolve("cold-restore");
+        Path target = restoreRoot.resolve("restored");
+        Map<Operation, Long> ms = new LinkedHashMap<>();
+        try {
+            BenchData.copyDatabase(source, db);
+            String[] full = child(work, contender, "full", db, backups, target, compression, "");
+            ms.put(Operation.FULL_BACKUP, Long.parseLong(full[0]));
+            try (LiveDatabase live = LiveDatabase.open("bench", db, false)) {
+                BenchData.writeChange(live.handle(), change, seed);
+            }
+            String[] inc = child(work, contender, "incremental", db, backups, target, compression, "");
+            ms.put(Operation.INCREMENTAL, Long.parseLong(inc[0]));
+            String[] restore = child(work, contender, "restore", db, backups, target, compression, inc[1]);
+            ms.put(Operation.RESTORE, Long.parseLong(restore[0]));
+            if (BenchData.databaseBytes(target) == 0) {
+                throw new IllegalStateException(contender + "'s cold restore wrote nothing into " + target);
+            }
+            return ms;
+        } finally {
+            BenchData.deleteTrees(db, backups, restoreRoot);
+        }
+    }
+
+    /** Runs one {@link ColdOperation} in a new JVM; returns its milliseconds and backup id. */
+    private static String[] child(Path work, String contender, String op, Path db, Path backups, Path target,
+                                  String compression, String backupId) throws Exception {
+        List<String> cmd = new ArrayList<>(javaCommand());
+        cmd.add(ColdOperation.class.getName());
+        cmd.addAll(List.of(contender, op, db.toString(), backups.toString(), target.toString(), compression, backupId));
+        Path err = work.resolve("cold-child.err");
+        Process p = new ProcessBuilder(cmd).redirectError(err.toFile()).start();
+        p.getOutputStream().close();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        int code = p.waitFor();
+        for (String line : out.split("\n")) {
+            if (code == 0 && line.startsWith(ColdOperation.RESULT)) {
+                String[] f = line.substring(ColdOperation.RESULT.length()).trim().split(" ");
+                return new String[] {f[0].substring(3), f[1].substring(7)};
+            }
+        }
+        throw new IllegalStateException("the cold " + op + " of " + contender + " failed (exit " + code + "): "
+                + tail(err) + tail(out));
+    }
+
+    /**
+     * {@code java} with this JVM's options (heap, -D settings, the Vector API module) and class path, without the
+     * options that must not be shared by two JVMs (debug agents, flight recordings, CDS archive dumps).
+     */
+    static List<String> javaCommand() {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        boolean vector = false;
+        for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+            if (a.startsWith("-agentlib") || a.startsWith("-javaagent") || a.contains("FlightRecording")
+                    || a.startsWith("-XX:ArchiveClassesAtExit") || a.startsWith("-Xlog:")) {
+                continue;
+            }
+            vector |= a.contains("jdk.incubator.vector");
+            cmd.add(a);
+        }
+        if (!vector && ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()) {
+            cmd.add("--add-modules=jdk.incubator.vector");
+        }
+        cmd.add("-DMERIDIAN_LOG_LEVEL=WARN");
+        cmd.add("-cp");
+        cmd.add(System.getProperty("java.class.path"));
+        return cmd;
+    }
+
+    private static String tail(Path file) {
+        try {
+            return Files.exists(file) ? tail(Files.readString(file)) : "";
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    private static String tail(String s) {
+        String t = s.strip();
+        return t.length() <= 600 ? t : "..." + t.substring(t.length() - 600);
+    }
+
+    static Long median(List<Long> values) {
+        if (values == null || values.isEmpty()) {
+            return null;
+        }
+        List<Long> sorted = values.stream().sorted().toList();
+        int n = sorted.size();
+        return n % 2 == 1 ? sorted.get(n / 2) : Math.round((sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2.0);
+    }
+
+    private static Double ratio(Long a, Long b) {
+        return a == null || b == null || b == 0 ? null : a / (double) b;
+    }
+}

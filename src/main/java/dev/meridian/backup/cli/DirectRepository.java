@@ -1,0 +1,84 @@
+package dev.meridian.backup.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.meridian.backup.model.BackupId;
+import dev.meridian.backup.model.BackupType;
+import dev.meridian.backup.model.Validation;
+import dev.meridian.backup.repository.Catalog;
+import dev.meridian.backup.repository.Repository;
+import dev.meridian.backup.restore.OfflineRestore;
+import dev.meridian.backup.verify.OfflineVerification;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The {@code --repo} work of the read-only verbs: a repository read directly, with no server. It lives apart from the
+ * verb classes so that a verb talking to a server never loads the repository, hashing or RocksDB classes (a client
+ * verb must answer in well under a second); only a verb given {@code --repo} touches this class.
+ */
+final class DirectRepository {
+    private DirectRepository() {}
+
+    private static Repository open(Path repo) throws Exception {
+        return Repository.openFileReadOnly(repo.toAbsolutePath().normalize());
+    }
+
+    /** A page of backups, shaped like {@code GET /api/v1/backups}. */
+    static JsonNode list(Path repo, String database, String type, String tag, int limit, String cursor) throws Exception {
+        try (Repository r = open(repo)) {
+            Catalog.Query q = new Catalog.Query(database == null ? null : Validation.databaseName(database),
+                    type == null ? null : BackupType.parse(type), tag == null ? null : Validation.tag(tag),
+                    Validation.limit(limit, 50, 1000), dev.meridian.backup.http.Cursors.decode(cursor));
+            return Verb.tree(dev.meridian.backup.http.Views.page(r.catalog().list(q)));
+        }
+    }
+
+    /** One backup's metadata, and its manifest when {@code withManifest}; index 1 is null otherwise. */
+    static JsonNode[] show(Path repo, BackupId id, boolean withManifest) throws Exception {
+        try (Repository r = open(repo)) {
+            JsonNode b = Verb.tree(r.catalog().get(id).orElseThrow(() -> Repository.unknownBackup(id)));
+            return new JsonNode[] {b, withManifest ? Verb.tree(r.readManifest(id)) : null};
+        }
+    }
+
+    /** Totals like {@code GET /api/v1/stats}. */
+    static JsonNode stats(Path repo, String database) throws Exception {
+        if (database != null) {
+            Validation.databaseName(database);
+        }
+        try (Repository r = open(repo)) {
+            return Verb.tree(r.catalog().stats(database, Instant.now()));
+        }
+    }
+
+    /**
+     * Re-reads and hashes every object of one backup with {@code threads} hashing threads; {@code deep} also checks
+     * every SST against RocksDB's block checksums.
+     */
+    static JsonNode verify(Path repo, BackupId id, int threads, boolean deep, Output.Meter meter) throws Exception {
+        try (Repository r = open(repo)) {
+            var m = r.readManifest(id);
+            return Verb.tree(OfflineVerification.run(r, m, threads, deep, (d, t) -> meter.update(d, t, null)));
+        }
+    }
+
+    /** Writes one backup into {@code target} (a new or empty directory); the answer is shaped like the server's. */
+    static JsonNode restore(Path repo, BackupId id, Path target, Output.Meter meter) throws Exception {
+        long start = System.currentTimeMillis();
+        try (Repository r = open(repo)) {
+            var m = r.readManifest(id);
+            OfflineRestore.run(r, m, target, (d, total) -> meter.update(d, total, null));
+            Map<String, Object> out = new LinkedHashMap<>();
+            out.put("backup_id", id.value());
+            out.put("database", m.database());
+            out.put("target", target.toString());
+            out.put("safety_backup_id", null);
+            out.put("duration_ms", System.currentTimeMillis() - start);
+            out.put("file_count", m.fileCount());
+            out.put("bytes", m.sizeBytes());
+            return Verb.tree(out);
+        }
+    }
+}
