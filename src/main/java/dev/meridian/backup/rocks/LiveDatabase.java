@@ -108,7 +108,9 @@ public final class LiveDatabase implements AutoCloseable {
             maxOpenFiles = FileDescriptorBudget.maxOpenFiles(options.maxOpenFiles());
             // create_if_missing and create_missing_column_families stay the owner's: the database and every
             // column family it has are opened, so they cannot create anything, and the OPTIONS file keeps them.
-            options.setMaxOpenFiles(maxOpenFiles);
+            // error_if_exists is the owner's check at creation (RocksDB's bench tools and some apps set it); on an
+            // existing database it would refuse every open, and it says nothing about how the data is read.
+            options.setMaxOpenFiles(maxOpenFiles).setErrorIfExists(false);
             refuseLogsOutsideWalDir(name, path, options.walDir());
             replayWalOrRefuse(name, path, options, descriptors);
             List<ColumnFamilyHandle> handles = new ArrayList<>();

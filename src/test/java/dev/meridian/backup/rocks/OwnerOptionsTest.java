@@ -152,6 +152,19 @@ class OwnerOptionsTest {
     // ---- what Meridian cannot construct is refused, and nothing changes ----
 
     @Test
+    void anOwnerThatCreatedItsDatabaseWithErrorIfExistsCanStillBeOpened() throws Exception {
+        // error_if_exists is a creation-time check recorded in OPTIONS; taken literally it refuses every later open.
+        Path db = dir.resolve("created-once");
+        try (Options o = new Options().setCreateIfMissing(true).setErrorIfExists(true);
+                RocksDB rdb = RocksDB.open(o, db.toString())) {
+            rdb.put("k".getBytes(StandardCharsets.UTF_8), "v".getBytes(StandardCharsets.UTF_8));
+        }
+        try (LiveDatabase live = LiveDatabase.open("created-once", db, false)) {
+            assertEquals(Map.of("k", "v"), readAll(live.handle()));
+        }
+    }
+
+    @Test
     void customComparatorIsRefusedWithTheOptionNamedAndTheFilesUntouched() throws Exception {
         Path db = dir.resolve("custom-cmp");
         try (ComparatorOptions co = new ComparatorOptions(); AbstractComparator reverse = new AbstractComparator(co) {
