@@ -182,16 +182,35 @@ public final class TestEnv implements AutoCloseable {
     }
 
     public static Map<String, String> readAll(RocksDB rdb) {
+        return read(rdb, v -> java.util.HexFormat.of().formatHex(v));
+    }
+
+    /** Every key and value of the default column family as UTF-8 text (for databases written with text values). */
+    public static Map<String, String> readText(RocksDB rdb) {
+        return read(rdb, v -> new String(v, StandardCharsets.UTF_8));
+    }
+
+    private static Map<String, String> read(RocksDB rdb, java.util.function.Function<byte[], String> value) {
         Map<String, String> all = new TreeMap<>();
         try (RocksIterator it = rdb.newIterator()) {
             for (it.seekToFirst(); it.isValid(); it.next()) {
-                all.put(new String(it.key(), StandardCharsets.UTF_8), java.util.HexFormat.of().formatHex(it.value()));
+                all.put(new String(it.key(), StandardCharsets.UTF_8), value.apply(it.value()));
             }
         }
         return all;
     }
 
     /** Opens a database directory directly (server stopped) and reads everything, after a full checksum pass. */
+    /** Inverts the byte at {@code offset} of {@code file}: real on-disk corruption for checksum tests. */
+    public static void flip(Path file, long offset) throws IOException {
+        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(file.toFile(), "rw")) {
+            f.seek(offset);
+            int b = f.read();
+            f.seek(offset);
+            f.write(b ^ 0xff);
+        }
+    }
+
     public static Map<String, String> readDirectory(Path dir) throws Exception {
         RocksDB.loadLibrary();
         try (Options o = new Options(); RocksDB rdb = RocksDB.openReadOnly(o, dir.toString())) {

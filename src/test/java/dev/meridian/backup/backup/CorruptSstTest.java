@@ -1,5 +1,6 @@
 package dev.meridian.backup.backup;
 
+import static dev.meridian.backup.TestEnv.flip;
 import static dev.meridian.backup.TestEnv.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -23,7 +24,6 @@ import dev.meridian.backup.model.VerifyResult;
 import dev.meridian.backup.repository.Repository;
 import dev.meridian.backup.store.file.FileBlobStore;
 import java.io.IOException;
-import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -83,15 +83,6 @@ class CorruptSstTest {
     private static List<Path> ssts(Path db) throws IOException {
         try (Stream<Path> files = Files.list(db)) {
             return files.filter(p -> p.toString().endsWith(".sst")).sorted().toList();
-        }
-    }
-
-    private static void flip(Path file, long offset) throws IOException {
-        try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
-            f.seek(offset);
-            int b = f.read();
-            f.seek(offset);
-            f.write(b ^ 0xff);
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.meridian.backup.backup;
 
+import static dev.meridian.backup.TestEnv.readText;
 import static dev.meridian.backup.TestEnv.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -18,7 +19,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -32,7 +32,6 @@ import org.rocksdb.FlushOptions;
 import org.rocksdb.Options;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
-import org.rocksdb.RocksIterator;
 import org.rocksdb.StringAppendOperator;
 
 /**
@@ -119,23 +118,13 @@ class OwnerOptionsBackupTest {
     }
 
     private static Map<String, String> read(String db) throws Exception {
-        return await(engine.withDatabase(db, live -> readAll(live.handle())));
+        return await(engine.withDatabase(db, live -> readText(live.handle())));
     }
 
     private static Map<String, String> readCopy(Path copy) {
         try (LiveDatabase db = LiveDatabase.open("copy", copy, false)) {
-            return readAll(db.handle());
+            return readText(db.handle());
         }
-    }
-
-    private static Map<String, String> readAll(RocksDB rdb) {
-        Map<String, String> all = new TreeMap<>();
-        try (RocksIterator it = rdb.newIterator()) {
-            for (it.seekToFirst(); it.isValid(); it.next()) {
-                all.put(new String(it.key(), StandardCharsets.UTF_8), new String(it.value(), StandardCharsets.UTF_8));
-            }
-        }
-        return all;
     }
 
     static void writeStringAppendOperandsToWalOnly(Path db) throws RocksDBException {

@@ -1,5 +1,6 @@
 package dev.meridian.backup.rocks;
 
+import static dev.meridian.backup.TestEnv.readText;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -52,13 +53,13 @@ class OwnerOptionsTest {
         Path db = dir.resolve("merge");
         writeStringAppendOperandsToWalOnly(db, 100);
         try (LiveDatabase live = LiveDatabase.open("merge", db, false)) {
-            Map<String, String> all = readAll(live.handle());
+            Map<String, String> all = readText(live.handle());
             assertEquals(100, all.size(), "every key is still there");
             all.values().forEach(v -> assertEquals("a,b", v));
         }
         // And the owner finds them too after Meridian closed it.
         try (Options o = new Options().setMergeOperator(new StringAppendOperator()); RocksDB owner = RocksDB.open(o, db.toString())) {
-            assertEquals(100, readAll(owner).size());
+            assertEquals(100, readText(owner).size());
             assertEquals("a,b", new String(owner.get("k00042".getBytes(StandardCharsets.UTF_8)), StandardCharsets.UTF_8));
         }
     }
@@ -107,11 +108,11 @@ class OwnerOptionsTest {
         Path wal = dir.resolve("wal-elsewhere");
         writeWithSeparateWalDir(db, wal);
         try (LiveDatabase live = LiveDatabase.open("waldir", db, false)) {
-            assertEquals(2000, readAll(live.handle()).size());
+            assertEquals(2000, readText(live.handle()).size());
             assertEquals(2000, live.latestSequenceNumber());
         }
         try (Options o = new Options().setWalDir(wal.toString()); RocksDB owner = RocksDB.openReadOnly(o, db.toString())) {
-            assertEquals(2000, readAll(owner).size(), "the owner still finds its WAL records");
+            assertEquals(2000, readText(owner).size(), "the owner still finds its WAL records");
         }
     }
 
@@ -160,7 +161,7 @@ class OwnerOptionsTest {
             rdb.put("k".getBytes(StandardCharsets.UTF_8), "v".getBytes(StandardCharsets.UTF_8));
         }
         try (LiveDatabase live = LiveDatabase.open("created-once", db, false)) {
-            assertEquals(Map.of("k", "v"), readAll(live.handle()));
+            assertEquals(Map.of("k", "v"), readText(live.handle()));
         }
     }
 
@@ -388,16 +389,6 @@ class OwnerOptionsTest {
 
     private static byte[] le(long v) {
         return ByteBuffer.allocate(8).order(java.nio.ByteOrder.LITTLE_ENDIAN).putLong(v).array();
-    }
-
-    static Map<String, String> readAll(RocksDB rdb) {
-        Map<String, String> all = new TreeMap<>();
-        try (RocksIterator it = rdb.newIterator()) {
-            for (it.seekToFirst(); it.isValid(); it.next()) {
-                all.put(new String(it.key(), StandardCharsets.UTF_8), new String(it.value(), StandardCharsets.UTF_8));
-            }
-        }
-        return all;
     }
 
     static Path latestOptions(Path db) throws IOException {

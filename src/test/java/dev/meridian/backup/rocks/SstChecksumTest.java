@@ -1,5 +1,6 @@
 package dev.meridian.backup.rocks;
 
+import static dev.meridian.backup.TestEnv.flip;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -54,15 +55,6 @@ class SstChecksumTest {
             }
         }
         return file;
-    }
-
-    private static void flip(Path file, long offset) throws IOException {
-        try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
-            f.seek(offset);
-            int b = f.read();
-            f.seek(offset);
-            f.write(b ^ 0xff);
-        }
     }
 
     @Test
