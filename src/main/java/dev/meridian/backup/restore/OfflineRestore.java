@@ -7,6 +7,7 @@ import dev.meridian.backup.model.Manifest;
 import dev.meridian.backup.model.Progress;
 import dev.meridian.backup.repository.CorruptObjectException;
 import dev.meridian.backup.repository.Repository;
+import dev.meridian.backup.rocks.OptionsFile;
 import dev.meridian.backup.store.file.FileBlobStore;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
@@ -53,6 +54,7 @@ public final class OfflineRestore {
                             + " is damaged in the repository (" + e.getMessage() + "); nothing was restored");
                 }
             }
+            OptionsFile.detachWalDir(staging); // the copy's WAL is in its own directory, not the live wal_dir
             FileBlobStore.fsyncDirectory(staging);
             RestoreSwap.publishDirectory(staging, t);
         } finally {

@@ -19,6 +19,7 @@ import dev.meridian.backup.repository.JobJournal;
 import dev.meridian.backup.repository.Repository;
 import dev.meridian.backup.rocks.DatabaseLocation;
 import dev.meridian.backup.rocks.LiveDatabase;
+import dev.meridian.backup.rocks.OptionsFile;
 import dev.meridian.backup.store.file.FileBlobStore;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -164,6 +165,9 @@ public final class RestoreJob extends AbstractBehavior<RestoreJob.Command> {
             if (where.mountPoint()) {
                 throw refuseMountPoint(where);
             }
+            if (!live.walDir().isEmpty()) {
+                throw refuseSeparateWalDir(live.walDir());
+            }
             liveReal = where.real();
         }
         staging = RestoreSwap.staging(intoDatabase() ? liveReal : target, jobId);
@@ -196,6 +200,20 @@ public final class RestoreJob extends AbstractBehavior<RestoreJob.Command> {
                 + "files into the volume, or point the application at the restored directory");
     }
 
+    /**
+     * The owner opens with its own wal_dir, which still holds the WAL of the database being replaced: RocksDB would
+     * replay it into the restored files. Refused before any staging copy or safety backup.
+     */
+    private BackupException refuseSeparateWalDir(String walDir) {
+        return new BackupException(ErrorCode.CONFLICT, "restore of backup " + request.backupId() + " into database "
+                + live.name() + " was refused: its OPTIONS keep the write-ahead log in a separate directory (wal_dir = "
+                + walDir + "), which still holds the WAL of the current database, and the owning application would "
+                + "replay that WAL into the restored files. Nothing was changed. Restore into a new directory instead "
+                + "(target: a path under " + env.settings().restoreRoots() + "; CLI: restore --target DIR; the copy "
+                + "keeps its WAL in its own directory), then stop the application, empty " + walDir
+                + ", and switch it to the copy");
+    }
+
     private Behavior<Command> onLoaded(Loaded msg) {
         outstanding--;
         manifest = msg.manifest();
@@ -219,6 +237,7 @@ public final class RestoreJob extends AbstractBehavior<RestoreJob.Command> {
         if (filesInFlight == 0 && pending.isEmpty()) {
             outstanding++;
             getContext().pipeToSelf(Blocking.supply(getContext().getSystem(), EngineContext.IO_DISPATCHER, () -> {
+                OptionsFile.detachWalDir(staging); // the copy's WAL is in its own directory, not the live wal_dir
                 FileBlobStore.fsyncDirectory(staging);
                 journalEntry = journalEntry.withPhase(RestoreSwap.STAGED);
                 env.journal().write(journalEntry);

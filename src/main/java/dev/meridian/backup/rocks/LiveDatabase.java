@@ -281,6 +281,17 @@ public final class LiveDatabase implements AutoCloseable {
         return name;
     }
 
+    /**
+     * The owner's separate WAL directory ({@code wal_dir} of its OPTIONS), or empty when the WAL lives in the
+     * database directory.
+     */
+    public String walDir() {
+        return use("read wal_dir", () -> {
+            String dir = options.walDir();
+            return dir == null || dir.isEmpty() || path.resolve(dir).normalize().equals(path.normalize()) ? "" : dir;
+        });
+    }
+
     public Path path() {
         return path;
     }

@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -20,8 +22,9 @@ import java.util.stream.Stream;
  * opening with that substitute drops every merge record in the WAL. So Meridian reads the names itself first and
  * refuses what it cannot construct ({@link #unconstructible()}).
  */
-final class OptionsFile {
+public final class OptionsFile {
     private static final Pattern OPTIONS_NAME = Pattern.compile("OPTIONS-(\\d+)");
+    private static final Pattern WAL_DIR = Pattern.compile("\\s*wal_dir\\s*=\\s*\\S.*");
     private static final Pattern SECTION = Pattern.compile("\\[([\\w/]+)(?:\\s+\"(.*)\")?\\]");
     private static final Pattern ID = Pattern.compile("\\{?\\s*id=([^;}]*)");
     private static final Pattern PREFIX = Pattern.compile("rocksdb\\.(FixedPrefix|CappedPrefix)\\.\\d+");
@@ -66,6 +69,40 @@ final class OptionsFile {
             }
         }
         return newest == null ? Optional.empty() : Optional.of(read(newest));
+    }
+
+    /**
+     * Takes {@code wal_dir} out of every OPTIONS file in {@code dir}, a restored copy whose WAL files RocksDB's
+     * checkpoint placed in the copy's own directory. Left in, it names the live database's WAL directory: an
+     * application opening the copy with its latest OPTIONS would replay and delete the live database's WAL files,
+     * and write its own there. Each changed file is rewritten through a temporary file, fsynced and renamed; the
+     * caller fsyncs {@code dir}. OPTIONS syntax: RocksDB's {@code options_parser.cc} (one {@code name=value} a line).
+     *
+     * @return the names of the files changed (empty when none names a wal_dir)
+     * @throws IOException if a file cannot be read or rewritten
+     */
+    public static List<String> detachWalDir(Path dir) throws IOException {
+        List<String> changed = new ArrayList<>();
+        List<Path> optionsFiles;
+        try (Stream<Path> files = Files.list(dir)) {
+            optionsFiles = files.filter(f -> OPTIONS_NAME.matcher(f.getFileName().toString()).matches()).sorted().toList();
+        }
+        for (Path f : optionsFiles) {
+            List<String> lines = Files.readAllLines(f, StandardCharsets.UTF_8);
+            List<String> kept = lines.stream().filter(l -> !WAL_DIR.matcher(l).matches()).toList();
+            if (kept.size() == lines.size()) {
+                continue;
+            }
+            Path tmp = f.resolveSibling(f.getFileName() + ".meridian-tmp");
+            try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(tmp, StandardOpenOption.CREATE,
+                    StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
+                ch.write(java.nio.ByteBuffer.wrap((String.join("\n", kept) + "\n").getBytes(StandardCharsets.UTF_8)));
+                ch.force(true);
+            }
+            Files.move(tmp, f, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            changed.add(f.getFileName().toString());
+        }
+        return changed;
     }
 
     static OptionsFile read(Path file) throws IOException {

@@ -3,6 +3,7 @@ package dev.meridian.backup.backup;
 import static dev.meridian.backup.TestEnv.readText;
 import static dev.meridian.backup.TestEnv.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -12,6 +13,8 @@ import dev.meridian.backup.app.Engine;
 import dev.meridian.backup.model.BackupException;
 import dev.meridian.backup.model.BackupSummary;
 import dev.meridian.backup.model.BackupType;
+import dev.meridian.backup.model.ErrorCode;
+import dev.meridian.backup.rocks.OwnerOptionsTest;
 import dev.meridian.backup.database.DatabaseStatus;
 import dev.meridian.backup.rocks.LiveDatabase;
 import java.nio.charset.StandardCharsets;
@@ -86,12 +89,35 @@ class OwnerOptionsBackupTest {
         await(engine.restore(b.backupId(), copy.toString(), false, Engine.newRequestId(), null));
         assertEquals(live.keySet(), TestEnv.readDirectory(copy).keySet(), "the restored backup holds all 2,000 keys");
 
-        // In place, the restored copy's WAL would be ignored for the old one in wal_dir: refused, and put back.
+        // The copy keeps its WAL in its own directory: an application opening it with its latest OPTIONS must not
+        // replay or delete the live database's WAL files in wal_dir (it did, and wrote its own log there).
+        for (Path options : OwnerOptionsTest.optionsFiles(copy)) {
+            assertFalse(java.nio.file.Files.readString(options).contains("wal_dir="), options + " still names a wal_dir");
+        }
+        Map<String, String> walBefore = OwnerOptionsTest.listing(wal);
+        try (DBOptions o = new DBOptions(); org.rocksdb.ConfigOptions c = new org.rocksdb.ConfigOptions()) {
+            List<ColumnFamilyDescriptor> cfs = new ArrayList<>();
+            org.rocksdb.OptionsUtil.loadLatestOptions(c, copy.toString(), o, cfs);
+            List<ColumnFamilyHandle> handles = new ArrayList<>();
+            try (RocksDB app = RocksDB.open(o, copy.toString(), cfs, handles)) {
+                assertEquals(2000, readText(app).size(), "the copy opened as its owner would holds all 2,000 keys");
+                app.put("written-to-the-copy".getBytes(StandardCharsets.UTF_8), "x".getBytes(StandardCharsets.UTF_8));
+                handles.forEach(ColumnFamilyHandle::close);
+            }
+        }
+        assertEquals(walBefore, OwnerOptionsTest.listing(wal), "the live database's wal_dir was not touched");
+        assertEquals(live, read("waldir"), "the live database is unchanged");
+
+        // In place, the owner's wal_dir still holds the current database's WAL, which it would replay into the
+        // restored files: refused before any staging copy or safety backup.
+        int backupsBefore = backupCount("waldir");
         ExecutionException e = assertThrows(ExecutionException.class,
                 () -> await(engine.restore(b.backupId(), null, false, Engine.newRequestId(), null)));
-        assertTrue(Blocking.cause(e) instanceof BackupException, String.valueOf(e.getCause()));
-        assertTrue(Blocking.cause(e).getMessage().contains("holds .log files"), Blocking.cause(e).getMessage());
-        assertEquals(live, read("waldir"), "the database that was there is back and whole");
+        BackupException refusal = (BackupException) Blocking.cause(e);
+        assertEquals(ErrorCode.CONFLICT, refusal.code(), refusal.getMessage());
+        assertTrue(refusal.getMessage().contains("wal_dir = " + wal), refusal.getMessage());
+        assertEquals(backupsBefore, backupCount("waldir"), "no safety backup was taken");
+        assertEquals(live, read("waldir"), "the database is untouched");
     }
 
     @Test
@@ -115,6 +141,10 @@ class OwnerOptionsBackupTest {
 
     private static BackupSummary backup(String db) throws Exception {
         return await(engine.createBackup(db, new BackupRequest(Engine.newRequestId(), BackupType.MANUAL, "", List.of(), null, false), null));
+    }
+
+    private static int backupCount(String db) {
+        return engine.listBackups(new dev.meridian.backup.repository.Catalog.Query(db, null, null, 1000, null)).totalCount();
     }
 
     private static Map<String, String> read(String db) throws Exception {

@@ -37,7 +37,7 @@ import org.rocksdb.RocksIterator;
 import org.rocksdb.StringAppendOperator;
 
 /** Invariant: Meridian opens a database with its owner's options, or not at all; it never drops a WAL record. */
-class OwnerOptionsTest {
+public class OwnerOptionsTest {
     static {
         RocksDB.loadLibrary();
     }
@@ -391,6 +391,13 @@ class OwnerOptionsTest {
         return ByteBuffer.allocate(8).order(java.nio.ByteOrder.LITTLE_ENDIAN).putLong(v).array();
     }
 
+    /** Every OPTIONS-NNNNNN file of a database directory. */
+    public static List<Path> optionsFiles(Path db) throws IOException {
+        try (Stream<Path> files = Files.list(db)) {
+            return files.filter(f -> f.getFileName().toString().startsWith("OPTIONS-")).sorted().toList();
+        }
+    }
+
     static Path latestOptions(Path db) throws IOException {
         try (Stream<Path> files = Files.list(db)) {
             return files.filter(f -> f.getFileName().toString().startsWith("OPTIONS-"))
@@ -399,7 +406,7 @@ class OwnerOptionsTest {
     }
 
     /** Every file under {@code dir} with a digest of its bytes. */
-    static Map<String, String> listing(Path dir) throws Exception {
+    public static Map<String, String> listing(Path dir) throws Exception {
         Map<String, String> out = new TreeMap<>();
         try (Stream<Path> files = Files.walk(dir)) {
             for (Path f : files.filter(Files::isRegularFile).toList()) {
