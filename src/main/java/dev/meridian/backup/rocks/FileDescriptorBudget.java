@@ -46,11 +46,16 @@ public final class FileDescriptorBudget {
     }
 
     /**
-     * The {@code max_open_files} to open with: the owner's value when it is bounded and fits the budget, else the
-     * budget (the owner's -1, "keep every SST open", does not survive a process limit).
+     * The {@code max_open_files} to open with: the owner's value when it is bounded and fits the budget; the owner's
+     * -1 ("keep every SST open") while the database's {@code sstFiles} take at most half the budget, so the OPTIONS
+     * file RocksDB writes on open stays the owner's; else the budget. A Meridian-owned database grows only through
+     * a restore, which reopens it and decides again.
      */
-    static int maxOpenFiles(int ownerValue) {
+    static int maxOpenFiles(int ownerValue, long sstFiles) {
         int budget = perDatabase();
+        if (ownerValue < 0 && sstFiles <= budget / 2) {
+            return ownerValue;
+        }
         return ownerValue > 0 && ownerValue <= budget ? ownerValue : budget;
     }
 }

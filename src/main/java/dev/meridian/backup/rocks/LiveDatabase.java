@@ -79,7 +79,7 @@ public final class LiveDatabase implements AutoCloseable {
     }
 
     private static LiveDatabase create(String name, Path path) {
-        int maxOpenFiles = FileDescriptorBudget.maxOpenFiles(-1);
+        int maxOpenFiles = FileDescriptorBudget.perDatabase();
         DBOptions options = new DBOptions().setCreateIfMissing(true).setCreateMissingColumnFamilies(true)
                 .setMaxOpenFiles(maxOpenFiles);
         List<ColumnFamilyDescriptor> descriptors = List.of(new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY));
@@ -105,7 +105,7 @@ public final class LiveDatabase implements AutoCloseable {
         int maxOpenFiles = -1;
         try {
             loadOwnerOptions(name, path, owner, options, descriptors);
-            maxOpenFiles = FileDescriptorBudget.maxOpenFiles(options.maxOpenFiles());
+            maxOpenFiles = FileDescriptorBudget.maxOpenFiles(options.maxOpenFiles(), sstCount(name, path));
             // create_if_missing and create_missing_column_families stay the owner's: the database and every
             // column family it has are opened, so they cannot create anything, and the OPTIONS file keeps them.
             // error_if_exists is the owner's check at creation (RocksDB's bench tools and some apps set it); on an
@@ -122,6 +122,14 @@ public final class LiveDatabase implements AutoCloseable {
         } catch (RuntimeException e) {
             closeAll(options, descriptors);
             throw e;
+        }
+    }
+
+    private static long sstCount(String name, Path path) {
+        try (java.util.stream.Stream<Path> files = Files.list(path)) {
+            return files.filter(f -> f.getFileName().toString().endsWith(".sst")).count();
+        } catch (java.io.IOException e) {
+            throw openFailure(name, path, "its directory cannot be listed: " + e.getMessage(), e, -1);
         }
     }
 

@@ -314,11 +314,8 @@ public class OwnerOptionsTest {
             assertTrue(mine.contains("enable_blob_files=true"), mine);
             assertEquals(sections(owner, "CFOptions"), sections(mine, "CFOptions"), "every column family option is the owner's");
             assertEquals(sections(owner, "TableOptions"), sections(mine, "TableOptions"));
-            Map<String, String> ownerDb = sections(owner, "DBOptions");
-            Map<String, String> mineDb = sections(mine, "DBOptions");
-            ownerDb.remove("DBOptions.max_open_files");
-            mineDb.remove("DBOptions.max_open_files");
-            assertEquals(ownerDb, mineDb, "every DB option but max_open_files is the owner's");
+            // max_open_files too: the owner's -1 is kept while its SSTs fit well within the process's file limit.
+            assertEquals(sections(owner, "DBOptions"), sections(mine, "DBOptions"), "every DB option is the owner's");
         }
     }
 
@@ -373,6 +370,15 @@ public class OwnerOptionsTest {
                 "Corruption: block checksum mismatch: stored = 1, computed = 2 in /data/orders/000123.sst"), 1536).getMessage();
         assertTrue(checksum.contains("block checksum mismatch"), checksum);
         assertFalse(checksum.contains("LOCK"), "a damaged block is not a lock problem: " + checksum);
+    }
+
+    @Test
+    void theOwnersUnboundedMaxOpenFilesIsKeptOnlyWhileItsSstsFitHalfTheBudget() {
+        int budget = FileDescriptorBudget.perDatabase();
+        assertEquals(-1, FileDescriptorBudget.maxOpenFiles(-1, budget / 2));
+        assertEquals(budget, FileDescriptorBudget.maxOpenFiles(-1, budget / 2 + 1));
+        assertEquals(budget, FileDescriptorBudget.maxOpenFiles(budget + 1, 0), "a bounded value over the budget is cut");
+        assertEquals(100, FileDescriptorBudget.maxOpenFiles(100, 1_000_000), "a bounded value that fits is the owner's");
     }
 
     @Test
