@@ -310,6 +310,11 @@ public final class DatabaseActor extends AbstractBehavior<DatabaseActor.Command>
             return jobsAlive == 0 ? closeNow() : this;
         }
         refreshStats();
+        return unstashAndTellPositions();
+    }
+
+    /** Starts the first waiting operation; the others hear their new place in line. */
+    private Behavior<Command> unstashAndTellPositions() {
         Behavior<Command> b = queue.unstashAll(this);
         int[] position = {0};
         queue.forEach(m -> {
@@ -584,7 +589,7 @@ public final class DatabaseActor extends AbstractBehavior<DatabaseActor.Command>
         event("opened").field("sequence_number", stats.sequenceNumber())
                 .info("Database " + settings.name() + " open at " + settings.path()
                         + (msg.seededKeys() > 0 ? "; it was empty, seeded " + msg.seededKeys() + " demo keys" : ""));
-        return queue.unstashAll(this);
+        return unstashAndTellPositions(); // those queued while it opened were told "behind opening the database"
     }
 
     private Behavior<Command> onOpenFailed(OpenFailed msg) {

@@ -15,6 +15,7 @@ import dev.meridian.backup.config.Settings;
 import dev.meridian.backup.model.BackupException;
 import dev.meridian.backup.model.BackupSummary;
 import dev.meridian.backup.model.BackupType;
+import dev.meridian.backup.model.ProgressUpdate;
 import dev.meridian.backup.model.ErrorCode;
 import dev.meridian.backup.model.VerifyResult;
 import dev.meridian.backup.repository.IoThrottle;
@@ -63,7 +64,7 @@ class DatabaseActorTest {
 
     @BeforeAll
     static void setUp() throws Exception {
-        env = new TestEnv(dir, List.of("alpha", "beta", "gamma", "delta"), "meridian.database.queue-size = 2\nmeridian.backup.auto-verify = true");
+        env = new TestEnv(dir, List.of("alpha", "beta", "gamma", "delta", "epsilon"), "meridian.database.queue-size = 2\nmeridian.backup.auto-verify = true");
         Settings settings = env.settings();
         testKit = ActorTestKit.create("db-actor-test", settings.config());
         Repository repo = Repository.openFile(settings.repositoryPath(), settings.compression(), IoThrottle.UNLIMITED);
@@ -254,6 +255,32 @@ class DatabaseActorTest {
         assertEquals(0, allArrived.getCount(), poolSize + " files were hashed at the same time");
         assertTrue(wide.peak() <= poolSize, "never beyond the pool size: " + wide.peak());
         threads.shutdownNow();
+    }
+
+    @Test
+    void waitersQueuedWhileTheDatabaseOpensHearTheirNewPlaceOnceTheFirstRuns() {
+        // A caller is told its place in line whenever the line moves, including when the database finishes opening
+        // (it was told "behind opening the database" and then nothing until its own turn came).
+        ActorRef<DatabaseActor.Command> db = database("epsilon"); // spawned here: both creates arrive while it opens
+        TestProbe<ProgressUpdate> second = testKit.createTestProbe();
+        TestProbe<StatusReply<BackupSummary>> replies = testKit.createTestProbe();
+        db.tell(new DatabaseActor.CreateBackup(new BackupRequest(Engine.newRequestId(), BackupType.MANUAL, "first",
+                List.of(), null, false), testKit.system().ignoreRef(), replies.getRef()));
+        db.tell(new DatabaseActor.CreateBackup(new BackupRequest(Engine.newRequestId(), BackupType.MANUAL, "second",
+                List.of(), null, false), second.getRef(), replies.getRef()));
+        List<String> heard = new java.util.ArrayList<>();
+        long deadline = System.currentTimeMillis() + 30_000;
+        while (System.currentTimeMillis() < deadline) {
+            ProgressUpdate u = second.expectMessageClass(ProgressUpdate.class, Duration.ofSeconds(30));
+            heard.add(u.message());
+            if (u.message() == null || !u.message().startsWith("queued:")) {
+                break; // its own backup has started
+            }
+            if (u.message().startsWith("queued: 1st in line, behind the running manual backup")) {
+                return;
+            }
+        }
+        org.junit.jupiter.api.Assertions.fail("the second create never heard it was 1st in line behind the first: " + heard);
     }
 
     @Test
