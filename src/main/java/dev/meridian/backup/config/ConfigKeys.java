@@ -96,6 +96,8 @@ public final class ConfigKeys {
     public static final Set<String> SWITCHES = Set.of(
             "strict-dispatchers", // app.BlockingGuard: fail on blocking work on a Pekko dispatcher (tests)
             "blake3.vector", // hash.Blake3: false forces the scalar path
+            "blake3.warmup", // hash.Blake3Warmup: false turns the scalar-until-SIMD-is-hot warm-up off (measuring)
+            "warmup", // app.EngineWarmup: false turns the start-up warm-up off (measuring)
             "test.crash-at", // app.CrashPoints: crash tests
             "jar"); // the shaded jar that the *IT tests launch (set by failsafe)
 

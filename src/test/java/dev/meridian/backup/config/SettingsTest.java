@@ -11,6 +11,7 @@ import dev.meridian.backup.model.BackupType;
 import dev.meridian.backup.schedule.Schedule;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -210,6 +211,22 @@ class SettingsTest {
         } finally {
             System.clearProperty("meridian.test.crash-at");
             System.clearProperty("meridian.blake3.vector");
+            ConfigFactory.invalidateCaches();
+        }
+    }
+
+    // The warm-up switches docs/performance.md tells people to pass (-Dmeridian.warmup=false and the others) were
+    // refused as unknown settings: every documented -D switch must load.
+    @Test
+    void documentedWarmUpSwitchesLoad() throws Exception {
+        Path f = dir.resolve("warm.conf");
+        Files.writeString(f, "meridian { repository.path = \"%s\", databases = [] }\n".formatted(dir.resolve("repo")));
+        Map<String, String> switches = Map.of("meridian.warmup", "false", "meridian.blake3.warmup", "false");
+        switches.forEach(System::setProperty);
+        try {
+            Settings.from(Settings.load(Optional.of(f)));
+        } finally {
+            switches.keySet().forEach(System::clearProperty);
             ConfigFactory.invalidateCaches();
         }
     }
