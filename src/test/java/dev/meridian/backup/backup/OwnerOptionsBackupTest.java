@@ -32,10 +32,8 @@ import org.rocksdb.ColumnFamilyHandle;
 import org.rocksdb.ColumnFamilyOptions;
 import org.rocksdb.DBOptions;
 import org.rocksdb.FlushOptions;
-import org.rocksdb.Options;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
-import org.rocksdb.StringAppendOperator;
 
 /**
  * Invariant: through the running server, a database opened with its owner's options keeps its WAL records live,
@@ -54,8 +52,8 @@ class OwnerOptionsBackupTest {
         env = new TestEnv(dir, List.of("merge", "waldir", "three"), "");
         wal = dir.resolve("wal-elsewhere");
         java.nio.file.Files.createDirectories(env.dbPath("merge").getParent());
-        writeStringAppendOperandsToWalOnly(env.dbPath("merge"));
-        writeWithSeparateWalDir(env.dbPath("waldir"), wal);
+        OwnerOptionsTest.writeStringAppendOperandsToWalOnly(env.dbPath("merge"), 100);
+        OwnerOptionsTest.writeWithSeparateWalDir(env.dbPath("waldir"), wal);
         writeThreeColumnFamilies(env.dbPath("three"));
         env.startServer();
         engine = env.server.engine();
@@ -154,30 +152,6 @@ class OwnerOptionsBackupTest {
     private static Map<String, String> readCopy(Path copy) {
         try (LiveDatabase db = LiveDatabase.open("copy", copy, false)) {
             return readText(db.handle());
-        }
-    }
-
-    static void writeStringAppendOperandsToWalOnly(Path db) throws RocksDBException {
-        try (Options o = new Options().setCreateIfMissing(true).setCreateMissingColumnFamilies(true)
-                .setMergeOperator(new StringAppendOperator()); RocksDB rdb = RocksDB.open(o, db.toString())) {
-            for (int i = 0; i < 100; i++) {
-                byte[] k = String.format("k%05d", i).getBytes(StandardCharsets.UTF_8);
-                rdb.merge(k, "a".getBytes(StandardCharsets.UTF_8));
-                rdb.merge(k, "b".getBytes(StandardCharsets.UTF_8));
-            }
-        } // closed without a flush
-    }
-
-    static void writeWithSeparateWalDir(Path db, Path wal) throws RocksDBException {
-        try (Options o = new Options().setCreateIfMissing(true).setWalDir(wal.toString());
-                RocksDB rdb = RocksDB.open(o, db.toString()); FlushOptions fo = new FlushOptions().setWaitForFlush(true)) {
-            for (int i = 0; i < 1000; i++) {
-                rdb.put(String.format("flushed%05d", i).getBytes(StandardCharsets.UTF_8), new byte[64]);
-            }
-            rdb.flush(fo);
-            for (int i = 0; i < 1000; i++) {
-                rdb.put(String.format("walonly%05d", i).getBytes(StandardCharsets.UTF_8), new byte[64]);
-            }
         }
     }
 

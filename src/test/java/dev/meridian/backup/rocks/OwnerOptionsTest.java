@@ -64,7 +64,7 @@ public class OwnerOptionsTest {
         }
     }
 
-    static void writeStringAppendOperandsToWalOnly(Path db, int keys) throws RocksDBException {
+    public static void writeStringAppendOperandsToWalOnly(Path db, int keys) throws RocksDBException {
         try (Options o = new Options().setCreateIfMissing(true).setMergeOperator(new StringAppendOperator());
                 RocksDB rdb = RocksDB.open(o, db.toString())) {
             for (int i = 0; i < keys; i++) {
@@ -116,7 +116,7 @@ public class OwnerOptionsTest {
         }
     }
 
-    static void writeWithSeparateWalDir(Path db, Path wal) throws RocksDBException {
+    public static void writeWithSeparateWalDir(Path db, Path wal) throws RocksDBException {
         try (Options o = new Options().setCreateIfMissing(true).setWalDir(wal.toString());
                 RocksDB rdb = RocksDB.open(o, db.toString()); FlushOptions fo = new FlushOptions().setWaitForFlush(true)) {
             for (int i = 0; i < 1000; i++) {
