@@ -11,10 +11,8 @@ import dev.meridian.backup.repository.IoThrottle;
 import dev.meridian.backup.repository.ManifestCodec;
 import dev.meridian.backup.repository.ObjectCodec;
 import dev.meridian.backup.store.PendingBlob;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
+import dev.meridian.backup.store.mem.MemBlobStore;
 import java.io.OutputStream;
-import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -89,7 +87,7 @@ public final class EngineWarmup {
     }
 
     /** Half random, half a repeated pattern, like the benchmark's values: compressible enough for zstd to be used. */
-    private static void writeSample(Path file) throws Exception {
+    static void writeSample(Path file) throws Exception {
         byte[] data = new byte[DATA_LEN];
         SplittableRandom random = new SplittableRandom(7);
         byte[] pattern = "meridian-warm-up".getBytes(StandardCharsets.US_ASCII);
@@ -104,60 +102,25 @@ public final class EngineWarmup {
         Files.write(file, data);
     }
 
-    private static void onePass(Path file, Compression compression) throws Exception {
-        MemoryBlob blob = new MemoryBlob();
+    static void onePass(Path file, Compression compression) throws Exception {
+        MemBlobStore store = new MemBlobStore();
         ObjectCodec.Encoded encoded;
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ); PendingBlob blob = store.create()) {
             encoded = ObjectCodec.encode(ch, compression, blob, IoThrottle.UNLIMITED, Progress.NONE, 0, DATA_LEN);
+            blob.commit("warm-up");
         }
-        ObjectCodec.decode(Channels.newChannel(new ByteArrayInputStream(blob.bytes.toByteArray())), DATA_LEN, encoded.hash(),
-                Channels.newChannel(OutputStream.nullOutputStream()), IoThrottle.UNLIMITED, Progress.NONE, 0, DATA_LEN);
+        try (var in = store.open("warm-up")) {
+            ObjectCodec.decode(in, DATA_LEN, encoded.hash(), Channels.newChannel(OutputStream.nullOutputStream()),
+                    IoThrottle.UNLIMITED, Progress.NONE, 0, DATA_LEN);
+        }
         List<FileEntry> files = new ArrayList<>();
         for (int i = 0; i < 16; i++) {
             files.add(new FileEntry(String.format("%06d.sst", i + 1), DATA_LEN, encoded.hash(), encoded.hash()));
         }
         Instant now = Instant.now();
-        BackupId id = BackupId.parse("20261126T021948Z-7f3a2c");
+        BackupId id = BackupId.parse("20261126T021948123Z-7f3a2c");
         Manifest m = ManifestCodec.seal(new Manifest(Manifest.FORMAT, id, "warm-up", BackupType.MANUAL, "", List.of("t"), now,
                 now, 0, 0, 1, null, null, DATA_LEN, encoded.storedLength(), files, null));
         ManifestCodec.decode(ManifestCodec.key("warm-up", id), ManifestCodec.encode(m));
-    }
-
-    /** An object written to memory; committing it does nothing. */
-    private static final class MemoryBlob implements PendingBlob {
-        final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        private boolean open = true;
-
-        @Override
-        public int write(ByteBuffer src) {
-            int n = src.remaining();
-            if (src.hasArray()) {
-                bytes.write(src.array(), src.arrayOffset() + src.position(), n);
-                src.position(src.limit());
-            } else {
-                byte[] b = new byte[n];
-                src.get(b);
-                bytes.write(b, 0, n);
-            }
-            return n;
-        }
-
-        @Override
-        public void commit(String key) {}
-
-        @Override
-        public long written() {
-            return bytes.size();
-        }
-
-        @Override
-        public boolean isOpen() {
-            return open;
-        }
-
-        @Override
-        public void close() {
-            open = false;
-        }
     }
 }
