@@ -226,7 +226,7 @@ public final class LiveDatabase implements AutoCloseable {
      * replay whatever the wal_dir holds (the WAL of the database that was there before), so this is refused.
      */
     private static void refuseLogsOutsideWalDir(String name, Path path, String walDir) {
-        if (walDir == null || walDir.isEmpty() || path.resolve(walDir).normalize().equals(path.normalize())) {
+        if (separateWalDir(path, walDir).isEmpty()) {
             return;
         }
         if (hasWal(path, null)) {
@@ -236,6 +236,11 @@ public final class LiveDatabase implements AutoCloseable {
                     + walDir + " instead. Nothing was changed. Restore into a new directory, or move those .log files"
                     + " into " + walDir + " in place of the ones there, then retry");
         }
+    }
+
+    /** {@code walDir} when it names a directory other than the database's own, else empty. */
+    private static String separateWalDir(Path path, String walDir) {
+        return walDir == null || walDir.isEmpty() || path.resolve(walDir).normalize().equals(path.normalize()) ? "" : walDir;
     }
 
     private static boolean hasWal(Path path, String walDir) {
@@ -294,10 +299,7 @@ public final class LiveDatabase implements AutoCloseable {
      * database directory.
      */
     public String walDir() {
-        return use("read wal_dir", () -> {
-            String dir = options.walDir();
-            return dir == null || dir.isEmpty() || path.resolve(dir).normalize().equals(path.normalize()) ? "" : dir;
-        });
+        return use("read wal_dir", () -> separateWalDir(path, options.walDir()));
     }
 
     public Path path() {
