@@ -29,9 +29,9 @@ class Passthrough(Operations):
     def open(self, path, flags): return os.open(self._p(path), flags)
     def create(self, path, mode, fi=None): return os.open(self._p(path), os.O_WRONLY | os.O_CREAT, mode)
     def read(self, path, size, offset, fh):
-        os.lseek(fh, offset, 0); return os.read(fh, size)
+        return os.pread(fh, size, offset)  # positional: FUSE runs reads on many threads
     def write(self, path, data, offset, fh):
-        os.lseek(fh, offset, 0); return os.write(fh, data)
+        return os.pwrite(fh, data, offset)
     def flush(self, path, fh): return 0
     def release(self, path, fh): return os.close(fh)
     def fsync(self, path, datasync, fh): os.fsync(fh); return 0

@@ -1,9 +1,10 @@
 package dev.meridian.backup;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.meridian.backup.app.Server;
+import dev.meridian.backup.server.Server;
 import dev.meridian.backup.config.Settings;
 import dev.meridian.backup.model.Json;
+import dev.meridian.backup.store.file.DurableFiles;
 import dev.meridian.backup.store.file.FileBlobStore;
 import java.io.IOException;
 import java.net.URI;
@@ -258,6 +259,6 @@ public final class TestEnv implements AutoCloseable {
     }
 
     public static void deleteTree(Path p) throws IOException {
-        FileBlobStore.deleteTree(p);
+        DurableFiles.deleteTree(p);
     }
 }

@@ -1,11 +1,12 @@
 package dev.meridian.backup.backup;
 
-import dev.meridian.backup.app.Blocking;
-import dev.meridian.backup.app.CrashPoints;
-import dev.meridian.backup.app.EngineContext;
-import dev.meridian.backup.app.EventLog;
-import dev.meridian.backup.app.ProgressReporter;
-import dev.meridian.backup.backup.FileFingerprints.Fingerprint;
+import dev.meridian.backup.repository.FileFingerprints;
+import dev.meridian.backup.runtime.Blocking;
+import dev.meridian.backup.runtime.CrashPoints;
+import dev.meridian.backup.runtime.JobContext;
+import dev.meridian.backup.runtime.EventLog;
+import dev.meridian.backup.runtime.ProgressReporter;
+import dev.meridian.backup.repository.FileFingerprints.Fingerprint;
 import dev.meridian.backup.model.BackupException;
 import dev.meridian.backup.model.BackupId;
 import dev.meridian.backup.model.BackupSummary;
@@ -94,7 +95,7 @@ public final class BackupJob extends AbstractBehavior<BackupJob.Command> {
      */
     private record Snapshot(Path dir, long sequenceNumber, List<SourceFile> files, List<FileDone> done, List<List<SourceFile>> tasks) {}
 
-    private final EngineContext env;
+    private final JobContext env;
     private final LiveDatabase database;
     private final Spec spec;
     private final ActorRef<Outcome> replyTo;
@@ -116,13 +117,13 @@ public final class BackupJob extends AbstractBehavior<BackupJob.Command> {
     private boolean publishing;
     private BackupException failure;
 
-    public static Behavior<Command> create(EngineContext env, LiveDatabase database, Spec spec,
+    public static Behavior<Command> create(JobContext env, LiveDatabase database, Spec spec,
             ActorRef<Outcome> replyTo, ActorRef<ProgressUpdate> progressTo) {
         return Behaviors.setup(ctx -> Behaviors.withTimers(timers ->
                 new BackupJob(ctx, timers, env, database, spec, replyTo, progressTo)));
     }
 
-    private BackupJob(ActorContext<Command> ctx, TimerScheduler<Command> timers, EngineContext env, LiveDatabase database,
+    private BackupJob(ActorContext<Command> ctx, TimerScheduler<Command> timers, JobContext env, LiveDatabase database,
             Spec spec, ActorRef<Outcome> replyTo, ActorRef<ProgressUpdate> progressTo) {
         super(ctx);
         this.env = env;
@@ -135,7 +136,7 @@ public final class BackupJob extends AbstractBehavior<BackupJob.Command> {
         timers.startSingleTimer(TimedOut.INSTANCE, env.settings().backupTimeout());
         event("started").info("Backup " + spec.id() + " of " + database.name() + " started");
         outstanding++;
-        ctx.pipeToSelf(Blocking.supply(ctx.getSystem(), EngineContext.ROCKSDB_DISPATCHER, this::checkpoint),
+        ctx.pipeToSelf(Blocking.supply(ctx.getSystem(), JobContext.ROCKSDB_DISPATCHER, this::checkpoint),
                 (snap, err) -> err == null ? new Checkpointed(snap) : new StepFailed(err));
     }
 
@@ -224,14 +225,14 @@ public final class BackupJob extends AbstractBehavior<BackupJob.Command> {
             List<SourceFile> task = pending.poll();
             filesInFlight++;
             outstanding++;
-            getContext().pipeToSelf(Blocking.supply(getContext().getSystem(), EngineContext.IO_DISPATCHER, () -> storeFiles(task)),
+            getContext().pipeToSelf(Blocking.supply(getContext().getSystem(), JobContext.IO_DISPATCHER, () -> storeFiles(task)),
                     (done, err) -> err == null ? done : new FileFailed(
                             task.stream().map(SourceFile::name).collect(java.util.stream.Collectors.joining(", ")), err));
         }
         if (filesInFlight == 0 && pending.isEmpty() && !publishing) {
             publishing = true;
             outstanding++;
-            getContext().pipeToSelf(Blocking.supply(getContext().getSystem(), EngineContext.IO_DISPATCHER, this::publish),
+            getContext().pipeToSelf(Blocking.supply(getContext().getSystem(), JobContext.IO_DISPATCHER, this::publish),
                     (m, err) -> err == null ? new Published(m) : new StepFailed(err));
         }
         return this;
@@ -331,7 +332,7 @@ public final class BackupJob extends AbstractBehavior<BackupJob.Command> {
      * The job stays alive until it is done, so a shutdown (which waits for the database's jobs) never races it.
      */
     private Behavior<Command> removeCheckpointThenStop() {
-        getContext().pipeToSelf(Blocking.supply(getContext().getSystem(), EngineContext.IO_DISPATCHER, () -> {
+        getContext().pipeToSelf(Blocking.supply(getContext().getSystem(), JobContext.IO_DISPATCHER, () -> {
             DatabaseLocation.removeScratch(checkpointDir);
             env.journal().delete(spec.id().value());
             return Boolean.TRUE;
@@ -403,7 +404,7 @@ public final class BackupJob extends AbstractBehavior<BackupJob.Command> {
             return this;
         }
         BackupException error = failure;
-        getContext().pipeToSelf(Blocking.supply(getContext().getSystem(), EngineContext.IO_DISPATCHER, () -> {
+        getContext().pipeToSelf(Blocking.supply(getContext().getSystem(), JobContext.IO_DISPATCHER, () -> {
             ingest.close();
             if (checkpointDir != null) {
                 DatabaseLocation.removeScratch(checkpointDir);

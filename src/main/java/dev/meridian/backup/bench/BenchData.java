@@ -1,5 +1,6 @@
 package dev.meridian.backup.bench;
 
+import dev.meridian.backup.store.file.DurableFiles;
 import dev.meridian.backup.store.file.FileBlobStore;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -152,14 +153,14 @@ final class BenchData {
                 }
             }
         }
-        FileBlobStore.fsyncDirectory(to);
+        DurableFiles.fsyncDirectory(to);
         return total;
     }
 
     /** Removes a contender's directories, whatever state a failed operation left them in. */
     static void deleteTrees(Path... dirs) throws IOException {
         for (Path d : dirs) {
-            FileBlobStore.deleteTree(d);
+            DurableFiles.deleteTree(d);
         }
     }
 

@@ -4,6 +4,7 @@ import dev.meridian.backup.config.Settings;
 import dev.meridian.backup.model.BackupException;
 import dev.meridian.backup.repository.Compression;
 import dev.meridian.backup.rocks.LiveDatabase;
+import dev.meridian.backup.store.file.DurableFiles;
 import dev.meridian.backup.store.file.FileBlobStore;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -76,7 +77,7 @@ public final class Benchmark {
         try (HeapMeter ignored = b.heapMeter) {
             return b.run(work);
         } finally {
-            FileBlobStore.deleteTree(work);
+            DurableFiles.deleteTree(work);
         }
     }
 
@@ -153,7 +154,7 @@ public final class Benchmark {
             c.run(new Contender.Plan(small, bytes, operations, Math.max(BenchData.VALUE_SIZE, bytes / 100), 0, 0), work,
                     new Round(c.name(), 0, heapMeter));
         }
-        FileBlobStore.deleteTree(small);
+        DurableFiles.deleteTree(small);
     }
 
     /** Runs {@code runs} rounds, each contender once per round, the order rotated by one place every round. */
@@ -180,7 +181,7 @@ public final class Benchmark {
         List<Contender> contenders = List.of(new BackupEngineContender(), new MeridianContender(options.compression()));
         List<Round> big = rounds(contenders, r -> new Contender.Plan(large, largeBytes,
                 EnumSet.of(Operation.FULL_BACKUP, Operation.INCREMENTAL), changeBytes, r, 0), work);
-        FileBlobStore.deleteTree(large);
+        DurableFiles.deleteTree(large);
         BenchReport.ScalingRow small = scalingRow(main, dbBytes);
         BenchReport.ScalingRow bigRow = scalingRow(big, largeBytes);
         return new BenchReport.Scaling(changeBytes, List.of(small, bigRow),

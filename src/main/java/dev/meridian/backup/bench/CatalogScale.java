@@ -2,7 +2,7 @@ package dev.meridian.backup.bench;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
-import dev.meridian.backup.app.Server;
+import dev.meridian.backup.server.Server;
 import dev.meridian.backup.config.Settings;
 import dev.meridian.backup.model.BackupId;
 import dev.meridian.backup.model.BackupType;

@@ -1,12 +1,13 @@
 package dev.meridian.backup.bench;
 
 import com.typesafe.config.ConfigFactory;
-import dev.meridian.backup.app.Engine;
-import dev.meridian.backup.app.Server;
+import dev.meridian.backup.engine.Engine;
+import dev.meridian.backup.server.Server;
 import dev.meridian.backup.backup.BackupRequest;
 import dev.meridian.backup.config.Settings;
 import dev.meridian.backup.model.BackupException;
 import dev.meridian.backup.model.BackupType;
+import dev.meridian.backup.store.file.DurableFiles;
 import dev.meridian.backup.store.file.FileBlobStore;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -84,7 +85,7 @@ public final class ClientLatency {
                         "p90 is the value below which 90% of the runs fall (nearest rank)"));
             }
         } finally {
-            FileBlobStore.deleteTree(work);
+            DurableFiles.deleteTree(work);
         }
     }
 

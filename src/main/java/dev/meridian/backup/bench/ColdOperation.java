@@ -1,8 +1,8 @@
 package dev.meridian.backup.bench;
 
-import dev.meridian.backup.app.Blocking;
-import dev.meridian.backup.app.Engine;
-import dev.meridian.backup.app.Server;
+import dev.meridian.backup.runtime.Blocking;
+import dev.meridian.backup.engine.Engine;
+import dev.meridian.backup.server.Server;
 import dev.meridian.backup.backup.BackupRequest;
 import dev.meridian.backup.model.BackupId;
 import dev.meridian.backup.model.BackupSummary;

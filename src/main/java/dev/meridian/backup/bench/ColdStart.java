@@ -2,6 +2,7 @@ package dev.meridian.backup.bench;
 
 import dev.meridian.backup.model.BackupException;
 import dev.meridian.backup.rocks.LiveDatabase;
+import dev.meridian.backup.store.file.DurableFiles;
 import dev.meridian.backup.store.file.FileBlobStore;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -112,7 +113,7 @@ public final class ColdStart {
                     "warm: the same operations in this JVM after an untimed warm-up round, as in the main benchmark",
                     "ratios compare medians of this run; the contenders alternate round by round"));
         } finally {
-            FileBlobStore.deleteTree(work);
+            DurableFiles.deleteTree(work);
         }
     }
 

@@ -2,9 +2,9 @@ package dev.meridian.backup.bench;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
-import dev.meridian.backup.app.Blocking;
-import dev.meridian.backup.app.Engine;
-import dev.meridian.backup.app.Server;
+import dev.meridian.backup.runtime.Blocking;
+import dev.meridian.backup.engine.Engine;
+import dev.meridian.backup.server.Server;
 import dev.meridian.backup.backup.BackupRequest;
 import dev.meridian.backup.config.Settings;
 import dev.meridian.backup.model.BackupSummary;

@@ -78,7 +78,7 @@ public final class Main {
         return m;
     }
 
-    /** Unwraps the layers futures add (as app.Blocking.cause does, without loading the engine's classes). */
+    /** Unwraps the layers futures add (as runtime.Blocking.cause does, without loading the engine's classes). */
     private static Throwable cause(Throwable t) {
         Throwable c = t;
         while ((c instanceof CompletionException || c instanceof ExecutionException) && c.getCause() != null) {

@@ -1,6 +1,6 @@
 package dev.meridian.backup.cli;
 
-import dev.meridian.backup.app.Server;
+import dev.meridian.backup.server.Server;
 import dev.meridian.backup.config.Settings;
 import dev.meridian.backup.mcp.McpServer;
 import dev.meridian.backup.mcp.McpSettings;

@@ -1,7 +1,7 @@
 package dev.meridian.backup.cli;
 
-import dev.meridian.backup.app.Engine;
-import dev.meridian.backup.app.Server;
+import dev.meridian.backup.engine.Engine;
+import dev.meridian.backup.server.Server;
 import dev.meridian.backup.config.Settings;
 import dev.meridian.backup.mcp.McpHttpRoute;
 import dev.meridian.backup.mcp.McpSettings;

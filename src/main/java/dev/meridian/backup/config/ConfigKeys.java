@@ -10,7 +10,7 @@ import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueType;
 import dev.meridian.backup.model.BackupException;
 import dev.meridian.backup.model.BackupType;
-import dev.meridian.backup.retention.RetentionPolicy;
+import dev.meridian.backup.model.RetentionPolicy;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -94,11 +94,11 @@ public final class ConfigKeys {
      * the configuration too, because system properties override it).
      */
     public static final Set<String> SWITCHES = Set.of(
-            "strict-dispatchers", // app.BlockingGuard: fail on blocking work on a Pekko dispatcher (tests)
+            "strict-dispatchers", // store.BlockingGuard: fail on blocking work on a Pekko dispatcher (tests)
             "blake3.vector", // hash.Blake3: false forces the scalar path
             "blake3.warmup", // hash.Blake3Warmup: false turns the scalar-until-SIMD-is-hot warm-up off (measuring)
-            "warmup", // app.EngineWarmup: false turns the start-up warm-up off (measuring)
-            "test.crash-at", // app.CrashPoints: crash tests
+            "warmup", // engine.EngineWarmup: false turns the start-up warm-up off (measuring)
+            "test.crash-at", // runtime.CrashPoints: crash tests
             "jar"); // the shaded jar that the *IT tests launch (set by failsafe)
 
     private static volatile Fields known;

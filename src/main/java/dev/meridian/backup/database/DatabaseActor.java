@@ -1,8 +1,8 @@
 package dev.meridian.backup.database;
 
-import dev.meridian.backup.app.Blocking;
-import dev.meridian.backup.app.EngineContext;
-import dev.meridian.backup.app.EventLog;
+import dev.meridian.backup.runtime.Blocking;
+import dev.meridian.backup.runtime.JobContext;
+import dev.meridian.backup.runtime.EventLog;
 import dev.meridian.backup.backup.BackupJob;
 import dev.meridian.backup.backup.BackupRequest;
 import dev.meridian.backup.config.Settings;
@@ -19,7 +19,7 @@ import dev.meridian.backup.restore.RestoreRequest;
 import dev.meridian.backup.restore.RestoreResult;
 import dev.meridian.backup.retention.GarbageCollector;
 import dev.meridian.backup.retention.RetentionPlan;
-import dev.meridian.backup.retention.RetentionPolicy;
+import dev.meridian.backup.model.RetentionPolicy;
 import dev.meridian.backup.retention.RetentionResult;
 import dev.meridian.backup.rocks.LiveDatabase;
 import dev.meridian.backup.verify.Verifier;
@@ -156,7 +156,7 @@ public final class DatabaseActor extends AbstractBehavior<DatabaseActor.Command>
 
     private record Stats(long sequenceNumber, long estimatedKeys, long liveSstBytes, Instant at) {}
 
-    private final EngineContext env;
+    private final JobContext env;
     private final Settings.DatabaseSettings settings;
     private final ActorRef<Verifier.Command> verifier;
     private final ActorRef<GarbageCollector.Command> gc;
@@ -181,13 +181,13 @@ public final class DatabaseActor extends AbstractBehavior<DatabaseActor.Command>
         }
     }
 
-    public static Behavior<Command> create(EngineContext env, Settings.DatabaseSettings settings,
+    public static Behavior<Command> create(JobContext env, Settings.DatabaseSettings settings,
             ActorRef<Verifier.Command> verifier, ActorRef<GarbageCollector.Command> gc) {
         return Behaviors.setup(ctx -> Behaviors.withStash(env.settings().queueSize(),
                 stash -> new DatabaseActor(ctx, env, settings, verifier, gc, stash)));
     }
 
-    private DatabaseActor(ActorContext<Command> ctx, EngineContext env, Settings.DatabaseSettings settings,
+    private DatabaseActor(ActorContext<Command> ctx, JobContext env, Settings.DatabaseSettings settings,
             ActorRef<Verifier.Command> verifier, ActorRef<GarbageCollector.Command> gc, StashBuffer<Command> queue) {
         super(ctx);
         this.env = env;
@@ -196,7 +196,7 @@ public final class DatabaseActor extends AbstractBehavior<DatabaseActor.Command>
         this.gc = gc;
         this.queue = queue;
         env.metrics().queueDepth(settings.name(), queue::size);
-        ctx.pipeToSelf(Blocking.supply(ctx.getSystem(), EngineContext.ROCKSDB_DISPATCHER, () -> {
+        ctx.pipeToSelf(Blocking.supply(ctx.getSystem(), JobContext.ROCKSDB_DISPATCHER, () -> {
             LiveDatabase db = openRetryingWhileLocked();
             int seeded = db.seedIfEmpty(settings.seedKeys());
             return new Opened(db, readStats(db), seeded);
@@ -357,7 +357,7 @@ public final class DatabaseActor extends AbstractBehavior<DatabaseActor.Command>
         state = "closed";
         LiveDatabase db = database;
         database = null;
-        getContext().pipeToSelf(Blocking.supply(getContext().getSystem(), EngineContext.ROCKSDB_DISPATCHER, () -> {
+        getContext().pipeToSelf(Blocking.supply(getContext().getSystem(), JobContext.ROCKSDB_DISPATCHER, () -> {
             if (db != null) {
                 db.close();
             }
@@ -477,7 +477,7 @@ public final class DatabaseActor extends AbstractBehavior<DatabaseActor.Command>
 
     private Behavior<Command> startDelete(DeleteBackup d) {
         current = Running.quick("delete", d);
-        getContext().pipeToSelf(Blocking.supply(getContext().getSystem(), EngineContext.IO_DISPATCHER, () -> {
+        getContext().pipeToSelf(Blocking.supply(getContext().getSystem(), JobContext.IO_DISPATCHER, () -> {
             var summary = env.repository().catalog().get(d.backupId());
             if (summary.isEmpty() || !summary.get().database().equals(settings.name())) {
                 throw BackupException.notFound("backup " + d.backupId() + " of database " + settings.name()
@@ -514,7 +514,7 @@ public final class DatabaseActor extends AbstractBehavior<DatabaseActor.Command>
             getContext().getSelf().tell(new QuickDone(a, () -> a.replyTo().tell(StatusReply.success(result)), null));
             return this;
         }
-        getContext().pipeToSelf(Blocking.supply(getContext().getSystem(), EngineContext.IO_DISPATCHER, () -> {
+        getContext().pipeToSelf(Blocking.supply(getContext().getSystem(), JobContext.IO_DISPATCHER, () -> {
             List<BackupId> deleted = new ArrayList<>();
             for (BackupId id : plan.delete()) {
                 env.repository().deleteBackup(id);
@@ -540,7 +540,7 @@ public final class DatabaseActor extends AbstractBehavior<DatabaseActor.Command>
     private Behavior<Command> startWithHandle(WithHandle w) {
         current = Running.quick("direct", w);
         LiveDatabase db = database;
-        getContext().pipeToSelf(Blocking.supply(getContext().getSystem(), EngineContext.ROCKSDB_DISPATCHER, () -> db.use(w.describe(), () -> w.work().apply(db))),
+        getContext().pipeToSelf(Blocking.supply(getContext().getSystem(), JobContext.ROCKSDB_DISPATCHER, () -> db.use(w.describe(), () -> w.work().apply(db))),
                 (result, err) -> new QuickDone(w, () -> w.replyTo().tell(err == null ? StatusReply.success(result)
                         : StatusReply.error(BackupException.from(err, "work on database " + settings.name() + " failed"))), null));
         return this;
@@ -607,7 +607,7 @@ public final class DatabaseActor extends AbstractBehavior<DatabaseActor.Command>
         if (db == null) {
             return;
         }
-        getContext().pipeToSelf(Blocking.supply(getContext().getSystem(), EngineContext.ROCKSDB_DISPATCHER, () -> readStats(db)),
+        getContext().pipeToSelf(Blocking.supply(getContext().getSystem(), JobContext.ROCKSDB_DISPATCHER, () -> readStats(db)),
                 (s, err) -> new StatsRefreshed(err == null ? s : stats));
     }
 
@@ -664,7 +664,7 @@ public final class DatabaseActor extends AbstractBehavior<DatabaseActor.Command>
             LiveDatabase db = database;
             database = null;
             // Shutdown: close on the RocksDB dispatcher; CoordinatedShutdown waits for the guardian to stop.
-            Blocking.supply(getContext().getSystem(), EngineContext.ROCKSDB_DISPATCHER, () -> {
+            Blocking.supply(getContext().getSystem(), JobContext.ROCKSDB_DISPATCHER, () -> {
                 db.close();
                 return null;
             });

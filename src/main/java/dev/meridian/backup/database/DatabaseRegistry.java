@@ -1,6 +1,6 @@
 package dev.meridian.backup.database;
 
-import dev.meridian.backup.app.EngineContext;
+import dev.meridian.backup.runtime.JobContext;
 import dev.meridian.backup.config.Settings;
 import dev.meridian.backup.model.BackupException;
 import dev.meridian.backup.retention.GarbageCollector;
@@ -33,12 +33,12 @@ public final class DatabaseRegistry extends AbstractBehavior<DatabaseRegistry.Co
     private final Duration queryTimeout;
     private long queries;
 
-    public static Behavior<Command> create(EngineContext env, ActorRef<Verifier.Command> verifier,
+    public static Behavior<Command> create(JobContext env, ActorRef<Verifier.Command> verifier,
             ActorRef<GarbageCollector.Command> gc) {
         return Behaviors.setup(ctx -> new DatabaseRegistry(ctx, env, verifier, gc));
     }
 
-    private DatabaseRegistry(ActorContext<Command> ctx, EngineContext env, ActorRef<Verifier.Command> verifier,
+    private DatabaseRegistry(ActorContext<Command> ctx, JobContext env, ActorRef<Verifier.Command> verifier,
             ActorRef<GarbageCollector.Command> gc) {
         super(ctx);
         this.queryTimeout = env.settings().askTimeout();

@@ -15,7 +15,7 @@ import static org.apache.pekko.http.javadsl.server.Directives.post;
 import static org.apache.pekko.http.javadsl.server.Directives.withSizeLimit;
 import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
 
-import dev.meridian.backup.app.Engine;
+import dev.meridian.backup.engine.Engine;
 import dev.meridian.backup.backup.BackupRequest;
 import dev.meridian.backup.config.Settings.Scope;
 import dev.meridian.backup.model.BackupException;

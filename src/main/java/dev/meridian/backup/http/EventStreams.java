@@ -4,8 +4,8 @@ import static org.apache.pekko.http.javadsl.server.Directives.completeOK;
 import static org.apache.pekko.http.javadsl.server.Directives.completeWithFuture;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import dev.meridian.backup.app.Blocking;
-import dev.meridian.backup.app.Engine;
+import dev.meridian.backup.runtime.Blocking;
+import dev.meridian.backup.engine.Engine;
 import dev.meridian.backup.model.BackupException;
 import dev.meridian.backup.model.Json;
 import dev.meridian.backup.model.ProgressUpdate;

@@ -8,7 +8,7 @@ import static org.apache.pekko.http.javadsl.server.Directives.handleExceptions;
 import static org.apache.pekko.http.javadsl.server.Directives.handleRejections;
 import static org.apache.pekko.http.javadsl.server.Directives.path;
 
-import dev.meridian.backup.app.Engine;
+import dev.meridian.backup.engine.Engine;
 import dev.meridian.backup.model.ErrorCode;
 import java.util.LinkedHashMap;
 import java.util.List;

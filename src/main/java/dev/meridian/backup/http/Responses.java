@@ -1,7 +1,7 @@
 package dev.meridian.backup.http;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import dev.meridian.backup.app.Blocking;
+import dev.meridian.backup.runtime.Blocking;
 import dev.meridian.backup.model.BackupException;
 import dev.meridian.backup.model.ErrorCode;
 import dev.meridian.backup.model.Json;

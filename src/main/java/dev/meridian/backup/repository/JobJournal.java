@@ -1,6 +1,7 @@
 package dev.meridian.backup.repository;
 
 import dev.meridian.backup.model.Json;
+import dev.meridian.backup.store.file.DurableFiles;
 import dev.meridian.backup.store.file.FileBlobStore;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
@@ -52,18 +53,8 @@ public final class JobJournal {
      * backup's checkpoint is also found by name beside its database).
      */
     public void write(Entry e, boolean durable) throws IOException {
-        Path target = dir.resolve("job-" + e.jobId() + ".json");
-        Path part = dir.resolve(".job-" + e.jobId() + ".json.part");
-        Files.write(part, Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(e));
-        if (durable) {
-            try (var ch = java.nio.channels.FileChannel.open(part, java.nio.file.StandardOpenOption.WRITE)) {
-                ch.force(false);
-            }
-        }
-        Files.move(part, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        if (durable) {
-            FileBlobStore.fsyncDirectory(dir);
-        }
+        DurableFiles.write(dir.resolve("job-" + e.jobId() + ".json"),
+                Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(e), durable);
     }
 
     /** Removes a finished job's entry. Not fsynced: if the removal is lost, recovery finds nothing left to do. */

@@ -8,6 +8,7 @@ import dev.meridian.backup.model.Progress;
 import dev.meridian.backup.repository.CorruptObjectException;
 import dev.meridian.backup.repository.Repository;
 import dev.meridian.backup.rocks.OptionsFile;
+import dev.meridian.backup.store.file.DurableFiles;
 import dev.meridian.backup.store.file.FileBlobStore;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
@@ -37,7 +38,7 @@ public final class OfflineRestore {
                 throw new BackupException(ErrorCode.CONFLICT, "restore target " + t + " exists and is not an empty directory; choose a new path");
             }
         }
-        FileBlobStore.createDirectoriesDurably(t.getParent());
+        DurableFiles.createDirectories(t.getParent());
         Path staging = RestoreSwap.staging(t, "offline-" + UUID.randomUUID().toString().substring(0, 8));
         Files.createDirectory(staging);
         AtomicLong done = new AtomicLong();
@@ -55,10 +56,10 @@ public final class OfflineRestore {
                 }
             }
             OptionsFile.detachWalDir(staging); // the copy's WAL is in its own directory, not the live wal_dir
-            FileBlobStore.fsyncDirectory(staging);
+            DurableFiles.fsyncDirectory(staging);
             RestoreSwap.publishDirectory(staging, t);
         } finally {
-            FileBlobStore.deleteTree(staging);
+            DurableFiles.deleteTree(staging);
         }
     }
 }

@@ -1,10 +1,10 @@
 package dev.meridian.backup.restore;
 
-import dev.meridian.backup.app.Blocking;
-import dev.meridian.backup.app.CrashPoints;
-import dev.meridian.backup.app.EngineContext;
-import dev.meridian.backup.app.EventLog;
-import dev.meridian.backup.app.ProgressReporter;
+import dev.meridian.backup.runtime.Blocking;
+import dev.meridian.backup.runtime.CrashPoints;
+import dev.meridian.backup.runtime.JobContext;
+import dev.meridian.backup.runtime.EventLog;
+import dev.meridian.backup.runtime.ProgressReporter;
 import dev.meridian.backup.backup.BackupJob;
 import dev.meridian.backup.backup.BackupRequest;
 import dev.meridian.backup.model.BackupException;
@@ -20,6 +20,7 @@ import dev.meridian.backup.repository.Repository;
 import dev.meridian.backup.rocks.DatabaseLocation;
 import dev.meridian.backup.rocks.LiveDatabase;
 import dev.meridian.backup.rocks.OptionsFile;
+import dev.meridian.backup.store.file.DurableFiles;
 import dev.meridian.backup.store.file.FileBlobStore;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -80,7 +81,7 @@ public final class RestoreJob extends AbstractBehavior<RestoreJob.Command> {
 
     public record Failed(BackupException error, LiveDatabase database) implements Outcome {}
 
-    private final EngineContext env;
+    private final JobContext env;
     private final LiveDatabase live;
     private final RestoreRequest request;
     private final ActorRef<Outcome> replyTo;
@@ -104,12 +105,12 @@ public final class RestoreJob extends AbstractBehavior<RestoreJob.Command> {
     private BackupException failure;
     private LiveDatabase handleAfterFailure;
 
-    public static Behavior<Command> create(EngineContext env, LiveDatabase live, RestoreRequest request,
+    public static Behavior<Command> create(JobContext env, LiveDatabase live, RestoreRequest request,
             ActorRef<Outcome> replyTo, ActorRef<ProgressUpdate> progressTo) {
         return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new RestoreJob(ctx, timers, env, live, request, replyTo, progressTo)));
     }
 
-    private RestoreJob(ActorContext<Command> ctx, TimerScheduler<Command> timers, EngineContext env, LiveDatabase live,
+    private RestoreJob(ActorContext<Command> ctx, TimerScheduler<Command> timers, JobContext env, LiveDatabase live,
             RestoreRequest request, ActorRef<Outcome> replyTo, ActorRef<ProgressUpdate> progressTo) {
         super(ctx);
         this.env = env;
@@ -125,7 +126,7 @@ public final class RestoreJob extends AbstractBehavior<RestoreJob.Command> {
         timers.startSingleTimer(TimedOut.INSTANCE, env.settings().restoreTimeout());
         event("started").info("Restore of backup " + request.backupId() + " into " + target + " started");
         outstanding++;
-        ctx.pipeToSelf(Blocking.supply(ctx.getSystem(), EngineContext.IO_DISPATCHER, this::prepare),
+        ctx.pipeToSelf(Blocking.supply(ctx.getSystem(), JobContext.IO_DISPATCHER, this::prepare),
                 (l, err) -> err == null ? l : new StepFailed(err));
     }
 
@@ -178,7 +179,7 @@ public final class RestoreJob extends AbstractBehavior<RestoreJob.Command> {
                     intoDatabase() ? liveReal.toString() : null, staging.toString(),
                     intoDatabase() ? RestoreSwap.old(liveReal, jobId).toString() : null, List.of(staging.toString()));
             env.journal().write(journalEntry);
-            FileBlobStore.createDirectoriesDurably(staging.getParent());
+            DurableFiles.createDirectories(staging.getParent());
             Files.createDirectory(staging);
         } catch (IOException | RuntimeException e) {
             p.close(); // no Loaded message will carry it to the cleanup
@@ -231,14 +232,14 @@ public final class RestoreJob extends AbstractBehavior<RestoreJob.Command> {
             FileEntry f = pending.poll();
             filesInFlight++;
             outstanding++;
-            getContext().pipeToSelf(Blocking.supply(getContext().getSystem(), EngineContext.IO_DISPATCHER, () -> writeFile(f)),
+            getContext().pipeToSelf(Blocking.supply(getContext().getSystem(), JobContext.IO_DISPATCHER, () -> writeFile(f)),
                     (w, err) -> err == null ? w : new FileFailed(f, err));
         }
         if (filesInFlight == 0 && pending.isEmpty()) {
             outstanding++;
-            getContext().pipeToSelf(Blocking.supply(getContext().getSystem(), EngineContext.IO_DISPATCHER, () -> {
+            getContext().pipeToSelf(Blocking.supply(getContext().getSystem(), JobContext.IO_DISPATCHER, () -> {
                 OptionsFile.detachWalDir(staging); // the copy's WAL is in its own directory, not the live wal_dir
-                FileBlobStore.fsyncDirectory(staging);
+                DurableFiles.fsyncDirectory(staging);
                 journalEntry = journalEntry.withPhase(RestoreSwap.STAGED);
                 env.journal().write(journalEntry);
                 CrashPoints.reach("restore.staged");
@@ -327,7 +328,7 @@ public final class RestoreJob extends AbstractBehavior<RestoreJob.Command> {
         swapping = true;
         outstanding++;
         progress.step("swapping");
-        getContext().pipeToSelf(Blocking.supply(getContext().getSystem(), EngineContext.ROCKSDB_DISPATCHER, this::swapAndReopen),
+        getContext().pipeToSelf(Blocking.supply(getContext().getSystem(), JobContext.ROCKSDB_DISPATCHER, this::swapAndReopen),
                 (db, err) -> err == null ? new Swapped(db) : new StepFailed(err));
         return this;
     }
@@ -353,7 +354,7 @@ public final class RestoreJob extends AbstractBehavior<RestoreJob.Command> {
         // Each step below is also redone by startup recovery (journal phase "swapped", leftover old directory).
         housekeeping("forget the fingerprints of the replaced files", () -> env.fingerprints().forget(live.name()));
         CrashPoints.reach("restore.before-cleanup");
-        housekeeping("remove the previous database", () -> FileBlobStore.deleteTree(Path.of(journalEntry.old())));
+        housekeeping("remove the previous database", () -> DurableFiles.deleteTree(Path.of(journalEntry.old())));
         housekeeping("remove the restore's journal entry", () -> env.journal().delete(jobId));
         return reopened;
     }
@@ -374,7 +375,7 @@ public final class RestoreJob extends AbstractBehavior<RestoreJob.Command> {
     private Behavior<Command> publishDirectory() {
         swapping = true;
         outstanding++;
-        getContext().pipeToSelf(Blocking.supply(getContext().getSystem(), EngineContext.IO_DISPATCHER, () -> {
+        getContext().pipeToSelf(Blocking.supply(getContext().getSystem(), JobContext.IO_DISPATCHER, () -> {
             RestoreSwap.publishDirectory(staging, target);
             housekeeping("remove the restore's journal entry", () -> env.journal().delete(jobId));
             return (LiveDatabase) null;
@@ -430,7 +431,7 @@ public final class RestoreJob extends AbstractBehavior<RestoreJob.Command> {
         releasePin();
         BackupException error = failure;
         boolean swapStarted = swapping && intoDatabase();
-        getContext().pipeToSelf(Blocking.supply(getContext().getSystem(), EngineContext.IO_DISPATCHER, () -> {
+        getContext().pipeToSelf(Blocking.supply(getContext().getSystem(), JobContext.IO_DISPATCHER, () -> {
             if (swapStarted) {
                 // Let the same code that runs at startup decide what is in place, then reopen whatever that is.
                 var entries = env.journal().all().stream().filter(e -> e.jobId().equals(jobId)).toList();
@@ -441,7 +442,7 @@ public final class RestoreJob extends AbstractBehavior<RestoreJob.Command> {
                     handleAfterFailure = LiveDatabase.open(live.name(), live.path(), false);
                 }
             } else if (staging != null) {
-                FileBlobStore.deleteTree(staging);
+                DurableFiles.deleteTree(staging);
             }
             env.journal().delete(jobId);
             return new CleanedUp();

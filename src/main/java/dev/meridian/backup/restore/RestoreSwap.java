@@ -1,7 +1,8 @@
 package dev.meridian.backup.restore;
 
-import dev.meridian.backup.app.CrashPoints;
+import dev.meridian.backup.runtime.CrashPoints;
 import dev.meridian.backup.repository.JobJournal;
+import dev.meridian.backup.store.file.DurableFiles;
 import dev.meridian.backup.store.file.FileBlobStore;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -63,7 +64,7 @@ public final class RestoreSwap {
             rename(live, failed);
         }
         rename(old, live);
-        FileBlobStore.deleteTree(failed);
+        DurableFiles.deleteTree(failed);
     }
 
     /** Moves a staged directory to a new target (restore into a directory other than the database). */
@@ -135,12 +136,11 @@ public final class RestoreSwap {
 
     private static void deleteIfPresent(Path p) throws IOException {
         if (p != null && exists(p)) {
-            FileBlobStore.deleteTree(p);
+            DurableFiles.deleteTree(p);
         }
     }
 
     private static void rename(Path from, Path to) throws IOException {
-        Files.move(from, to, StandardCopyOption.ATOMIC_MOVE);
-        FileBlobStore.fsyncDirectory(to.getParent());
+        DurableFiles.rename(from, to);
     }
 }

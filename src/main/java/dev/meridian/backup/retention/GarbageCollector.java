@@ -1,8 +1,8 @@
 package dev.meridian.backup.retention;
 
-import dev.meridian.backup.app.Blocking;
-import dev.meridian.backup.app.EngineContext;
-import dev.meridian.backup.app.EventLog;
+import dev.meridian.backup.runtime.Blocking;
+import dev.meridian.backup.runtime.JobContext;
+import dev.meridian.backup.runtime.EventLog;
 import dev.meridian.backup.repository.Repository;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
@@ -22,15 +22,15 @@ public final class GarbageCollector extends AbstractBehavior<GarbageCollector.Co
 
     private record Done(Repository.GcReport report, Throwable error) implements Command {}
 
-    private final EngineContext env;
+    private final JobContext env;
     private boolean running;
     private boolean again;
 
-    public static Behavior<Command> create(EngineContext env) {
+    public static Behavior<Command> create(JobContext env) {
         return Behaviors.setup(ctx -> new GarbageCollector(ctx, env));
     }
 
-    private GarbageCollector(ActorContext<Command> ctx, EngineContext env) {
+    private GarbageCollector(ActorContext<Command> ctx, JobContext env) {
         super(ctx);
         this.env = env;
     }
@@ -49,7 +49,7 @@ public final class GarbageCollector extends AbstractBehavior<GarbageCollector.Co
             return this;
         }
         running = true;
-        getContext().pipeToSelf(Blocking.supply(getContext().getSystem(), EngineContext.IO_DISPATCHER,
+        getContext().pipeToSelf(Blocking.supply(getContext().getSystem(), JobContext.IO_DISPATCHER,
                 () -> env.repository().collectGarbage()), Done::new);
         return this;
     }

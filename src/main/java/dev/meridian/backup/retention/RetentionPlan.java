@@ -1,5 +1,6 @@
 package dev.meridian.backup.retention;
 
+import dev.meridian.backup.model.RetentionPolicy;
 import dev.meridian.backup.config.Settings;
 import dev.meridian.backup.model.BackupId;
 import dev.meridian.backup.model.BackupSummary;

@@ -1,6 +1,7 @@
 package dev.meridian.backup.rocks;
 
-import dev.meridian.backup.app.BlockingGuard;
+import dev.meridian.backup.store.BlockingGuard;
+import dev.meridian.backup.store.file.DurableFiles;
 import dev.meridian.backup.store.file.FileBlobStore;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -50,7 +51,7 @@ public record DatabaseLocation(Path configured, Path real, boolean mountPoint) {
     public Path newCheckpoint(String id) throws IOException {
         Path dir = checkpoint(id);
         if (mountPoint) {
-            FileBlobStore.createDirectoriesDurably(dir.getParent());
+            DurableFiles.createDirectories(dir.getParent());
         }
         return dir;
     }
@@ -60,7 +61,7 @@ public record DatabaseLocation(Path configured, Path real, boolean mountPoint) {
      * is left empty (so the database directory looks as before).
      */
     public static void removeScratch(Path scratch) throws IOException {
-        FileBlobStore.deleteTree(scratch);
+        DurableFiles.deleteTree(scratch);
         Path parent = scratch.getParent();
         if (parent != null && parent.getFileName() != null && parent.getFileName().toString().equals(SCRATCH)) {
             try {

@@ -1,6 +1,6 @@
 package dev.meridian.backup.rocks;
 
-import dev.meridian.backup.app.BlockingGuard;
+import dev.meridian.backup.store.BlockingGuard;
 import dev.meridian.backup.model.BackupException;
 import dev.meridian.backup.model.ErrorCode;
 import dev.meridian.backup.model.OsError;

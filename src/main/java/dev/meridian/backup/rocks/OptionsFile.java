@@ -1,5 +1,6 @@
 package dev.meridian.backup.rocks;
 
+import dev.meridian.backup.store.file.DurableFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -93,13 +94,7 @@ public final class OptionsFile {
             if (kept.size() == lines.size()) {
                 continue;
             }
-            Path tmp = f.resolveSibling(f.getFileName() + ".meridian-tmp");
-            try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(tmp, StandardOpenOption.CREATE,
-                    StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
-                ch.write(java.nio.ByteBuffer.wrap((String.join("\n", kept) + "\n").getBytes(StandardCharsets.UTF_8)));
-                ch.force(true);
-            }
-            Files.move(tmp, f, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            DurableFiles.write(f, (String.join("\n", kept) + "\n").getBytes(StandardCharsets.UTF_8), true);
             changed.add(f.getFileName().toString());
         }
         return changed;

@@ -1,6 +1,6 @@
 package dev.meridian.backup.rocks;
 
-import dev.meridian.backup.app.BlockingGuard;
+import dev.meridian.backup.store.BlockingGuard;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;

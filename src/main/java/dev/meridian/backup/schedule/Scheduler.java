@@ -1,7 +1,7 @@
 package dev.meridian.backup.schedule;
 
-import dev.meridian.backup.app.EngineContext;
-import dev.meridian.backup.app.EventLog;
+import dev.meridian.backup.runtime.JobContext;
+import dev.meridian.backup.runtime.EventLog;
 import dev.meridian.backup.backup.BackupRequest;
 import dev.meridian.backup.config.Settings;
 import dev.meridian.backup.database.DatabaseActor;
@@ -50,15 +50,15 @@ public final class Scheduler extends AbstractBehavior<Scheduler.Command> {
 
     private record RetentionDone(String database, RetentionResult result, Throwable error) implements Command {}
 
-    private final EngineContext env;
+    private final JobContext env;
     private final ActorRef<DatabaseRegistry.Command> registry;
     private final TimerScheduler<Command> timers;
 
-    public static Behavior<Command> create(EngineContext env, ActorRef<DatabaseRegistry.Command> registry) {
+    public static Behavior<Command> create(JobContext env, ActorRef<DatabaseRegistry.Command> registry) {
         return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new Scheduler(ctx, timers, env, registry)));
     }
 
-    private Scheduler(ActorContext<Command> ctx, TimerScheduler<Command> timers, EngineContext env,
+    private Scheduler(ActorContext<Command> ctx, TimerScheduler<Command> timers, JobContext env,
             ActorRef<DatabaseRegistry.Command> registry) {
         super(ctx);
         this.env = env;

@@ -1,6 +1,6 @@
 package dev.meridian.backup.verify;
 
-import dev.meridian.backup.app.Blocking;
+import dev.meridian.backup.runtime.Blocking;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;

@@ -1,6 +1,6 @@
 package dev.meridian.backup.verify;
 
-import dev.meridian.backup.app.EngineContext;
+import dev.meridian.backup.runtime.JobContext;
 import dev.meridian.backup.model.BackupId;
 import dev.meridian.backup.model.ProgressUpdate;
 import dev.meridian.backup.model.VerifyResult;
@@ -41,17 +41,17 @@ public final class Verifier extends AbstractBehavior<Verifier.Command> {
 
     private record JobEnded(String requestId) implements Command {}
 
-    private final EngineContext env;
+    private final JobContext env;
     private final HashingPool pool;
     private final Map<String, ActorRef<VerifyJob.Command>> running = new HashMap<>();
     private long counter;
 
-    public static Behavior<Command> create(EngineContext env, HashingPool pool) {
+    public static Behavior<Command> create(JobContext env, HashingPool pool) {
         return Behaviors.setup(ctx -> Behaviors.supervise(Behaviors.setup((ActorContext<Command> c) -> new Verifier(c, env, pool)))
                 .onFailure(SupervisorStrategy.resume()));
     }
 
-    private Verifier(ActorContext<Command> ctx, EngineContext env, HashingPool pool) {
+    private Verifier(ActorContext<Command> ctx, JobContext env, HashingPool pool) {
         super(ctx);
         this.env = env;
         this.pool = pool;

@@ -1,9 +1,9 @@
 package dev.meridian.backup.verify;
 
-import dev.meridian.backup.app.Blocking;
-import dev.meridian.backup.app.EngineContext;
-import dev.meridian.backup.app.EventLog;
-import dev.meridian.backup.app.ProgressReporter;
+import dev.meridian.backup.runtime.Blocking;
+import dev.meridian.backup.runtime.JobContext;
+import dev.meridian.backup.runtime.EventLog;
+import dev.meridian.backup.runtime.ProgressReporter;
 import dev.meridian.backup.model.BackupException;
 import dev.meridian.backup.model.BackupId;
 import dev.meridian.backup.model.ErrorCode;
@@ -55,7 +55,7 @@ public final class VerifyJob extends AbstractBehavior<VerifyJob.Command> {
 
     private enum TimedOut implements Command { INSTANCE }
 
-    private final EngineContext env;
+    private final JobContext env;
     private final HashingPool pool;
     private final BackupId backupId;
     private final boolean deep;
@@ -73,13 +73,13 @@ public final class VerifyJob extends AbstractBehavior<VerifyJob.Command> {
     /** The manifest is being read and pinned; a stop waits for it, so the pin it brings is released. */
     private boolean loading = true;
 
-    public static Behavior<Command> create(EngineContext env, HashingPool pool, BackupId backupId, boolean deep,
+    public static Behavior<Command> create(JobContext env, HashingPool pool, BackupId backupId, boolean deep,
             String requestId, ActorRef<ProgressUpdate> progressTo, ActorRef<StatusReply<VerifyResult>> replyTo) {
         return Behaviors.setup(ctx -> Behaviors.withTimers(timers ->
                 new VerifyJob(ctx, timers, env, pool, backupId, deep, requestId, progressTo, replyTo)));
     }
 
-    private VerifyJob(ActorContext<Command> ctx, TimerScheduler<Command> timers, EngineContext env, HashingPool pool,
+    private VerifyJob(ActorContext<Command> ctx, TimerScheduler<Command> timers, JobContext env, HashingPool pool,
             BackupId backupId, boolean deep, String requestId, ActorRef<ProgressUpdate> progressTo,
             ActorRef<StatusReply<VerifyResult>> replyTo) {
         super(ctx);
@@ -91,7 +91,7 @@ public final class VerifyJob extends AbstractBehavior<VerifyJob.Command> {
         this.started = env.clock().instant();
         this.progress = new ProgressReporter(progressTo, requestId, "verify", backupId.value());
         timers.startSingleTimer(TimedOut.INSTANCE, env.settings().verifyTimeout());
-        ctx.pipeToSelf(Blocking.supply(ctx.getSystem(), EngineContext.IO_DISPATCHER, () -> {
+        ctx.pipeToSelf(Blocking.supply(ctx.getSystem(), JobContext.IO_DISPATCHER, () -> {
             Manifest m = env.repository().readManifest(backupId);
             return new Loaded(m, env.repository().pin(m));
         }), (loaded, err) -> err == null ? loaded : new Failed(err));
@@ -194,7 +194,7 @@ public final class VerifyJob extends AbstractBehavior<VerifyJob.Command> {
         errors.sort(Comparator.comparing(VerifyResult.FileError::file));
         VerifyResult result = new VerifyResult(backupId, manifest.database(), errors.isEmpty(), checked, bytes, errors,
                 now.truncatedTo(ChronoUnit.MILLIS), Duration.between(started, now).toMillis(), deep);
-        getContext().pipeToSelf(Blocking.supply(getContext().getSystem(), EngineContext.IO_DISPATCHER, () -> {
+        getContext().pipeToSelf(Blocking.supply(getContext().getSystem(), JobContext.IO_DISPATCHER, () -> {
             env.repository().recordVerification(result);
             return result;
         }), (r, err) -> new Recorded(result));

@@ -1,5 +1,6 @@
 package dev.meridian.backup.backup;
 
+import dev.meridian.backup.repository.FileFingerprints;
 import static dev.meridian.backup.TestEnv.flip;
 import static dev.meridian.backup.TestEnv.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -9,9 +10,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.meridian.backup.TestEnv;
-import dev.meridian.backup.app.BlockingGuard;
-import dev.meridian.backup.app.Engine;
-import dev.meridian.backup.backup.FileFingerprints.Fingerprint;
+import dev.meridian.backup.store.BlockingGuard;
+import dev.meridian.backup.engine.Engine;
+import dev.meridian.backup.repository.FileFingerprints.Fingerprint;
 import dev.meridian.backup.model.BackupException;
 import dev.meridian.backup.model.BackupId;
 import dev.meridian.backup.model.BackupSummary;

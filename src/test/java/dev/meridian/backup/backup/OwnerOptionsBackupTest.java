@@ -8,8 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.meridian.backup.TestEnv;
-import dev.meridian.backup.app.Blocking;
-import dev.meridian.backup.app.Engine;
+import dev.meridian.backup.runtime.Blocking;
+import dev.meridian.backup.engine.Engine;
 import dev.meridian.backup.model.BackupException;
 import dev.meridian.backup.model.BackupSummary;
 import dev.meridian.backup.model.BackupType;

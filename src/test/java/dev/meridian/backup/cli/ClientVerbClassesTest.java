@@ -20,7 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ClientVerbClassesTest {
     private static final List<String> ENGINE = List.of("org.apache.pekko.", "org.rocksdb.", "dev.meridian.backup.hash.",
-            "dev.meridian.backup.repository.", "dev.meridian.backup.app.", "ch.qos.logback.", "com.typesafe.config.",
+            "dev.meridian.backup.repository.", "dev.meridian.backup.runtime.", "dev.meridian.backup.engine.", "dev.meridian.backup.server.", "ch.qos.logback.", "com.typesafe.config.",
             "com.github.luben.zstd.");
     private static final List<String> ENGINE_RUNTIME = List.of("org.apache.pekko.", "org.rocksdb.", "dev.meridian.backup.hash.",
             "ch.qos.logback.", "com.github.luben.zstd.");

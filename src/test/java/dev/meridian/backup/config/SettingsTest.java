@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.typesafe.config.ConfigFactory;
 import dev.meridian.backup.model.BackupException;
 import dev.meridian.backup.model.BackupType;
-import dev.meridian.backup.schedule.Schedule;
+import dev.meridian.backup.model.Schedule;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -175,9 +175,9 @@ class SettingsTest {
     void theNearestKeyIsFoundByEditDistanceWithSwapsCountingOne() {
         assertEquals(1, ConfigKeys.distance("keep-lats", "keep-last"));
         assertEquals(1, ConfigKeys.distance("schedul", "schedule"));
-        assertEquals("keep-last", ConfigKeys.nearest("keep-lats", dev.meridian.backup.retention.RetentionPolicy.RULES));
-        assertEquals("keep-daily", ConfigKeys.nearest("KEEP-DAYLY", dev.meridian.backup.retention.RetentionPolicy.RULES));
-        assertEquals(null, ConfigKeys.nearest("keep-forever", dev.meridian.backup.retention.RetentionPolicy.RULES));
+        assertEquals("keep-last", ConfigKeys.nearest("keep-lats", dev.meridian.backup.model.RetentionPolicy.RULES));
+        assertEquals("keep-daily", ConfigKeys.nearest("KEEP-DAYLY", dev.meridian.backup.model.RetentionPolicy.RULES));
+        assertEquals(null, ConfigKeys.nearest("keep-forever", dev.meridian.backup.model.RetentionPolicy.RULES));
     }
 
     // What must keep loading: every known key, Pekko's keys in dispatcher blocks, anything under pekko, the process

@@ -6,11 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.meridian.backup.TestEnv;
-import dev.meridian.backup.app.Engine;
-import dev.meridian.backup.app.EngineContext;
-import dev.meridian.backup.app.Metrics;
+import dev.meridian.backup.engine.Engine;
+import dev.meridian.backup.runtime.JobContext;
+import dev.meridian.backup.runtime.Metrics;
 import dev.meridian.backup.backup.BackupRequest;
-import dev.meridian.backup.backup.FileFingerprints;
+import dev.meridian.backup.repository.FileFingerprints;
 import dev.meridian.backup.config.Settings;
 import dev.meridian.backup.model.BackupException;
 import dev.meridian.backup.model.BackupSummary;
@@ -55,7 +55,7 @@ class DatabaseActorTest {
     static Path dir;
     static ActorTestKit testKit;
     static TestEnv env;
-    static EngineContext ctx;
+    static JobContext ctx;
     static ExecutorService hashThreads = Executors.newFixedThreadPool(2);
     static volatile CountDownLatch verifyGate = new CountDownLatch(0);
     static HashingPool pool;
@@ -68,7 +68,7 @@ class DatabaseActorTest {
         Settings settings = env.settings();
         testKit = ActorTestKit.create("db-actor-test", settings.config());
         Repository repo = Repository.openFile(settings.repositoryPath(), settings.compression(), IoThrottle.UNLIMITED);
-        ctx = new EngineContext(settings, repo, new JobJournal(settings.repositoryPath().resolve("locks")),
+        ctx = new JobContext(settings, repo, new JobJournal(settings.repositoryPath().resolve("locks")),
                 new FileFingerprints(settings.repositoryPath().resolve("cache")), new Metrics(), Clock.systemUTC());
         // Each hashing task first registers its arrival, then waits for the gate: tests see real concurrency.
         pool = new HashingPool(task -> hashThreads.execute(() -> {

@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.meridian.backup.TestEnv;
-import dev.meridian.backup.app.Server;
+import dev.meridian.backup.server.Server;
 import dev.meridian.backup.config.Settings;
 import dev.meridian.backup.mcp.McpHttpRoute;
 import dev.meridian.backup.mcp.McpSettings;

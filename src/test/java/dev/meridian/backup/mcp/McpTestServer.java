@@ -1,8 +1,8 @@
 package dev.meridian.backup.mcp;
 
 import dev.meridian.backup.TestEnv;
-import dev.meridian.backup.app.Engine;
-import dev.meridian.backup.app.Server;
+import dev.meridian.backup.engine.Engine;
+import dev.meridian.backup.server.Server;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.meridian.backup.TestEnv;
-import dev.meridian.backup.app.Engine;
+import dev.meridian.backup.engine.Engine;
 import dev.meridian.backup.backup.BackupRequest;
 import dev.meridian.backup.model.BackupException;
 import dev.meridian.backup.model.BackupSummary;

@@ -10,14 +10,15 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.meridian.backup.TestEnv;
-import dev.meridian.backup.app.Blocking;
-import dev.meridian.backup.app.Engine;
+import dev.meridian.backup.runtime.Blocking;
+import dev.meridian.backup.engine.Engine;
 import dev.meridian.backup.backup.BackupRequest;
 import dev.meridian.backup.model.BackupException;
 import dev.meridian.backup.model.BackupSummary;
 import dev.meridian.backup.model.BackupType;
 import dev.meridian.backup.model.ErrorCode;
 import dev.meridian.backup.model.Manifest;
+import dev.meridian.backup.store.file.DurableFiles;
 import dev.meridian.backup.store.file.FileBlobStore;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
@@ -104,7 +105,7 @@ class RestoreTest {
             assertEquals("ready", await(engine.databases()).stream().filter(d -> d.name().equals("other")).findFirst()
                     .orElseThrow().state(), "and the database is open, not marked unavailable");
         } finally {
-            FileBlobStore.deleteTree(blocker);
+            DurableFiles.deleteTree(blocker);
         }
         assertNoScratchBeside(env.dbPath("other"));
     }

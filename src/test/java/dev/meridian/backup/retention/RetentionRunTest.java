@@ -1,5 +1,6 @@
 package dev.meridian.backup.retention;
 
+import dev.meridian.backup.model.RetentionPolicy;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -7,10 +8,10 @@ import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import dev.meridian.backup.TestEnv;
-import dev.meridian.backup.app.EngineContext;
-import dev.meridian.backup.app.Metrics;
+import dev.meridian.backup.runtime.JobContext;
+import dev.meridian.backup.runtime.Metrics;
 import dev.meridian.backup.backup.BackupRequest;
-import dev.meridian.backup.backup.FileFingerprints;
+import dev.meridian.backup.repository.FileFingerprints;
 import dev.meridian.backup.config.Settings;
 import dev.meridian.backup.database.DatabaseActor;
 import dev.meridian.backup.model.BackupId;
@@ -51,7 +52,7 @@ class RetentionRunTest {
     static Path dir;
     static TestEnv env;
     static ActorTestKit testKit;
-    static EngineContext ctx;
+    static JobContext ctx;
     static final SettableClock clock = new SettableClock(Instant.parse("2026-11-26T12:00:00Z"));
     static ActorRef<DatabaseActor.Command> quiet;
     static ActorRef<DatabaseActor.Command> skewed;
@@ -96,7 +97,7 @@ class RetentionRunTest {
         Settings settings = env.settings();
         testKit = ActorTestKit.create("retention-run-test", settings.config());
         Repository repo = Repository.openFile(settings.repositoryPath(), settings.compression(), IoThrottle.UNLIMITED);
-        ctx = new EngineContext(settings, repo, new JobJournal(settings.repositoryPath().resolve("locks")),
+        ctx = new JobContext(settings, repo, new JobJournal(settings.repositoryPath().resolve("locks")),
                 new FileFingerprints(settings.repositoryPath().resolve("cache")), new Metrics(), clock);
         var verifier = testKit.spawn(Verifier.create(ctx, new HashingPool(Executors.newFixedThreadPool(1), 1)), "verifier");
         var gc = testKit.spawn(GarbageCollector.create(ctx), "gc");
@@ -162,9 +163,9 @@ class RetentionRunTest {
                 """.formatted(root.resolve("db/app")))) {
             var engine = server.server.engine();
             BackupSummary before = TestEnv.await(engine.createBackup("app", new BackupRequest(
-                    dev.meridian.backup.app.Engine.newRequestId(), BackupType.MANUAL, "", List.of(), null, false), null));
+                    dev.meridian.backup.engine.Engine.newRequestId(), BackupType.MANUAL, "", List.of(), null, false), null));
             Thread.sleep(1_200);
-            var restored = TestEnv.await(engine.restore(before.backupId(), null, true, dev.meridian.backup.app.Engine.newRequestId(), null));
+            var restored = TestEnv.await(engine.restore(before.backupId(), null, true, dev.meridian.backup.engine.Engine.newRequestId(), null));
             BackupId safety = restored.safetyBackupId();
             Thread.sleep(1_200); // now both are older than keep-within = 1s
             TestEnv.Reply dry = server.request("POST", "/api/v1/databases/app/retention/apply", "{\"dry_run\": true}");
@@ -172,7 +173,7 @@ class RetentionRunTest {
             assertEquals(before.backupId().value(), dry.json().path("deleted").path(0).asText(), dry.raw().body());
             assertEquals(RetentionPolicy.NEWEST, dry.json().path("reasons").path(safety.value()).path(0).asText(), dry.raw().body());
 
-            RetentionResult r = TestEnv.await(engine.applyRetention("app", false, dev.meridian.backup.app.Engine.newRequestId()));
+            RetentionResult r = TestEnv.await(engine.applyRetention("app", false, dev.meridian.backup.engine.Engine.newRequestId()));
             assertEquals(List.of(before.backupId()), r.deleted());
             assertEquals(List.of(safety), engine.catalog().ofDatabase("app").stream().map(BackupSummary::backupId).toList());
         }

@@ -4,9 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 
 import dev.meridian.backup.TestEnv;
-import dev.meridian.backup.app.EngineContext;
-import dev.meridian.backup.app.Metrics;
-import dev.meridian.backup.backup.FileFingerprints;
+import dev.meridian.backup.runtime.JobContext;
+import dev.meridian.backup.runtime.Metrics;
+import dev.meridian.backup.repository.FileFingerprints;
 import dev.meridian.backup.config.Settings;
 import dev.meridian.backup.database.DatabaseActor;
 import dev.meridian.backup.database.DatabaseRegistry;
@@ -47,11 +47,11 @@ class SchedulerTest {
         repo.close();
     }
 
-    private EngineContext context(Instant lastScheduled) throws Exception {
+    private JobContext context(Instant lastScheduled) throws Exception {
         return context(lastScheduled, "daily@02:00", Clock.fixed(NOW, ZoneOffset.UTC));
     }
 
-    private EngineContext context(Instant lastScheduled, String schedule, Clock clock) throws Exception {
+    private JobContext context(Instant lastScheduled, String schedule, Clock clock) throws Exception {
         TestEnv env = new TestEnv(dir, List.of("sched"), "");
         String conf = java.nio.file.Files.readString(env.configFile).replace("schedule = off", "schedule = \"" + schedule + "\"");
         java.nio.file.Files.writeString(env.configFile, conf);
@@ -64,7 +64,7 @@ class SchedulerTest {
                         BackupType.SCHEDULED, "", List.of(), lastScheduled, lastScheduled, 0, 0, 1, null, null, 0, 0, List.of(), null));
             }
         }
-        return new EngineContext(settings, repo, new JobJournal(dir.resolve("locks")), new FileFingerprints(dir.resolve("fp")),
+        return new JobContext(settings, repo, new JobJournal(dir.resolve("locks")), new FileFingerprints(dir.resolve("fp")),
                 new Metrics(), clock);
     }
 
@@ -94,7 +94,7 @@ class SchedulerTest {
 
     @Test
     void threeMissedDailySlotsAreMadeUpByExactlyOneBackupThenRetention() throws Exception {
-        EngineContext ctx = context(Instant.parse("2026-11-23T02:00:05Z"));
+        JobContext ctx = context(Instant.parse("2026-11-23T02:00:05Z"));
         TestProbe<DatabaseRegistry.Command> registry = testKit.createTestProbe();
         testKit.spawn(Scheduler.create(ctx, registry.getRef()));
         DatabaseRegistry.Forward f = registry.expectMessageClass(DatabaseRegistry.Forward.class, Duration.ofSeconds(10));
@@ -112,7 +112,7 @@ class SchedulerTest {
 
     @Test
     void aDatabaseThatNeverHadAScheduledBackupWaitsForItsNextSlot() throws Exception {
-        EngineContext ctx = context(null);
+        JobContext ctx = context(null);
         TestProbe<DatabaseRegistry.Command> registry = testKit.createTestProbe();
         testKit.spawn(Scheduler.create(ctx, registry.getRef()));
         registry.expectNoMessage(Duration.ofMillis(1500));
@@ -120,7 +120,7 @@ class SchedulerTest {
 
     @Test
     void aBackupAfterTheLastSlotMeansNothingWasMissed() throws Exception {
-        EngineContext ctx = context(Instant.parse("2026-11-26T02:00:03Z"));
+        JobContext ctx = context(Instant.parse("2026-11-26T02:00:03Z"));
         TestProbe<DatabaseRegistry.Command> registry = testKit.createTestProbe();
         testKit.spawn(Scheduler.create(ctx, registry.getRef()));
         registry.expectNoMessage(Duration.ofMillis(1500));
@@ -131,7 +131,7 @@ class SchedulerTest {
         // The timer is due in 200 ms of real time, but the wall clock stands still just before the slot (as when
         // NTP slows it): nothing may run until the wall clock reaches the slot, and then exactly one backup.
         SettableClock clock = new SettableClock(Instant.parse("2026-11-27T01:59:59.800Z"));
-        EngineContext ctx = context(null, "daily@02:00", clock);
+        JobContext ctx = context(null, "daily@02:00", clock);
         TestProbe<DatabaseRegistry.Command> registry = testKit.createTestProbe();
         testKit.spawn(Scheduler.create(ctx, registry.getRef()));
         registry.expectNoMessage(Duration.ofMillis(1200));
@@ -146,7 +146,7 @@ class SchedulerTest {
         // 'every 366d' slots are aligned to the epoch; one second past a slot, the next is 366 days away, beyond
         // the longest delay a Pekko timer accepts (about 248 days).
         Instant justPastASlot = Instant.EPOCH.plus(Duration.ofDays(366L * 155)).plusSeconds(1);
-        EngineContext ctx = context(null, "every 366d", Clock.fixed(justPastASlot, ZoneOffset.UTC));
+        JobContext ctx = context(null, "every 366d", Clock.fixed(justPastASlot, ZoneOffset.UTC));
         TestProbe<DatabaseRegistry.Command> registry = testKit.createTestProbe();
         var scheduler = testKit.spawn(Scheduler.create(ctx, registry.getRef()));
         registry.expectNoMessage(Duration.ofMillis(500));

@@ -38,8 +38,6 @@ public final class FileBlobStore implements BlobStore {
      * on it (deduplication) must not trust it before the rename is durable, so {@link #exists} syncs it first.
      */
     private final Set<String> renamedNotSynced = ConcurrentHashMap.newKeySet();
-    /** The same for directories: created by one thread, their entry in the parent not fsynced yet. */
-    private static final Set<Path> CREATED_NOT_SYNCED = ConcurrentHashMap.newKeySet();
 
     public FileBlobStore(Path root) throws IOException {
         this.root = root.toAbsolutePath().normalize();
@@ -80,7 +78,7 @@ public final class FileBlobStore implements BlobStore {
             return false;
         }
         if (renamedNotSynced.contains(key)) {
-            fsyncDirectory(p.getParent());
+            DurableFiles.fsyncDirectory(p.getParent());
         }
         return true;
     }
@@ -126,7 +124,7 @@ public final class FileBlobStore implements BlobStore {
         Path p = pathOf(key);
         boolean deleted = Files.deleteIfExists(p);
         if (deleted) {
-            fsyncDirectory(p.getParent());
+            DurableFiles.fsyncDirectory(p.getParent());
         }
         return deleted;
     }
@@ -137,7 +135,7 @@ public final class FileBlobStore implements BlobStore {
         try (DirectoryStream<Path> parts = Files.newDirectoryStream(tmp)) {
             for (Path p : parts) {
                 if (Files.isDirectory(p)) {
-                    deleteTree(p);
+                    DurableFiles.deleteTree(p);
                 } else {
                     Files.deleteIfExists(p);
                 }
@@ -145,7 +143,7 @@ public final class FileBlobStore implements BlobStore {
             }
         }
         if (n > 0) {
-            fsyncDirectory(tmp);
+            DurableFiles.fsyncDirectory(tmp);
         }
         return n;
     }
@@ -157,127 +155,6 @@ public final class FileBlobStore implements BlobStore {
 
     @Override
     public void close() {}
-
-    /**
-     * fsyncs a directory so a rename, create or unlink in it is durable (POSIX needs this; Java can do it on Linux).
-     * This is the one place the service syncs a directory. A filesystem that refuses directory fsync (EINVAL or
-     * ENOTSUP, as some SMB/CIFS and FUSE filesystems do) is accepted the way restic, borg and syncthing accept it:
-     * the call returns, and one warning per filesystem says that a crash may lose the latest renames there.
-     *
-     * @throws IOException naming the operation and the directory ("fsync of directory /x failed: ...") for any
-     *     other failure, with the original exception as its cause
-     */
-    public static void fsyncDirectory(Path dir) throws IOException {
-        fsyncDirectory(dir, FileBlobStore::forceDirectory);
-    }
-
-    /** The system call behind {@link #fsyncDirectory(Path)}; tests inject failures here. */
-    interface DirectorySync {
-        void force(Path dir) throws IOException;
-    }
-
-    /** Filesystems (by device number, or path when unknown) already warned about, so each is warned once. */
-    private static final Set<Object> DIRECTORY_FSYNC_REFUSED = ConcurrentHashMap.newKeySet();
-
-    static void fsyncDirectory(Path dir, DirectorySync sync) throws IOException {
-        try {
-            sync.force(dir);
-        } catch (IOException e) {
-            String reason = reason(e);
-            if (refusesDirectorySync(reason)) {
-                Object filesystem = filesystemOf(dir);
-                if (DIRECTORY_FSYNC_REFUSED.add(filesystem)) {
-                    org.slf4j.LoggerFactory.getLogger(FileBlobStore.class).warn("The filesystem of {} does not support "
-                            + "fsync of a directory ({}); continuing without it there. A crash or power loss may undo the "
-                            + "latest renames on that filesystem (a backup may then be missing, never half-visible). "
-                            + "This is warned once per filesystem", dir, reason);
-                }
-                return;
-            }
-            throw new IOException("fsync of directory " + dir + " failed: " + reason, e);
-        }
-    }
-
-    /** Forgets which filesystems were warned about, so a test can observe the warning again. */
-    static void forgetRefusedFilesystems() {
-        DIRECTORY_FSYNC_REFUSED.clear();
-    }
-
-    private static void forceDirectory(Path dir) throws IOException {
-        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
-            ch.force(true);
-        }
-    }
-
-    /** EINVAL or ENOTSUP/EOPNOTSUPP, as the JDK words them (it reports strerror text, not errno). */
-    static boolean refusesDirectorySync(String reason) {
-        return reason.contains("Invalid argument") || reason.contains("Operation not supported")
-                || reason.contains("Not supported");
-    }
-
-    /** The system's reason for a failed call: a FileSystemException's reason, else the message. */
-    private static String reason(IOException e) {
-        if (e instanceof java.nio.file.FileSystemException fse && fse.getReason() != null) {
-            return fse.getReason();
-        }
-        return dev.meridian.backup.model.OsError.describe(e);
-    }
-
-    private static Object filesystemOf(Path dir) {
-        try {
-            return Files.getAttribute(dir, "unix:dev");
-        } catch (IOException | RuntimeException e) {
-            return dir.toAbsolutePath().normalize();
-        }
-    }
-
-    /**
-     * Creates a directory and its missing parents, fsyncing each parent that gained an entry. Returns only when
-     * the directory's entry is durable, also when another thread created it a moment ago and has not synced yet.
-     */
-    public static void createDirectoriesDurably(Path dir) throws IOException {
-        Path parent = dir.getParent();
-        if (Files.isDirectory(dir)) {
-            syncIfAnotherThreadIsCreating(dir, parent);
-            return;
-        }
-        if (parent != null) {
-            createDirectoriesDurably(parent);
-        }
-        CREATED_NOT_SYNCED.add(dir);
-        try {
-            try {
-                Files.createDirectory(dir);
-            } catch (FileAlreadyExistsException e) {
-                // Another thread created it; fall through and sync the parent ourselves.
-            }
-            if (parent != null) {
-                fsyncDirectory(parent);
-            }
-        } finally {
-            CREATED_NOT_SYNCED.remove(dir);
-        }
-    }
-
-    private static void syncIfAnotherThreadIsCreating(Path dir, Path parent) throws IOException {
-        if (parent != null && CREATED_NOT_SYNCED.contains(dir)) {
-            fsyncDirectory(parent);
-        }
-    }
-
-    public static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(dir)) {
-            List<Path> paths = walk.sorted(Collections.reverseOrder()).toList();
-            for (Path p : paths) {
-                Files.deleteIfExists(p);
-            }
-        } catch (UncheckedIOException e) {
-            throw e.getCause();
-        }
-    }
 
     private final class FilePendingBlob implements PendingBlob {
         private final FileChannel ch;
@@ -311,11 +188,11 @@ public final class FileBlobStore implements BlobStore {
             // fdatasync: the content and its length are what a reader needs; timestamps need not be durable.
             ch.force(false);
             ch.close();
-            createDirectoriesDurably(target.getParent());
+            DurableFiles.createDirectories(target.getParent());
             renamedNotSynced.add(key);
             try {
                 Files.move(part, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-                fsyncDirectory(target.getParent());
+                DurableFiles.fsyncDirectory(target.getParent());
             } finally {
                 renamedNotSynced.remove(key);
             }

@@ -37,14 +37,14 @@ class DirectoryFsyncTest {
 
     @BeforeEach
     void captureWarnings() {
-        FileBlobStore.forgetRefusedFilesystems();
+        DurableFiles.forgetRefusedFilesystems();
         logs.start();
-        ((Logger) LoggerFactory.getLogger(FileBlobStore.class)).addAppender(logs);
+        ((Logger) LoggerFactory.getLogger(DurableFiles.class)).addAppender(logs);
     }
 
     @AfterEach
     void stopCapturing() {
-        ((Logger) LoggerFactory.getLogger(FileBlobStore.class)).detachAppender(logs);
+        ((Logger) LoggerFactory.getLogger(DurableFiles.class)).detachAppender(logs);
     }
 
     private List<String> refusalWarnings() {
@@ -56,12 +56,12 @@ class DirectoryFsyncTest {
     void einvalFromADirectoryFsyncContinuesWithOneWarningPerFilesystem() throws Exception {
         Path a = Files.createDirectories(dir.resolve("a"));
         Path b = Files.createDirectories(dir.resolve("b"));
-        FileBlobStore.DirectorySync refuses = d -> {
+        DurableFiles.DirectorySync refuses = d -> {
             throw new IOException("Invalid argument"); // what FileChannel.force reports for EINVAL
         };
-        FileBlobStore.fsyncDirectory(a, refuses);
-        FileBlobStore.fsyncDirectory(b, refuses);
-        FileBlobStore.fsyncDirectory(a, refuses);
+        DurableFiles.fsyncDirectory(a, refuses);
+        DurableFiles.fsyncDirectory(b, refuses);
+        DurableFiles.fsyncDirectory(a, refuses);
         List<String> warnings = refusalWarnings();
         assertEquals(1, warnings.size(), "one warning for the filesystem, not one per call: " + warnings);
         assertTrue(warnings.get(0).contains(a.toString()) && warnings.get(0).contains("Invalid argument"), warnings.get(0));
@@ -69,7 +69,7 @@ class DirectoryFsyncTest {
 
     @Test
     void enotsupFromADirectoryFsyncAlsoContinues() throws Exception {
-        FileBlobStore.fsyncDirectory(dir, d -> {
+        DurableFiles.fsyncDirectory(dir, d -> {
             throw new IOException("Operation not supported");
         });
         assertEquals(1, refusalWarnings().size());
@@ -78,7 +78,7 @@ class DirectoryFsyncTest {
     @Test
     void anyOtherFailureNamesTheOperationAndTheDirectory() {
         IOException eio = new IOException("Input/output error");
-        IOException e = assertThrows(IOException.class, () -> FileBlobStore.fsyncDirectory(dir, d -> {
+        IOException e = assertThrows(IOException.class, () -> DurableFiles.fsyncDirectory(dir, d -> {
             throw eio;
         }));
         assertEquals("fsync of directory " + dir + " failed: Input/output error", e.getMessage());
@@ -90,7 +90,7 @@ class DirectoryFsyncTest {
     void aMissingDirectoryIsNamedWithTheReasonTheJdkLeavesOut() {
         // The JDK's NoSuchFileException message is the bare path; the user must read what went wrong.
         Path missing = dir.resolve("gone");
-        IOException e = assertThrows(IOException.class, () -> FileBlobStore.fsyncDirectory(missing));
+        IOException e = assertThrows(IOException.class, () -> DurableFiles.fsyncDirectory(missing));
         assertTrue(e.getMessage().startsWith("fsync of directory " + missing + " failed: ")
                 && e.getMessage().endsWith("No such file or directory"), e.getMessage());
     }

@@ -1,5 +1,7 @@
-package dev.meridian.backup.retention;
+package dev.meridian.backup.model;
 
+import dev.meridian.backup.retention.RetentionPlan;
+import dev.meridian.backup.model.RetentionPolicy;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

@@ -1,4 +1,4 @@
-package dev.meridian.backup.app;
+package dev.meridian.backup.engine;
 
 import dev.meridian.backup.hash.Blake3Warmup;
 import dev.meridian.backup.model.BackupId;

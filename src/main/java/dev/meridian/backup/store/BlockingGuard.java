@@ -1,4 +1,4 @@
-package dev.meridian.backup.app;
+package dev.meridian.backup.store;
 
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;

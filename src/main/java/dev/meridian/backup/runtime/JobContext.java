@@ -1,13 +1,14 @@
-package dev.meridian.backup.app;
+package dev.meridian.backup.runtime;
 
-import dev.meridian.backup.backup.FileFingerprints;
+import dev.meridian.backup.runtime.Metrics;
+import dev.meridian.backup.repository.FileFingerprints;
 import dev.meridian.backup.config.Settings;
 import dev.meridian.backup.repository.JobJournal;
 import dev.meridian.backup.repository.Repository;
 import java.time.Clock;
 
 /** What every job needs besides its own request: the repository, the local journal and caches, settings, metrics. */
-public record EngineContext(Settings settings, Repository repository, JobJournal journal, FileFingerprints fingerprints,
+public record JobContext(Settings settings, Repository repository, JobJournal journal, FileFingerprints fingerprints,
         Metrics metrics, Clock clock) {
     public static final String IO_DISPATCHER = "meridian.io-dispatcher";
     public static final String ROCKSDB_DISPATCHER = "meridian.rocksdb-dispatcher";

@@ -1,7 +1,8 @@
-package dev.meridian.backup.backup;
+package dev.meridian.backup.repository;
 
 import dev.meridian.backup.model.FileEntry;
 import dev.meridian.backup.model.Json;
+import dev.meridian.backup.store.file.DurableFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -76,10 +77,8 @@ public final class FileFingerprints {
     /** Replaces a database's fingerprints with those of its latest backup. */
     public void save(String database, Map<String, Fingerprint> files) throws IOException {
         Map<String, Fingerprint> copy = Map.copyOf(files);
-        Path target = dir.resolve(database + ".json");
-        Path part = dir.resolve("." + database + ".json.part");
-        Files.write(part, Json.MAPPER.writeValueAsBytes(new Stored(FORMAT, copy)));
-        Files.move(part, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        // A cache: losing the latest save to a crash costs one full re-hash, so no fsync.
+        DurableFiles.write(dir.resolve(database + ".json"), Json.MAPPER.writeValueAsBytes(new Stored(FORMAT, copy)), false);
         byDatabase.put(database, copy);
     }
 

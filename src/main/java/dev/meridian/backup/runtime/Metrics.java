@@ -1,4 +1,4 @@
-package dev.meridian.backup.app;
+package dev.meridian.backup.runtime;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;

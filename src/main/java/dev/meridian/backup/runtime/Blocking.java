@@ -1,4 +1,4 @@
-package dev.meridian.backup.app;
+package dev.meridian.backup.runtime;
 
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;

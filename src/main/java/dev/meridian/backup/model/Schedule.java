@@ -1,4 +1,4 @@
-package dev.meridian.backup.schedule;
+package dev.meridian.backup.model;
 
 import dev.meridian.backup.model.BackupException;
 import dev.meridian.backup.model.Validation;

@@ -1,4 +1,4 @@
-package dev.meridian.backup.app;
+package dev.meridian.backup.engine;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

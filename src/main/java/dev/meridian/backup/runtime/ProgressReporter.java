@@ -1,4 +1,4 @@
-package dev.meridian.backup.app;
+package dev.meridian.backup.runtime;
 
 import dev.meridian.backup.model.Progress;
 import dev.meridian.backup.model.ProgressUpdate;

@@ -1,6 +1,13 @@
-package dev.meridian.backup.app;
+package dev.meridian.backup.server;
 
-import dev.meridian.backup.backup.FileFingerprints;
+import dev.meridian.backup.engine.EngineWarmup;
+import dev.meridian.backup.engine.StartupRecovery;
+import dev.meridian.backup.engine.Guardian;
+import dev.meridian.backup.engine.Engine;
+import dev.meridian.backup.runtime.JobContext;
+import dev.meridian.backup.runtime.Metrics;
+import dev.meridian.backup.runtime.Blocking;
+import dev.meridian.backup.repository.FileFingerprints;
 import dev.meridian.backup.config.Settings;
 import dev.meridian.backup.http.HttpServer;
 import dev.meridian.backup.http.OriginPolicy;
@@ -62,7 +69,7 @@ public final class Server implements AutoCloseable {
             JobJournal journal = new JobJournal(settings.repositoryPath().resolve("locks"));
             List<String> recovered = StartupRecovery.run(settings, journal);
             FileFingerprints fingerprints = new FileFingerprints(settings.repositoryPath().resolve("cache").resolve("fingerprints"));
-            EngineContext env = new EngineContext(settings, repository, journal, fingerprints, new Metrics(), Clock.systemUTC());
+            JobContext env = new JobContext(settings, repository, journal, fingerprints, new Metrics(), Clock.systemUTC());
             CompletableFuture<Engine> ready = new CompletableFuture<>();
             ActorSystem<Void> system = ActorSystem.create(Guardian.create(env, ready), "meridian", settings.config());
             Engine engine = ready.get(30, TimeUnit.SECONDS);
@@ -74,7 +81,7 @@ public final class Server implements AutoCloseable {
                     system.terminate();
                     system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
                     throw new IllegalStateException("cannot listen on " + settings.httpHost() + ":" + settings.httpPort()
-                            + ": " + dev.meridian.backup.app.Blocking.cause(e).getMessage()
+                            + ": " + dev.meridian.backup.runtime.Blocking.cause(e).getMessage()
                             + "; is another server running? Set meridian.http.port to a free port", e);
                 }
             }

@@ -1,5 +1,6 @@
-package dev.meridian.backup.app;
+package dev.meridian.backup.store;
 
+import dev.meridian.backup.store.BlockingGuard;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

@@ -1,4 +1,4 @@
-package dev.meridian.backup.app;
+package dev.meridian.backup.runtime;
 
 /**
  * Named instants inside backup and restore where the crash tests stop the process dead. When the system property

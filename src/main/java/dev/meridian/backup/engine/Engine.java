@@ -1,5 +1,7 @@
-package dev.meridian.backup.app;
+package dev.meridian.backup.engine;
 
+import dev.meridian.backup.runtime.JobContext;
+import dev.meridian.backup.runtime.Blocking;
 import dev.meridian.backup.backup.BackupRequest;
 import dev.meridian.backup.config.Settings;
 import dev.meridian.backup.database.DatabaseActor;
@@ -42,12 +44,12 @@ import org.apache.pekko.pattern.StatusReply;
  */
 public final class Engine {
     private final ActorSystem<?> system;
-    private final EngineContext env;
+    private final JobContext env;
     private final ActorRef<DatabaseRegistry.Command> registry;
     private final ActorRef<Verifier.Command> verifier;
     private final dev.meridian.backup.verify.HashingPool hashingPool;
 
-    public Engine(ActorSystem<?> system, EngineContext env, ActorRef<DatabaseRegistry.Command> registry,
+    public Engine(ActorSystem<?> system, JobContext env, ActorRef<DatabaseRegistry.Command> registry,
             ActorRef<Verifier.Command> verifier, dev.meridian.backup.verify.HashingPool hashingPool) {
         this.system = system;
         this.env = env;
@@ -75,7 +77,7 @@ public final class Engine {
         return env.settings();
     }
 
-    public EngineContext context() {
+    public JobContext context() {
         return env;
     }
 
@@ -121,7 +123,7 @@ public final class Engine {
     public CompletionStage<dev.meridian.backup.model.Manifest> readManifest(BackupId id) {
         return guard(() -> {
             backup(id);
-            return Blocking.supply(system, EngineContext.IO_DISPATCHER, () -> env.repository().readManifest(id));
+            return Blocking.supply(system, JobContext.IO_DISPATCHER, () -> env.repository().readManifest(id));
         });
     }
 

@@ -1,5 +1,8 @@
-package dev.meridian.backup.app;
+package dev.meridian.backup.engine;
 
+import dev.meridian.backup.engine.Engine;
+import dev.meridian.backup.runtime.JobContext;
+import dev.meridian.backup.runtime.Blocking;
 import dev.meridian.backup.database.DatabaseRegistry;
 import dev.meridian.backup.retention.GarbageCollector;
 import dev.meridian.backup.schedule.Scheduler;
@@ -17,9 +20,9 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 public final class Guardian {
     private Guardian() {}
 
-    public static Behavior<Void> create(EngineContext env, CompletableFuture<Engine> ready) {
+    public static Behavior<Void> create(JobContext env, CompletableFuture<Engine> ready) {
         return Behaviors.setup(ctx -> {
-            HashingPool pool = new HashingPool(Blocking.executor(ctx.getSystem(), EngineContext.HASH_DISPATCHER),
+            HashingPool pool = new HashingPool(Blocking.executor(ctx.getSystem(), JobContext.HASH_DISPATCHER),
                     env.settings().hashPoolSize());
             env.metrics().filesInFlight(pool::inFlight);
             env.metrics().repository(env.repository().catalog()::repositoryBytes, env.repository().catalog()::size);

@@ -1,9 +1,10 @@
-package dev.meridian.backup.app;
+package dev.meridian.backup.engine;
 
 import dev.meridian.backup.config.Settings;
 import dev.meridian.backup.repository.JobJournal;
 import dev.meridian.backup.restore.RestoreSwap;
 import dev.meridian.backup.rocks.DatabaseLocation;
+import dev.meridian.backup.store.file.DurableFiles;
 import dev.meridian.backup.store.file.FileBlobStore;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
@@ -35,7 +36,7 @@ public final class StartupRecovery {
                 what = "restore " + e.jobId() + " of backup " + e.backupId() + ": " + RestoreSwap.recover(e);
             } else {
                 for (String scratch : e.scratch()) {
-                    FileBlobStore.deleteTree(Path.of(scratch));
+                    DurableFiles.deleteTree(Path.of(scratch));
                 }
                 what = e.kind() + " " + e.jobId() + " of " + e.database() + " was interrupted; removed " + e.scratch();
             }
@@ -85,11 +86,11 @@ public final class StartupRecovery {
             for (Path p : siblings) {
                 if (p.getFileName().toString().startsWith(prefix + "old-") && !Files.exists(live, LinkOption.NOFOLLOW_LINKS)) {
                     // Never delete the only copy of a database: a journal-less old dir with no live one is put back.
-                    Files.move(p, live, StandardCopyOption.ATOMIC_MOVE);
+                    DurableFiles.rename(p, live);
                     done.add("database " + database + " was missing; moved " + p + " back into place");
                     continue;
                 }
-                FileBlobStore.deleteTree(p);
+                DurableFiles.deleteTree(p);
                 done.add("removed leftover " + p);
             }
         }

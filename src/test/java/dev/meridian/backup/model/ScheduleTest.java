@@ -1,5 +1,6 @@
-package dev.meridian.backup.schedule;
+package dev.meridian.backup.model;
 
+import dev.meridian.backup.model.Schedule;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;

@@ -1,5 +1,6 @@
-package dev.meridian.backup.app;
+package dev.meridian.backup.engine;
 
+import dev.meridian.backup.engine.EngineWarmup;
 import dev.meridian.backup.repository.Compression;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;

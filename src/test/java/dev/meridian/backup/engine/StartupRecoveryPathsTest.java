@@ -1,5 +1,6 @@
-package dev.meridian.backup.app;
+package dev.meridian.backup.engine;
 
+import dev.meridian.backup.engine.StartupRecovery;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
