@@ -3,7 +3,7 @@ package dev.meridian.backup.bench;
 import com.typesafe.config.ConfigFactory;
 import dev.meridian.backup.engine.Engine;
 import dev.meridian.backup.server.Server;
-import dev.meridian.backup.backup.BackupRequest;
+import dev.meridian.backup.model.BackupRequest;
 import dev.meridian.backup.config.Settings;
 import dev.meridian.backup.model.BackupException;
 import dev.meridian.backup.model.BackupType;

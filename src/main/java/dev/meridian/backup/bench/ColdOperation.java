@@ -3,7 +3,7 @@ package dev.meridian.backup.bench;
 import dev.meridian.backup.runtime.Blocking;
 import dev.meridian.backup.engine.Engine;
 import dev.meridian.backup.server.Server;
-import dev.meridian.backup.backup.BackupRequest;
+import dev.meridian.backup.model.BackupRequest;
 import dev.meridian.backup.model.BackupId;
 import dev.meridian.backup.model.BackupSummary;
 import dev.meridian.backup.model.BackupType;

@@ -5,7 +5,7 @@ import com.typesafe.config.ConfigFactory;
 import dev.meridian.backup.runtime.Blocking;
 import dev.meridian.backup.engine.Engine;
 import dev.meridian.backup.server.Server;
-import dev.meridian.backup.backup.BackupRequest;
+import dev.meridian.backup.model.BackupRequest;
 import dev.meridian.backup.config.Settings;
 import dev.meridian.backup.model.BackupSummary;
 import dev.meridian.backup.model.BackupType;

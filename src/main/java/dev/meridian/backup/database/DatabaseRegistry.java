@@ -1,5 +1,6 @@
 package dev.meridian.backup.database;
 
+import dev.meridian.backup.model.DatabaseStatus;
 import dev.meridian.backup.runtime.JobContext;
 import dev.meridian.backup.config.Settings;
 import dev.meridian.backup.model.BackupException;

@@ -16,7 +16,7 @@ import static org.apache.pekko.http.javadsl.server.Directives.withSizeLimit;
 import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
 
 import dev.meridian.backup.engine.Engine;
-import dev.meridian.backup.backup.BackupRequest;
+import dev.meridian.backup.model.BackupRequest;
 import dev.meridian.backup.config.Settings.Scope;
 import dev.meridian.backup.model.BackupException;
 import dev.meridian.backup.model.BackupId;

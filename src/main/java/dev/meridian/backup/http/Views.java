@@ -1,7 +1,7 @@
 package dev.meridian.backup.http;
 
 import dev.meridian.backup.config.Settings;
-import dev.meridian.backup.database.DatabaseStatus;
+import dev.meridian.backup.model.DatabaseStatus;
 import dev.meridian.backup.model.BackupSummary;
 import dev.meridian.backup.repository.Catalog;
 import java.time.Instant;

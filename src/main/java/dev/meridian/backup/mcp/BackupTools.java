@@ -18,7 +18,7 @@ import static dev.meridian.backup.mcp.ToolSchemas.type;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.meridian.backup.engine.Engine;
-import dev.meridian.backup.backup.BackupRequest;
+import dev.meridian.backup.model.BackupRequest;
 import dev.meridian.backup.config.Settings.Scope;
 import dev.meridian.backup.http.Cursors;
 import dev.meridian.backup.http.Views;

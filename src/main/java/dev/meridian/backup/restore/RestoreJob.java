@@ -1,12 +1,14 @@
 package dev.meridian.backup.restore;
 
+import dev.meridian.backup.model.RestoreResult;
+import dev.meridian.backup.model.RestoreRequest;
 import dev.meridian.backup.runtime.Blocking;
 import dev.meridian.backup.runtime.CrashPoints;
 import dev.meridian.backup.runtime.JobContext;
 import dev.meridian.backup.runtime.EventLog;
 import dev.meridian.backup.runtime.ProgressReporter;
 import dev.meridian.backup.backup.BackupJob;
-import dev.meridian.backup.backup.BackupRequest;
+import dev.meridian.backup.model.BackupRequest;
 import dev.meridian.backup.model.BackupException;
 import dev.meridian.backup.model.BackupId;
 import dev.meridian.backup.model.BackupType;

@@ -1,5 +1,6 @@
 package dev.meridian.backup.backup;
 
+import dev.meridian.backup.model.BackupRequest;
 import static dev.meridian.backup.TestEnv.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -13,7 +14,7 @@ import dev.meridian.backup.model.BackupType;
 import dev.meridian.backup.model.FileEntry;
 import dev.meridian.backup.model.Manifest;
 import dev.meridian.backup.model.ProgressUpdate;
-import dev.meridian.backup.retention.RetentionResult;
+import dev.meridian.backup.model.RetentionResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;

@@ -1,5 +1,6 @@
 package dev.meridian.backup.backup;
 
+import dev.meridian.backup.model.BackupRequest;
 import dev.meridian.backup.repository.FileFingerprints;
 import static dev.meridian.backup.TestEnv.flip;
 import static dev.meridian.backup.TestEnv.await;

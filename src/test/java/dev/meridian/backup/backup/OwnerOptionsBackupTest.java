@@ -1,5 +1,6 @@
 package dev.meridian.backup.backup;
 
+import dev.meridian.backup.model.BackupRequest;
 import static dev.meridian.backup.TestEnv.readText;
 import static dev.meridian.backup.TestEnv.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -15,7 +16,7 @@ import dev.meridian.backup.model.BackupSummary;
 import dev.meridian.backup.model.BackupType;
 import dev.meridian.backup.model.ErrorCode;
 import dev.meridian.backup.rocks.OwnerOptionsTest;
-import dev.meridian.backup.database.DatabaseStatus;
+import dev.meridian.backup.model.DatabaseStatus;
 import dev.meridian.backup.rocks.LiveDatabase;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;

@@ -1,5 +1,7 @@
 package dev.meridian.backup.database;
 
+import dev.meridian.backup.model.DatabaseStatus;
+import dev.meridian.backup.model.DeleteResult;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -9,7 +11,7 @@ import dev.meridian.backup.TestEnv;
 import dev.meridian.backup.engine.Engine;
 import dev.meridian.backup.runtime.JobContext;
 import dev.meridian.backup.runtime.Metrics;
-import dev.meridian.backup.backup.BackupRequest;
+import dev.meridian.backup.model.BackupRequest;
 import dev.meridian.backup.repository.FileFingerprints;
 import dev.meridian.backup.config.Settings;
 import dev.meridian.backup.model.BackupException;

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.meridian.backup.TestEnv;
 import dev.meridian.backup.engine.Engine;
-import dev.meridian.backup.backup.BackupRequest;
+import dev.meridian.backup.model.BackupRequest;
 import dev.meridian.backup.model.BackupException;
 import dev.meridian.backup.model.BackupSummary;
 import dev.meridian.backup.model.BackupType;

@@ -1,5 +1,6 @@
 package dev.meridian.backup.restore;
 
+import dev.meridian.backup.model.RestoreResult;
 import static dev.meridian.backup.TestEnv.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -12,7 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.meridian.backup.TestEnv;
 import dev.meridian.backup.runtime.Blocking;
 import dev.meridian.backup.engine.Engine;
-import dev.meridian.backup.backup.BackupRequest;
+import dev.meridian.backup.model.BackupRequest;
 import dev.meridian.backup.model.BackupException;
 import dev.meridian.backup.model.BackupSummary;
 import dev.meridian.backup.model.BackupType;

@@ -1,5 +1,6 @@
 package dev.meridian.backup.retention;
 
+import dev.meridian.backup.model.RetentionResult;
 import dev.meridian.backup.model.RetentionPolicy;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -10,7 +11,7 @@ import ch.qos.logback.core.read.ListAppender;
 import dev.meridian.backup.TestEnv;
 import dev.meridian.backup.runtime.JobContext;
 import dev.meridian.backup.runtime.Metrics;
-import dev.meridian.backup.backup.BackupRequest;
+import dev.meridian.backup.model.BackupRequest;
 import dev.meridian.backup.repository.FileFingerprints;
 import dev.meridian.backup.config.Settings;
 import dev.meridian.backup.database.DatabaseActor;

@@ -17,7 +17,7 @@ import dev.meridian.backup.model.Manifest;
 import dev.meridian.backup.repository.IoThrottle;
 import dev.meridian.backup.repository.JobJournal;
 import dev.meridian.backup.repository.Repository;
-import dev.meridian.backup.retention.RetentionResult;
+import dev.meridian.backup.model.RetentionResult;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;

@@ -1,4 +1,4 @@
-package dev.meridian.backup.database;
+package dev.meridian.backup.model;
 
 import dev.meridian.backup.model.BackupId;
 

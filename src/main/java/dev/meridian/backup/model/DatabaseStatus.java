@@ -1,4 +1,4 @@
-package dev.meridian.backup.database;
+package dev.meridian.backup.model;
 
 import java.time.Instant;
 

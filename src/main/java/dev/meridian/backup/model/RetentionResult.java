@@ -1,4 +1,4 @@
-package dev.meridian.backup.retention;
+package dev.meridian.backup.model;
 
 import dev.meridian.backup.model.BackupId;
 import java.util.List;

@@ -1,4 +1,4 @@
-package dev.meridian.backup.backup;
+package dev.meridian.backup.model;
 
 import dev.meridian.backup.model.BackupType;
 import java.util.List;
