@@ -2,7 +2,6 @@ package dev.meridian.backup.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -69,7 +68,11 @@ class BenchCommandTest {
         rate.path("rows").forEach(row -> assertTrue(row.path("achieved_bytes_per_second").asDouble() > 0, row.toString()));
 
         assertFalse(r.path("page_cache").asText().isEmpty());
-        assertNotNull(r.path("machine").path("cpus").asText());
+        JsonNode machine = r.path("machine");
+        // The bench runs in this JVM, so the report must name the processors this JVM sees.
+        assertTrue(machine.path("cpus").isInt(), "cpus is a number: " + machine);
+        assertEquals(Runtime.getRuntime().availableProcessors(), machine.path("cpus").asInt(), machine.toString());
+        assertFalse(machine.path("java").asText().isEmpty(), "the JVM is named: " + machine);
         try (Stream<Path> left = Files.list(work)) {
             assertEquals(0, left.count(), "the work directory is removed");
         }
