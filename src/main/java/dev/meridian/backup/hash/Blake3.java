@@ -10,18 +10,9 @@ import static dev.meridian.backup.hash.Blake3Compress.KEYED_HASH;
 import static dev.meridian.backup.hash.Blake3Compress.PARENT;
 import static dev.meridian.backup.hash.Blake3Compress.ROOT;
 
-import java.io.EOFException;
-import java.io.IOException;
-import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.Objects;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.Executor;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * BLAKE3 with a 256-bit output: hash, keyed-hash and derive-key modes.
@@ -30,6 +21,11 @@ import java.util.concurrent.atomic.AtomicReference;
  * per instance and allocated on first use. When the {@code jdk.incubator.vector} module is in the boot layer
  * (JVM option {@code --add-modules jdk.incubator.vector}) whole chunks are hashed several at a time with SIMD;
  * otherwise, or with {@code -Dmeridian.blake3.vector=false}, a scalar path gives the same results.
+ *
+ * <p>The package-private tree steps ({@link #startAt}, {@link #pushCv}, {@link #chunkNode}, {@link #foldStack},
+ * {@link #nodeChainingValue}, {@link #copyNode}, {@link #rootWords}) let an input be hashed in independent pieces
+ * whose chaining values are folded as a sequential pass would; the tests of this package check that with a
+ * parallel file hash.
  */
 public final class Blake3 {
     public static final int OUT_LEN = 32;
@@ -44,12 +40,6 @@ public final class Blake3 {
     private static final int MAX_SUBTREE_CHUNKS = 256;
     /** Direct buffers are copied through this much heap scratch, small enough for L2 and large enough to keep SIMD batches full. */
     private static final int STAGING_LEN = 256 * 1024;
-    /** Smallest piece of a file hashed independently by {@link #hashFile}. */
-    private static final int MIN_UNIT_LEN = 1 << 20;
-    /** Caps the number of pieces so the per-piece chaining values of huge files stay small (64 Ki x 32 bytes). */
-    private static final int MAX_UNITS = 1 << 16;
-    /** File bytes read per positional read in {@link #hashFile}. */
-    private static final int READ_LEN = 1 << 20;
 
     private final int[] key;
     private final int flags;
@@ -57,7 +47,7 @@ public final class Blake3 {
     /** Use the SIMD path even while it is cold: only the warm-up does, to make it hot. */
     private boolean alwaysSimd;
 
-    /** Index of the first chunk this instance hashes: non-zero only for a piece of a file hashed by {@link #hashFile}. */
+    /** Index of the first chunk this instance hashes: non-zero only for a piece of a larger input ({@link #startAt}). */
     private long chunkBase;
     /** Index of the chunk held in the chunk state; equals the number of chunks already folded into the stack plus chunkBase. */
     private long chunkCounter;
@@ -204,168 +194,13 @@ public final class Blake3 {
      * Writes 8 words as 32 little-endian bytes with plain byte stores. A loop of int-sized VarHandle stores into a
      * freshly allocated byte[] was miscompiled by C2 on JDK 17.0.15 (the digest intermittently came out as zeros).
      */
-    private static void storeLittleEndian(int[] words, byte[] out, int off) {
+    static void storeLittleEndian(int[] words, byte[] out, int off) {
         for (int i = 0; i < 8; i++) {
             int w = words[i];
             out[off + 4 * i] = (byte) w;
             out[off + 4 * i + 1] = (byte) (w >>> 8);
             out[off + 4 * i + 2] = (byte) (w >>> 16);
             out[off + 4 * i + 3] = (byte) (w >>> 24);
-        }
-    }
-
-    /**
-     * Hashes the whole file with up to {@code parallelism} threads, subtrees of at least 1 MiB each; the result is
-     * identical to hashing the file sequentially. The calling thread is one of those threads: it takes pieces too,
-     * so the call completes even if {@code executor} runs none of the {@code parallelism - 1} tasks it is given.
-     * Reads are positional, so the channel's position is not changed; the file must not shrink meanwhile, and bytes
-     * appended after the call starts are not hashed.
-     */
-    public static byte[] hashFile(FileChannel ch, Executor executor, int parallelism) throws IOException {
-        return hashFile(ch, executor, parallelism, LANES > 0, true);
-    }
-
-    /** Package-private for tests: {@code simd} picks the path, used even while cold. */
-    static byte[] hashFile(FileChannel ch, Executor executor, int parallelism, boolean simd) throws IOException {
-        return hashFile(ch, executor, parallelism, simd, false);
-    }
-
-    private static byte[] hashFile(FileChannel ch, Executor executor, int parallelism, boolean simd, boolean gated)
-            throws IOException {
-        if (parallelism < 1) {
-            throw new IllegalArgumentException("parallelism must be at least 1, got " + parallelism);
-        }
-        Objects.requireNonNull(executor, "executor");
-        long size = ch.size();
-        if (size <= MIN_UNIT_LEN || parallelism == 1) {
-            Blake3 h = newHasher(simd).alwaysSimd(!gated);
-            ByteBuffer buf = ByteBuffer.allocate((int) Math.min(READ_LEN, Math.max(size, 1)));
-            readInto(ch, h, buf, 0, size);
-            return h.digest();
-        }
-        FileJob job = new FileJob(ch, size, simd, gated);
-        int helpers = Math.min(parallelism - 1, job.units - 1);
-        for (int i = 0; i < helpers; i++) {
-            try {
-                executor.execute(job::work);
-            } catch (RejectedExecutionException e) {
-                // A saturated executor only costs parallelism: the calling thread takes the pieces itself.
-                break;
-            }
-        }
-        job.work();
-        try {
-            job.done.await();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            InterruptedIOException ie = new InterruptedIOException("interrupted while hashing");
-            ie.initCause(e);
-            // Makes the helpers skip the pieces they have not started.
-            job.failure.compareAndSet(null, ie);
-            throw ie;
-        }
-        Throwable failure = job.failure.get();
-        if (failure instanceof IOException) {
-            throw (IOException) failure;
-        } else if (failure instanceof RuntimeException) {
-            throw (RuntimeException) failure;
-        } else if (failure instanceof Error) {
-            throw (Error) failure;
-        }
-        return job.result();
-    }
-
-    /** Reads {@code [pos, end)} of the file through {@code buf} into {@code h}. */
-    private static void readInto(FileChannel ch, Blake3 h, ByteBuffer buf, long pos, long end) throws IOException {
-        while (pos < end) {
-            buf.clear();
-            buf.limit((int) Math.min(buf.capacity(), end - pos));
-            while (buf.hasRemaining()) {
-                if (ch.read(buf, pos + buf.position()) < 0) {
-                    throw new EOFException("file shrank while hashing: no data at offset " + (pos + buf.position()));
-                }
-            }
-            buf.flip();
-            pos += buf.remaining();
-            h.update(buf);
-        }
-    }
-
-    /** Shared state of one {@link #hashFile} call: pieces are handed out in order from {@link #next}. */
-    private static final class FileJob {
-        final FileChannel ch;
-        final long size;
-        final boolean simd;
-        final boolean gated;
-        final long unitLen;
-        final int units;
-        final int[] cvs;
-        final Blake3 root;
-        final AtomicInteger next = new AtomicInteger();
-        final AtomicReference<Throwable> failure = new AtomicReference<>();
-        final CountDownLatch done;
-
-        FileJob(FileChannel ch, long size, boolean simd, boolean gated) {
-            this.ch = ch;
-            this.size = size;
-            this.simd = simd;
-            this.gated = gated;
-            long unit = MIN_UNIT_LEN;
-            while ((size + unit - 1) / unit > MAX_UNITS) {
-                unit <<= 1;
-            }
-            this.unitLen = unit;
-            this.units = (int) ((size + unit - 1) / unit);
-            this.cvs = new int[8 * (units - 1)];
-            this.root = newHasher(simd).alwaysSimd(!gated);
-            this.done = new CountDownLatch(units);
-        }
-
-        void work() {
-            Blake3 h = null;
-            ByteBuffer buf = null;
-            for (int u = next.getAndIncrement(); u < units; u = next.getAndIncrement()) {
-                try {
-                    if (failure.get() == null) {
-                        if (h == null) {
-                            h = newHasher(simd).alwaysSimd(!gated);
-                            buf = ByteBuffer.allocate(READ_LEN);
-                        }
-                        hashUnit(u, h, buf);
-                    }
-                } catch (Throwable t) {
-                    failure.compareAndSet(null, t);
-                } finally {
-                    done.countDown();
-                }
-            }
-        }
-
-        private void hashUnit(int u, Blake3 h, ByteBuffer buf) throws IOException {
-            long start = u * unitLen;
-            h.startAt(start / CHUNK_LEN);
-            readInto(ch, h, buf, start, Math.min(start + unitLen, size));
-            h.chunkNode();
-            h.foldStack();
-            if (u < units - 1) {
-                h.nodeChainingValue(cvs, 8 * u);
-            } else {
-                // The caller reads root only after done.await(), which orders it after this write.
-                root.copyNode(h);
-            }
-        }
-
-        /** Folds the pieces' chaining values into the root exactly as a sequential pass would have. */
-        byte[] result() {
-            long unitChunks = unitLen / CHUNK_LEN;
-            for (int u = 0; u < units - 1; u++) {
-                root.pushCv(cvs, 8 * u, unitChunks);
-            }
-            root.foldStack();
-            byte[] out = new byte[OUT_LEN];
-            root.rootWords(root.cv);
-            storeLittleEndian(root.cv, out, 0);
-            return out;
         }
     }
 
@@ -390,7 +225,8 @@ public final class Blake3 {
         }
     }
 
-    private void startAt(long chunk) {
+    /** Starts over at chunk index {@code chunk}: 0 for a whole input, or the first chunk of a piece hashed on its own. */
+    void startAt(long chunk) {
         chunkBase = chunk;
         chunkCounter = chunk;
         stackLen = 0;
@@ -525,7 +361,7 @@ public final class Blake3 {
      * Pushes the chaining value of a complete subtree of {@code chunks} chunks (aligned to its size) and merges
      * completed siblings: afterwards the stack holds one entry per set bit of the number of chunks hashed.
      */
-    private void pushCv(int[] src, int srcOff, long chunks) {
+    void pushCv(int[] src, int srcOff, long chunks) {
         System.arraycopy(src, srcOff, cvStack, 8 * stackLen, 8);
         stackLen++;
         chunkCounter += chunks;
@@ -539,7 +375,7 @@ public final class Blake3 {
     }
 
     /** Sets the top node to the (possibly partial) chunk in the chunk state, its final block zero-padded. */
-    private void chunkNode() {
+    void chunkNode() {
         System.arraycopy(chunkCv, 0, nodeCv, 0, 8);
         for (int i = 0; i < 16; i++) {
             int w = 0;
@@ -555,7 +391,7 @@ public final class Blake3 {
     }
 
     /** Merges the top node with the stacked subtrees to its left, right to left, leaving the root candidate as the node. */
-    private void foldStack() {
+    void foldStack() {
         for (int i = stackLen - 1; i >= 0; i--) {
             Blake3Compress.compress(nodeCv, 0, nodeMsg, 0, nodeCounter, nodeBlockLen, nodeFlags, nodeMsg, 8);
             System.arraycopy(cvStack, 8 * i, nodeMsg, 0, 8);
@@ -566,16 +402,18 @@ public final class Blake3 {
         }
     }
 
-    private void nodeChainingValue(int[] out, int outOff) {
+    /** The chaining value of the top node as a non-root node: a piece's contribution to the tree above it. */
+    void nodeChainingValue(int[] out, int outOff) {
         Blake3Compress.compress(nodeCv, 0, nodeMsg, 0, nodeCounter, nodeBlockLen, nodeFlags, out, outOff);
     }
 
     /** The first 8 output words of the root node (output block 0). */
-    private void rootWords(int[] out) {
+    void rootWords(int[] out) {
         Blake3Compress.compress(nodeCv, 0, nodeMsg, 0, 0, nodeBlockLen, nodeFlags | ROOT, out, 0);
     }
 
-    private void copyNode(Blake3 from) {
+    /** Takes over another hasher's top node (the last piece of an input hashed in pieces). */
+    void copyNode(Blake3 from) {
         System.arraycopy(from.nodeCv, 0, nodeCv, 0, 8);
         System.arraycopy(from.nodeMsg, 0, nodeMsg, 0, 16);
         nodeCounter = from.nodeCounter;

@@ -318,7 +318,7 @@ class Blake3Test {
 
     @ParameterizedTest(name = "simd={0}")
     @ValueSource(booleans = {false, true})
-    void hashFileMatchesSequential(boolean simd, @TempDir Path dir) throws IOException {
+    void parallelFileHashMatchesSequential(boolean simd, @TempDir Path dir) throws IOException {
         hasher(simd);
         SplittableRandom rnd = new SplittableRandom(13);
         int mib = 1 << 20;
@@ -332,7 +332,7 @@ class Blake3Test {
                 ch.position(7 % (size + 1));
                 long position = ch.position();
                 for (int parallelism : new int[] {1, 2, 4}) {
-                    assertArrayEquals(expected, Blake3.hashFile(ch, pool, parallelism, simd),
+                    assertArrayEquals(expected, ParallelFileHash.hash(ch, pool, parallelism, simd),
                             "size " + size + ", parallelism " + parallelism);
                 }
                 assertEquals(position, ch.position(), "channel position untouched");
@@ -342,18 +342,18 @@ class Blake3Test {
     }
 
     @Test
-    void hashFileCompletesWhenTheExecutorRunsNothing(@TempDir Path dir) throws IOException {
+    void parallelFileHashCompletesWhenTheExecutorRunsNothing(@TempDir Path dir) throws IOException {
         byte[] data = random(new SplittableRandom(17), 3 * (1 << 20) + 5);
         Path file = dir.resolve("f");
         Files.write(file, data);
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            assertArrayEquals(Blake3.hash(data), Blake3.hashFile(ch, task -> { }, 4));
-            assertArrayEquals(Blake3.hash(data), Blake3.hashFile(ch, task -> {
+            assertArrayEquals(Blake3.hash(data), ParallelFileHash.hash(ch, task -> { }, 4));
+            assertArrayEquals(Blake3.hash(data), ParallelFileHash.hash(ch, task -> {
                 throw new RejectedExecutionException("full");
             }, 4));
         }
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            assertThrows(IllegalArgumentException.class, () -> Blake3.hashFile(ch, pool, 0));
+            assertThrows(IllegalArgumentException.class, () -> ParallelFileHash.hash(ch, pool, 0));
         }
     }
 }

@@ -14,12 +14,15 @@ import java.util.concurrent.Executors;
 import org.bouncycastle.crypto.digests.Blake3Digest;
 
 /**
- * Single-thread throughput of BouncyCastle's Blake3Digest against {@link Blake3}, plus {@link Blake3#hashFile} with
- * one and two threads on a temporary file (served from the page cache). Each measurement round runs every variant once, so load from other processes on
- * a shared machine hits them alike and the ratios stay meaningful. Usage:
- * {@code java --add-modules jdk.incubator.vector -cp <classes>:<bcprov.jar> dev.meridian.backup.hash.Blake3Throughput [MiB]}
+ * A developer's measurement, not a test and not part of the product: single-thread throughput of BouncyCastle's
+ * Blake3Digest against {@link Blake3} on its scalar and SIMD paths separately (package-private, hence here beside the
+ * tests), plus {@link ParallelFileHash} with one and two threads on a temporary file (served from the page cache).
+ * Each measurement round runs every variant once, so load from other processes on a shared machine hits them alike
+ * and the ratios stay meaningful. {@code bin/meridian-backup bench} reports the product's own hashing figures
+ * ({@code bench/HashThroughput}). Usage, after {@code mvn test-compile}:
+ * {@code java --add-modules jdk.incubator.vector -cp target/classes:target/test-classes:<bcprov.jar> dev.meridian.backup.hash.Blake3Throughput [MiB]}
  */
-public final class Blake3Throughput {
+final class Blake3Throughput {
     private static final int WARMUP_ROUNDS = 5;
     private static final long WARMUP_NANOS = 3_000_000_000L;
     private static final int ROUNDS = 9;
@@ -81,8 +84,8 @@ public final class Blake3Throughput {
                 }
                 return h.digest();
             }));
-            variants.add(new Variant("hashFile 1 thread", () -> Blake3.hashFile(ch, pool, 1)));
-            variants.add(new Variant("hashFile 2 threads", () -> Blake3.hashFile(ch, pool, 2)));
+            variants.add(new Variant("parallel file 1 thread", () -> ParallelFileHash.hash(ch, pool, 1)));
+            variants.add(new Variant("parallel file 2 threads", () -> ParallelFileHash.hash(ch, pool, 2)));
 
             for (Variant v : variants) {
                 long warmUntil = System.nanoTime() + WARMUP_NANOS;
