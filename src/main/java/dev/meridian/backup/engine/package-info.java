@@ -1,0 +1,12 @@
+/**
+ * The facade. {@code Engine} is the one entry point the gateways and the process wiring share: it checks what callers
+ * send against the configuration and the catalog, asks the actors and never blocks; every failure is a
+ * {@code model.BackupException}. {@code Guardian} is the root of the actor tree (verifier, garbage collector,
+ * database registry, scheduler); {@code StartupRecovery} finishes or undoes a crash's half-done work before any
+ * database opens; {@code EngineWarmup} runs the hot paths once in the background at start.
+ *
+ * <p>Layer 9. May import: every layer below ({@code schedule}, {@code database}, the jobs, {@code runtime},
+ * {@code config}, {@code repository}, {@code rocks}, {@code store}, {@code model}, {@code hash}); Pekko. Never
+ * {@code operation}, a gateway or the process wiring.
+ */
+package dev.meridian.backup.engine;

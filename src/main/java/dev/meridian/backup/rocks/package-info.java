@@ -1,0 +1,12 @@
+/**
+ * Everything that touches RocksDB, and the only package besides {@code bench} that imports {@code org.rocksdb}.
+ * {@code LiveDatabase} is one open database with all its column families (checkpoints, stats, close);
+ * {@code DatabaseLocation} is where a database really lives (symlinks resolved, mount points detected), so scratch
+ * directories land on its filesystem; {@code OptionsFile} reads the OPTIONS file and refuses what RocksDB would
+ * silently replace; {@code SstChecksum} checks an SST's block checksums; {@code FileDescriptorBudget} sizes
+ * {@code max_open_files} from the process's open-file limit.
+ *
+ * <p>Layer 3. May import: {@code store}, {@code store.file}, {@code model}, {@code hash}, {@code repository} (same
+ * layer, while acyclic), rocksdbjni, the JDK. Never Pekko.
+ */
+package dev.meridian.backup.rocks;
