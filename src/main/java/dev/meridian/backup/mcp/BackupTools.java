@@ -113,6 +113,11 @@ final class BackupTools {
                 note -> ctx.notifier().log(LogLevel.INFO, note)));
     }
 
+    /** {@link #run}, with the result view as the tool's structured result. */
+    private <A, R> CompletionStage<Tool.Result> result(Operation<A, R> op, A args, Tool.Context ctx) {
+        return run(op, args, ctx).thenApply(Tool.Result::ok);
+    }
+
     // ---- the tools ----
 
     private Tool create() {
@@ -129,8 +134,8 @@ final class BackupTools {
                 List.of(databaseToBackUp(), description(),
                         new Tool.Param("tags", Tool.Param.Type.STRING_LIST, false, tags)),
                 backup(), false, false, false, Operations.CREATE.scope(), "backup",
-                (args, ctx) -> run(Operations.CREATE, Arguments.Create.of(args.string("database"), null,
-                        args.string("description"), args.strings("tags"), null, null), ctx).thenApply(Tool.Result::ok));
+                (args, ctx) -> result(Operations.CREATE, Arguments.Create.of(args.string("database"), null,
+                        args.string("description"), args.strings("tags"), null, null), ctx));
     }
 
     private Tool createPreMigration() {
@@ -146,9 +151,9 @@ final class BackupTools {
                 List.of(databaseToBackUp(), new Tool.Param("schema_version", Tool.Param.Type.STRING_OR_INTEGER, true, version),
                         description()),
                 backup(), false, false, false, Operations.CREATE.scope(), "backup",
-                (args, ctx) -> run(Operations.CREATE, Arguments.Create.of(args.string("database"),
+                (args, ctx) -> result(Operations.CREATE, Arguments.Create.of(args.string("database"),
                         BackupType.PRE_MIGRATION.wireName(), args.string("description"), null,
-                        args.string("schema_version"), null), ctx).thenApply(Tool.Result::ok));
+                        args.string("schema_version"), null), ctx));
     }
 
     private Tool createScheduled() {
@@ -166,9 +171,8 @@ final class BackupTools {
                         + wireName(CREATE) + " for a backup that the default policies never remove.",
                 List.of(databaseToBackUp()), object(out, "backup", "retention"), false, true, false,
                 Operations.CREATE_SCHEDULED.scope(), "backup",
-                (args, ctx) -> run(Operations.CREATE_SCHEDULED, Arguments.Create.of(args.string("database"),
-                        BackupType.SCHEDULED.wireName(), "Scheduled backup (MCP)", null, null, null), ctx)
-                        .thenApply(Tool.Result::ok));
+                (args, ctx) -> result(Operations.CREATE_SCHEDULED, Arguments.Create.of(args.string("database"),
+                        BackupType.SCHEDULED.wireName(), "Scheduled backup (MCP)", null, null, null), ctx));
     }
 
     private Tool list() {
@@ -238,7 +242,7 @@ final class BackupTools {
                 false, true, false, Operations.RESTORE.scope(), "restore", (args, ctx) -> {
                     Arguments.Restore restore = Arguments.Restore.of(args.string("backup_id"), restoreTarget(args),
                             args.bool("create_safety_backup"));
-                    return run(Operations.RESTORE, restore, ctx).thenApply(Tool.Result::ok);
+                    return result(Operations.RESTORE, restore, ctx);
                 });
     }
 
@@ -323,7 +327,7 @@ final class BackupTools {
                         + "the user first. Deleting it again reports not_found.",
                 List.of(backupIdParam("The backup to delete (from " + wireName(LIST) + ").")),
                 object(out, "backup_id", "database", "deleted"), false, true, true, Operations.DELETE.scope(), "delete",
-                (args, ctx) -> run(Operations.DELETE, BackupId.parse(args.string("backup_id")), ctx).thenApply(Tool.Result::ok));
+                (args, ctx) -> result(Operations.DELETE, BackupId.parse(args.string("backup_id")), ctx));
     }
 
     private Tool getStats() {
@@ -344,7 +348,7 @@ final class BackupTools {
                 List.of(database("Only this database; omit for all databases.")),
                 object(out, "total", "repository_bytes", "object_count", "by_type", "by_database", "unreadable_manifests"),
                 true, false, true, Operations.STATS.scope(), null,
-                (args, ctx) -> run(Operations.STATS, args.string("database"), ctx).thenApply(Tool.Result::ok));
+                (args, ctx) -> result(Operations.STATS, args.string("database"), ctx));
     }
 
     /** Names of all tools in the configured style, for messages. */
