@@ -24,10 +24,6 @@ public final class Access {
         this.tokens = List.copyOf(tokens);
     }
 
-    public boolean enabled() {
-        return !tokens.isEmpty();
-    }
-
     /**
      * Empty if a request with this {@code Authorization} header (empty when absent) may do what needs {@code needed}.
      */
