@@ -92,10 +92,6 @@ public final class Operations {
                 return CompletableFuture.completedFuture(Map.of("request_id", requestId, "cancel_requested", true));
             });
 
-    /** Every operation, for documentation and tests. */
-    public static final List<Operation<?, ?>> ALL = List.of(DATABASES, LIST, SHOW, MANIFEST, CREATE, CREATE_SCHEDULED,
-            VERIFY, RESTORE, DELETE, STATS, RETENTION, CANCEL);
-
     private static Views.DatabaseView database(Engine engine, DatabaseStatus s) {
         var db = engine.settings().database(s.name());
         List<BackupSummary> backups = engine.backupsOf(s.name());
