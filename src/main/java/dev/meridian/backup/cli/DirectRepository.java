@@ -2,9 +2,9 @@ package dev.meridian.backup.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.meridian.backup.model.BackupId;
-import dev.meridian.backup.model.BackupType;
 import dev.meridian.backup.model.Validation;
-import dev.meridian.backup.repository.Catalog;
+import dev.meridian.backup.operation.Arguments;
+import dev.meridian.backup.operation.Views;
 import dev.meridian.backup.repository.Repository;
 import dev.meridian.backup.restore.OfflineRestore;
 import dev.meridian.backup.verify.OfflineVerification;
@@ -28,10 +28,8 @@ final class DirectRepository {
     /** A page of backups, shaped like {@code GET /api/v1/backups}. */
     static JsonNode list(Path repo, String database, String type, String tag, int limit, String cursor) throws Exception {
         try (Repository r = open(repo)) {
-            Catalog.Query q = new Catalog.Query(database == null ? null : Validation.databaseName(database),
-                    type == null ? null : BackupType.parse(type), tag == null ? null : Validation.tag(tag),
-                    Validation.limit(limit, 50, 1000), dev.meridian.backup.http.Cursors.decode(cursor));
-            return Verb.tree(dev.meridian.backup.http.Views.page(r.catalog().list(q)));
+            Arguments.ListQuery q = Arguments.ListQuery.of(database, type, tag, limit, cursor);
+            return Verb.tree(Views.page(r.catalog().list(q.catalogQuery())));
         }
     }
 

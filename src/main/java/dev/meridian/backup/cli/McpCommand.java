@@ -1,10 +1,7 @@
 package dev.meridian.backup.cli;
 
-import dev.meridian.backup.server.Server;
 import dev.meridian.backup.config.Settings;
-import dev.meridian.backup.mcp.McpServer;
-import dev.meridian.backup.mcp.McpSettings;
-import dev.meridian.backup.mcp.McpStdio;
+import dev.meridian.backup.server.McpOverStdio;
 import dev.meridian.backup.model.BackupException;
 import dev.meridian.backup.model.ErrorCode;
 import java.io.FileDescriptor;
@@ -12,7 +9,6 @@ import java.io.FileOutputStream;
 import java.io.OutputStream;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -40,22 +36,13 @@ final class McpCommand implements Callable<Integer> {
         OutputStream protocol = new FileOutputStream(FileDescriptor.out);
         System.setOut(System.err);
         Settings settings = ServeCommand.loadSettings(Optional.ofNullable(config));
-        McpSettings mcp = McpSettings.from(settings.config());
-        Server server = start(settings);
-        McpStdio stdio = new McpStdio(new McpServer(server.engine(), mcp), mcp, System.in, protocol);
-        try {
-            stdio.run();
-            stdio.awaitCalls(CALLS_AT_EOF);
-        } finally {
-            server.close();
-            stdio.close();
-        }
+        start(settings).serve(System.in, protocol, CALLS_AT_EOF);
         return 0;
     }
 
-    private static Server start(Settings settings) throws Exception {
+    private static McpOverStdio start(Settings settings) throws Exception {
         try {
-            return Server.start(settings, false, engine -> List.of());
+            return McpOverStdio.start(settings);
         } catch (BackupException e) {
             if (e.code() == ErrorCode.CONFLICT) {
                 throw new CliException(CliException.FAILURE, e.getMessage() + ". MCP over stdio runs its own engine and "

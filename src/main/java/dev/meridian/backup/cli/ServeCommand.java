@@ -1,15 +1,10 @@
 package dev.meridian.backup.cli;
 
-import dev.meridian.backup.engine.Engine;
 import dev.meridian.backup.server.Server;
 import dev.meridian.backup.config.Settings;
-import dev.meridian.backup.mcp.McpHttpRoute;
-import dev.meridian.backup.mcp.McpSettings;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import org.apache.pekko.http.javadsl.server.Route;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -21,7 +16,7 @@ final class ServeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Settings settings = loadSettings(Optional.ofNullable(config));
-        try (Server server = Server.start(settings, true, ServeCommand::extraRoutes)) {
+        try (Server server = Server.serve(settings)) {
             System.err.println("Meridian Backup listening on http://" + server.address().getHostString() + ":"
                     + server.address().getPort() + "  (Ctrl-C to stop)");
             server.awaitTermination();
@@ -36,10 +31,5 @@ final class ServeCommand implements Callable<Integer> {
             System.setProperty("logback.configurationFile", "logback-json.xml");
         }
         return Settings.from(config);
-    }
-
-    /** The MCP endpoint (/mcp) served beside REST. */
-    static List<Route> extraRoutes(Engine engine) {
-        return List.of(new McpHttpRoute(engine, McpSettings.from(engine.settings().config())).route());
     }
 }

@@ -146,6 +146,21 @@ public final class Engine {
         return catalog().list(query);
     }
 
+    /** A configured database's backups, oldest first (empty when it has none); the name is checked first. */
+    public List<BackupSummary> backupsOf(String database) {
+        return catalog().ofDatabase(database(database));
+    }
+
+    /** How many backups the catalog holds, over all databases. */
+    public int backupCount() {
+        return catalog().size();
+    }
+
+    /** How many manifests could not be read when the repository was opened (should be 0). */
+    public int unreadableManifestCount() {
+        return catalog().unreadable().size();
+    }
+
     public Catalog.Stats stats(String database) {
         if (database != null) {
             database(database);

@@ -15,39 +15,40 @@ import static org.apache.pekko.http.javadsl.server.Directives.post;
 import static org.apache.pekko.http.javadsl.server.Directives.withSizeLimit;
 import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
 
-import dev.meridian.backup.engine.Engine;
-import dev.meridian.backup.model.BackupRequest;
 import dev.meridian.backup.config.Settings.Scope;
+import dev.meridian.backup.engine.Engine;
 import dev.meridian.backup.model.BackupException;
 import dev.meridian.backup.model.BackupId;
-import dev.meridian.backup.model.BackupType;
-import dev.meridian.backup.model.ProgressUpdate;
-import dev.meridian.backup.model.Validation;
-import dev.meridian.backup.repository.Catalog;
+import dev.meridian.backup.operation.Access;
+import dev.meridian.backup.operation.Arguments;
+import dev.meridian.backup.operation.JsonBodies;
+import dev.meridian.backup.operation.Operation;
+import dev.meridian.backup.operation.Operations;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
 import java.util.function.Supplier;
-import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.http.javadsl.model.HttpRequest;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.headers.Location;
 import org.apache.pekko.http.javadsl.server.Route;
 import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
 
-/** The REST API under {@code /api/v1}. Every handler validates, asks the engine, and maps failures in one place. */
+/**
+ * The REST API under {@code /api/v1}: each route reads its path, query and JSON body into an {@link Arguments} record
+ * and runs the matching entry of {@link Operations}; failures are answered by {@link Responses#error}.
+ */
 public final class ApiRoutes {
     static final long MAX_BODY = 64 * 1024;
     private final Engine engine;
-    private final Auth auth;
+    private final Access access;
     private final EventStreams events;
 
-    public ApiRoutes(Engine engine, Auth auth, EventStreams events) {
+    public ApiRoutes(Engine engine, Access access, EventStreams events) {
         this.engine = engine;
-        this.auth = auth;
+        this.access = access;
         this.events = events;
     }
 
@@ -64,31 +65,30 @@ public final class ApiRoutes {
 
     public Route routes() {
         return pathPrefix("api", () -> pathPrefix("v1", () -> concat(
-                path("databases", () -> get(() -> authorized(Scope.READ, this::listDatabases))),
+                path("databases", () -> get(() -> authorized(Operations.DATABASES.scope(), this::listDatabases))),
                 pathPrefix("databases", () -> pathPrefix(segment(), db -> concat(
                         path("backups", () -> concat(
-                                get(() -> authorized(Scope.READ, () -> listBackups(Optional.of(db)))),
-                                post(() -> authorized(Scope.BACKUP, () -> createBackup(db))))),
-                        path(segment("retention").slash("apply"), () -> post(() -> authorized(Scope.ADMIN, () -> retention(db))))))),
-                path("backups", () -> get(() -> authorized(Scope.READ, () -> listBackups(Optional.empty())))),
+                                get(() -> authorized(Operations.LIST.scope(), () -> listBackups(Optional.of(db)))),
+                                post(() -> authorized(Operations.CREATE.scope(), () -> createBackup(db))))),
+                        path(segment("retention").slash("apply"),
+                                () -> post(() -> authorized(Operations.RETENTION.scope(), () -> retention(db))))))),
+                path("backups", () -> get(() -> authorized(Operations.LIST.scope(), () -> listBackups(Optional.empty())))),
                 pathPrefix("backups", () -> pathPrefix(segment(), id -> concat(
                         pathEnd(() -> concat(
-                                get(() -> authorized(Scope.READ, () -> showBackup(id))),
-                                delete(() -> authorized(Scope.ADMIN, () -> deleteBackup(id))))),
-                        path("manifest", () -> get(() -> authorized(Scope.READ, () -> manifest(id)))),
-                        path("verify", () -> post(() -> authorized(Scope.READ, () -> verify(id)))),
-                        path("restore", () -> post(() -> authorized(Scope.ADMIN, () -> restore(id))))))),
-                path("stats", () -> get(() -> authorized(Scope.READ, this::stats))),
-                path(segment("operations").slash(segment()), requestId -> delete(() -> authorized(Scope.BACKUP, () -> {
-                    engine.cancel(requestId);
-                    return complete(Responses.json(202, Map.of("request_id", requestId, "cancel_requested", true)));
-                }))))));
+                                get(() -> authorized(Operations.SHOW.scope(), () -> showBackup(id))),
+                                delete(() -> authorized(Operations.DELETE.scope(), () -> deleteBackup(id))))),
+                        path("manifest", () -> get(() -> authorized(Operations.MANIFEST.scope(), () -> manifest(id)))),
+                        path("verify", () -> post(() -> authorized(Operations.VERIFY.scope(), () -> verify(id)))),
+                        path("restore", () -> post(() -> authorized(Operations.RESTORE.scope(), () -> restore(id))))))),
+                path("stats", () -> get(() -> authorized(Operations.STATS.scope(), this::stats))),
+                path(segment("operations").slash(segment()), requestId -> delete(() -> authorized(Operations.CANCEL.scope(),
+                        () -> handle(() -> ok(Operations.CANCEL, requestId, Operation.Call.of(requestId), 202))))))));
     }
 
     Route authorized(Scope scope, Supplier<Route> inner) {
         return extractRequest(req -> {
-            Optional<HttpResponse> denied = auth.check(req, scope);
-            return denied.isPresent() ? complete(denied.get()) : inner.get();
+            Optional<Access.Denial> denied = access.check(req.getHeader("Authorization").map(h -> h.value()), scope);
+            return denied.isPresent() ? complete(Responses.denied(denied.get())) : inner.get();
         });
     }
 
@@ -103,66 +103,50 @@ public final class ApiRoutes {
         return completeWithFuture(stage.exceptionally(Responses::error));
     }
 
-    private static CompletionStage<HttpResponse> ok(Object body) {
-        return CompletableFuture.completedFuture(Responses.json(200, body));
+    /** Runs an operation that sends no progress and answers its result view as JSON with {@code status}. */
+    private <A, R> CompletionStage<HttpResponse> ok(Operation<A, R> op, A args, Operation.Call call, int status) {
+        return op.run(engine, args, call).thenApply(r -> Responses.json(status, r));
     }
 
-    private Route withBody(Function<String, Route> inner) {
-        return withSizeLimit(MAX_BODY, () -> entity(Unmarshaller.entityToString(), inner));
+    /** Runs an operation that reports progress: as an event stream when the client asks for one, else plain JSON. */
+    private <A, R> Route withProgress(HttpRequest req, Operation<A, R> op, A args, String requestId,
+            Function<R, HttpResponse> plain) {
+        return events.respond(req, p -> op.run(engine, args, new Operation.Call(requestId, p, null)), plain);
+    }
+
+    /** Reads a JSON body (at most {@link #MAX_BODY} bytes) and the request; a failure in {@code inner} is the answer. */
+    private Route withBody(java.util.function.BiFunction<String, HttpRequest, Route> inner) {
+        return withSizeLimit(MAX_BODY, () -> entity(Unmarshaller.entityToString(), body -> extractRequest(req -> {
+            try {
+                return inner.apply(body, req);
+            } catch (RuntimeException e) {
+                return complete(Responses.error(e));
+            }
+        })));
     }
 
     private Route listDatabases() {
-        return handle(() -> engine.databases().thenApply(list -> Responses.json(200, new Views.DatabaseList(
-                list.stream().map(s -> Views.database(s, engine.settings(), engine.catalog())).toList()))));
+        return handle(() -> ok(Operations.DATABASES, null, Operation.Call.of(Engine.newRequestId()), 200));
     }
 
     private Route listBackups(Optional<String> db) {
         return parameterOptional("database", dbParam -> parameterOptional("type", type -> parameterOptional("tag", tag ->
                 parameterOptional("limit", limit -> parameterOptional("cursor", cursor -> handle(() -> {
-                    String database = db.orElse(dbParam.orElse(null));
-                    Catalog.Query q = new Catalog.Query(database == null ? null : engine.database(database),
-                            type.map(BackupType::parse).orElse(null), tag.map(Validation::tag).orElse(null),
-                            parseLimit(limit), Cursors.decode(cursor.orElse(null)));
-                    return ok(Views.page(engine.listBackups(q)));
+                    Arguments.ListQuery q = Arguments.ListQuery.of(db.orElse(dbParam.orElse(null)), type.orElse(null),
+                            tag.orElse(null), Arguments.ListQuery.limit(limit.orElse(null)), cursor.orElse(null));
+                    return ok(Operations.LIST, q, Operation.Call.of(Engine.newRequestId()), 200);
                 }))))));
     }
 
-    static int parseLimit(Optional<String> raw) {
-        if (raw.isEmpty()) {
-            return 50;
-        }
-        int n;
-        try {
-            n = Integer.parseInt(raw.get());
-        } catch (NumberFormatException e) {
-            throw BackupException.invalid("limit '" + Validation.printable(raw.get()) + "' is not a number; use 1..1000");
-        }
-        return Validation.limit(n, 50, 1000);
-    }
-
     private Route createBackup(String db) {
-        return withBody(body -> extractRequest(req -> {
-            try {
-                CreateBackupBody b = JsonBodies.parse(body, CreateBackupBody.class);
-                String database = engine.database(db);
-                BackupRequest request = backupRequest(req, b);
-                return events.respond(req, p -> engine.createBackup(database, request, p),
-                        summary -> Responses.json(201, summary)
-                                .addHeader(Location.create("/api/v1/backups/" + summary.backupId().value())));
-            } catch (RuntimeException e) {
-                return complete(Responses.error(e));
-            }
-        }));
-    }
-
-    static BackupRequest backupRequest(HttpRequest req, CreateBackupBody b) {
-        BackupType type = b.type() == null ? BackupType.MANUAL : BackupType.parse(b.type());
-        String schema = Validation.schemaVersion(b.schemaVersion());
-        if (type == BackupType.PRE_MIGRATION && schema == null) {
-            throw BackupException.invalid("a pre_migration backup needs schema_version (the schema it was taken before)");
-        }
-        return new BackupRequest(requestId(req), type, Validation.description(b.description()), Validation.tags(b.tags()),
-                schema, Boolean.TRUE.equals(b.waitForVerify()));
+        return withBody((body, req) -> {
+            CreateBackupBody b = JsonBodies.parse(body, CreateBackupBody.class);
+            engine.database(db);
+            Arguments.Create args = Arguments.Create.of(db, b.type(), b.description(), b.tags(), b.schemaVersion(),
+                    b.waitForVerify());
+            return withProgress(req, Operations.CREATE, args, requestId(req), summary -> Responses.json(201, summary)
+                    .addHeader(Location.create("/api/v1/backups/" + summary.backupId().value())));
+        });
     }
 
     static String requestId(HttpRequest req) {
@@ -176,60 +160,42 @@ public final class ApiRoutes {
     }
 
     private Route showBackup(String id) {
-        return handle(() -> ok(engine.backup(BackupId.parse(id))));
+        return handle(() -> ok(Operations.SHOW, BackupId.parse(id), Operation.Call.of(Engine.newRequestId()), 200));
     }
 
     private Route manifest(String id) {
-        return handle(() -> {
-            BackupId backupId = BackupId.parse(id);
-            engine.backup(backupId);
-            return engine.readManifest(backupId).thenApply(m -> Responses.json(200, m));
-        });
+        return handle(() -> ok(Operations.MANIFEST, BackupId.parse(id), Operation.Call.of(Engine.newRequestId()), 200));
     }
 
     private Route deleteBackup(String id) {
-        return extractRequest(req -> handle(() -> engine.delete(BackupId.parse(id), requestId(req))
-                .thenApply(r -> Responses.json(200, r))));
+        return extractRequest(req -> handle(() -> ok(Operations.DELETE, BackupId.parse(id), Operation.Call.of(requestId(req)), 200)));
     }
 
     private Route verify(String id) {
-        return withBody(body -> extractRequest(req -> {
-            try {
-                boolean deep = Boolean.TRUE.equals(JsonBodies.parse(body, VerifyBody.class).deep());
-                BackupId backupId = BackupId.parse(id);
-                String requestId = requestId(req);
-                return events.respond(req, (ActorRef<ProgressUpdate> p) -> engine.verify(backupId, deep, requestId, p),
-                        r -> Responses.json(200, r));
-            } catch (RuntimeException e) {
-                return complete(Responses.error(e));
-            }
-        }));
+        return withBody((body, req) -> {
+            VerifyBody b = JsonBodies.parse(body, VerifyBody.class);
+            return withProgress(req, Operations.VERIFY, Arguments.Verify.of(id, b.deep()), requestId(req),
+                    r -> Responses.json(200, r));
+        });
     }
 
     private Route restore(String id) {
-        return withBody(body -> extractRequest(req -> {
-            try {
-                RestoreBody b = JsonBodies.parse(body, RestoreBody.class);
-                BackupId backupId = BackupId.parse(id);
-                String requestId = requestId(req);
-                boolean safety = b.createSafetyBackup() == null || b.createSafetyBackup();
-                return events.respond(req, p -> engine.restore(backupId, b.target(), safety, requestId, p),
-                        r -> Responses.json(200, r));
-            } catch (RuntimeException e) {
-                return complete(Responses.error(e));
-            }
-        }));
+        return withBody((body, req) -> {
+            RestoreBody b = JsonBodies.parse(body, RestoreBody.class);
+            Arguments.Restore args = Arguments.Restore.of(id, b.target(), b.createSafetyBackup());
+            return withProgress(req, Operations.RESTORE, args, requestId(req), r -> Responses.json(200, r));
+        });
     }
 
     private Route retention(String db) {
-        return withBody(body -> extractRequest(req -> handle(() -> {
+        return withBody((body, req) -> handle(() -> {
             RetentionBody b = JsonBodies.parse(body, RetentionBody.class);
-            return engine.applyRetention(engine.database(db), Boolean.TRUE.equals(b.dryRun()), requestId(req))
-                    .thenApply(r -> Responses.json(200, r));
-        })));
+            return ok(Operations.RETENTION, Arguments.Retention.of(db, b.dryRun()), Operation.Call.of(requestId(req)), 200);
+        }));
     }
 
     private Route stats() {
-        return parameterOptional("database", db -> handle(() -> ok(engine.stats(db.orElse(null)))));
+        return parameterOptional("database", db -> handle(() -> ok(Operations.STATS, db.orElse(null),
+                Operation.Call.of(Engine.newRequestId()), 200)));
     }
 }

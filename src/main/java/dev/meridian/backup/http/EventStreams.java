@@ -4,11 +4,11 @@ import static org.apache.pekko.http.javadsl.server.Directives.completeOK;
 import static org.apache.pekko.http.javadsl.server.Directives.completeWithFuture;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import dev.meridian.backup.runtime.Blocking;
 import dev.meridian.backup.engine.Engine;
-import dev.meridian.backup.model.BackupException;
 import dev.meridian.backup.model.Json;
 import dev.meridian.backup.model.ProgressUpdate;
+import dev.meridian.backup.operation.Failures;
+import dev.meridian.backup.operation.ProgressStream;
 import java.time.Duration;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
@@ -49,27 +49,19 @@ public final class EventStreams {
                 Source.<ServerSentEvent>queue(BUFFER).preMaterialize(engine.system());
         BoundedSourceQueue<ServerSentEvent> queue = pair.first();
         // A slow reader loses progress events, never the result: progress may fill only half the buffer.
-        ActorRef<ProgressUpdate> listener = engine.progressListener(u -> {
+        // The result goes out only after every progress update sent before it.
+        ProgressStream.run(engine, u -> {
             if (queue.size() < BUFFER / 2) {
                 queue.offer(ServerSentEvent.create(json(u), "progress"));
             }
-        });
-        CompletionStage<T> stage;
-        try {
-            stage = operation.apply(listener);
-        } catch (RuntimeException e) {
-            stage = java.util.concurrent.CompletableFuture.failedFuture(e);
-        }
-        // The result goes out only after the listener has passed on every progress update sent before it.
-        stage.whenComplete((result, err) -> engine.stopListener(listener).thenRun(() -> {
+        }, operation).whenComplete((result, err) -> {
             if (err == null) {
                 queue.offer(ServerSentEvent.create(json(result), "result"));
             } else {
-                BackupException e = BackupException.from(Blocking.cause(err), "request failed");
-                queue.offer(ServerSentEvent.create(json(new Views.ErrorBody(new Views.Error(e.code().wireName(), e.getMessage()))), "error"));
+                queue.offer(ServerSentEvent.create(json(Failures.body(Failures.of(err, "request"))), "error"));
             }
             queue.complete();
-        }));
+        });
         return completeOK(pair.second().keepAlive(Duration.ofSeconds(15), ServerSentEvent::heartbeat),
                 EventStreamMarshalling.toEventStream());
     }

@@ -10,6 +10,7 @@ import static org.apache.pekko.http.javadsl.server.Directives.path;
 
 import dev.meridian.backup.engine.Engine;
 import dev.meridian.backup.model.ErrorCode;
+import dev.meridian.backup.operation.Access;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -39,8 +40,7 @@ public final class HttpServer {
     public static CompletionStage<ServerBinding> bind(Engine engine, List<Route> extra) {
         OriginPolicy origins = OriginPolicy.from(engine.settings());
         origins.warnings().forEach(log::warn);
-        Auth auth = new Auth(engine.settings().authTokens());
-        ApiRoutes api = new ApiRoutes(engine, auth, new EventStreams(engine));
+        ApiRoutes api = new ApiRoutes(engine, new Access(engine.settings().authTokens()), new EventStreams(engine));
         List<Route> all = new java.util.ArrayList<>();
         all.add(path("healthz", () -> get(() -> complete(Responses.json(200, health(engine))))));
         all.add(path("metrics", () -> get(() -> api.authorized(dev.meridian.backup.config.Settings.Scope.READ,
@@ -57,8 +57,8 @@ public final class HttpServer {
         Map<String, Object> h = new LinkedHashMap<>();
         h.put("status", "ok");
         h.put("databases", engine.settings().databases().size());
-        h.put("backups", engine.catalog().size());
-        h.put("unreadable_manifests", engine.catalog().unreadable().size());
+        h.put("backups", engine.backupCount());
+        h.put("unreadable_manifests", engine.unreadableManifestCount());
         return h;
     }
 

@@ -1,21 +1,21 @@
 package dev.meridian.backup.http;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import dev.meridian.backup.runtime.Blocking;
 import dev.meridian.backup.model.BackupException;
 import dev.meridian.backup.model.ErrorCode;
 import dev.meridian.backup.model.Json;
+import dev.meridian.backup.operation.Access;
+import dev.meridian.backup.operation.Failures;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.model.headers.RawHeader;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
-/** JSON responses, and the one mapping from failures to {@code {"error": {"code", "message"}}} with a fitting status. */
+/**
+ * JSON responses, and failures as HTTP: {@link Failures}' mapping to {@code {"error": {"code", "message"}}} with the
+ * code's status.
+ */
 public final class Responses {
-    private static final Logger log = LoggerFactory.getLogger(Responses.class);
-
     private Responses() {}
 
     public static HttpResponse json(int status, Object body) {
@@ -28,19 +28,21 @@ public final class Responses {
     }
 
     public static HttpResponse error(Throwable t) {
-        BackupException e = BackupException.from(Blocking.cause(t), "request failed");
-        if (e.code() == ErrorCode.INTERNAL) {
-            log.error("Request failed: {}", e.getMessage(), e.getCause());
-        }
-        HttpResponse r = json(e.code().httpStatus(), new Views.ErrorBody(new Views.Error(e.code().wireName(), e.getMessage())));
+        BackupException e = Failures.of(t, "request");
+        HttpResponse r = json(e.code().httpStatus(), Failures.body(e));
         if (e.code() == ErrorCode.BUSY) {
-            r = r.addHeader(RawHeader.create("Retry-After", "5"));
+            r = r.addHeader(RawHeader.create("Retry-After", Failures.RETRY_AFTER_SECONDS));
         }
         return r;
     }
 
     public static HttpResponse error(ErrorCode code, String message) {
         return error(new BackupException(code, message));
+    }
+
+    /** A refused bearer token: 401 or 403 with its {@code WWW-Authenticate} challenge. */
+    public static HttpResponse denied(Access.Denial d) {
+        return error(d.error()).addHeader(RawHeader.create("WWW-Authenticate", d.challenge()));
     }
 
     public static HttpResponse text(String body, String contentType) {

@@ -18,28 +18,25 @@ import static dev.meridian.backup.mcp.ToolSchemas.type;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.meridian.backup.engine.Engine;
-import dev.meridian.backup.model.BackupRequest;
-import dev.meridian.backup.config.Settings.Scope;
-import dev.meridian.backup.http.Cursors;
-import dev.meridian.backup.http.Views;
 import dev.meridian.backup.model.BackupException;
 import dev.meridian.backup.model.BackupId;
-import dev.meridian.backup.model.BackupSummary;
 import dev.meridian.backup.model.BackupType;
 import dev.meridian.backup.model.ErrorCode;
 import dev.meridian.backup.model.Json;
 import dev.meridian.backup.model.Validation;
 import dev.meridian.backup.model.VerifyResult;
-import dev.meridian.backup.repository.Catalog;
+import dev.meridian.backup.operation.Arguments;
+import dev.meridian.backup.operation.Operation;
+import dev.meridian.backup.operation.Operations;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.stream.Collectors;
 
 /**
- * The eight backup tools. Each handler turns validated arguments into one Engine call, exactly as the REST routes
- * do, so MCP and REST share validation, per-database queueing and errors.
+ * The eight backup tools. Each reads its arguments into an {@link Arguments} record and runs an entry of
+ * {@link Operations}, as the REST routes do, so MCP and REST share scopes, validation, per-database queueing and
+ * errors. What is MCP's own: the tool names, titles, descriptions and JSON schemas.
  */
 final class BackupTools {
     static final String CREATE = "backup.create";
@@ -110,9 +107,15 @@ final class BackupTools {
         return string(description).put("pattern", anchored(Validation.TAG));
     }
 
-    /** The database a create tool works on: the one named, or the only one configured. */
-    private String onlyDatabase(ToolArguments args) {
-        return engine.databaseOrOnly(args.string("database"));
+    /** Runs an operation for a tool call, with the call's request id, progress listener and log notes. */
+    private <A, R> CompletionStage<R> run(Operation<A, R> op, A args, Tool.Context ctx) {
+        return op.run(engine, args, new Operation.Call(ctx.requestId(), ctx.progress(),
+                note -> ctx.notifier().log(LogLevel.INFO, note)));
+    }
+
+    /** {@link #run}, with the result view as the tool's structured result. */
+    private <A, R> CompletionStage<Tool.Result> result(Operation<A, R> op, A args, Tool.Context ctx) {
+        return run(op, args, ctx).thenApply(Tool.Result::ok);
     }
 
     // ---- the tools ----
@@ -130,8 +133,9 @@ final class BackupTools {
                         + "policy is configured. Sends progress notifications when the request has a progressToken.",
                 List.of(databaseToBackUp(), description(),
                         new Tool.Param("tags", Tool.Param.Type.STRING_LIST, false, tags)),
-                backup(), false, false, false, Scope.BACKUP, "backup",
-                (args, ctx) -> createBackup(args, ctx, BackupType.MANUAL, Validation.tags(args.strings("tags")), null));
+                backup(), false, false, false, Operations.CREATE.scope(), "backup",
+                (args, ctx) -> result(Operations.CREATE, Arguments.Create.of(args.string("database"), null,
+                        args.string("description"), args.strings("tags"), null, null), ctx));
     }
 
     private Tool createPreMigration() {
@@ -146,17 +150,10 @@ final class BackupTools {
                         + "Kept until deleted unless a pre_migration retention policy is configured.",
                 List.of(databaseToBackUp(), new Tool.Param("schema_version", Tool.Param.Type.STRING_OR_INTEGER, true, version),
                         description()),
-                backup(), false, false, false, Scope.BACKUP, "backup",
-                (args, ctx) -> createBackup(args, ctx, BackupType.PRE_MIGRATION, List.of(),
-                        Validation.schemaVersion(args.string("schema_version"))));
-    }
-
-    private CompletionStage<Tool.Result> createBackup(ToolArguments args, Tool.Context ctx, BackupType type,
-            List<String> tags, String schemaVersion) {
-        String db = onlyDatabase(args);
-        BackupRequest request = new BackupRequest(ctx.requestId(), type, Validation.description(args.string("description")),
-                tags, schemaVersion, false);
-        return engine.createBackup(db, request, ctx.progress()).thenApply(Tool.Result::ok);
+                backup(), false, false, false, Operations.CREATE.scope(), "backup",
+                (args, ctx) -> result(Operations.CREATE, Arguments.Create.of(args.string("database"),
+                        BackupType.PRE_MIGRATION.wireName(), args.string("description"), null,
+                        args.string("schema_version"), null), ctx));
     }
 
     private Tool createScheduled() {
@@ -172,32 +169,11 @@ final class BackupTools {
                         + "retention policy, which DELETES older backups beyond it (scheduled backups default to "
                         + "keep-last 7). Returns the new backup and the ids retention deleted and kept. Use "
                         + wireName(CREATE) + " for a backup that the default policies never remove.",
-                List.of(databaseToBackUp()), object(out, "backup", "retention"), false, true, false, Scope.BACKUP,
-                "backup", this::createScheduledBackup);
+                List.of(databaseToBackUp()), object(out, "backup", "retention"), false, true, false,
+                Operations.CREATE_SCHEDULED.scope(), "backup",
+                (args, ctx) -> result(Operations.CREATE_SCHEDULED, Arguments.Create.of(args.string("database"),
+                        BackupType.SCHEDULED.wireName(), "Scheduled backup (MCP)", null, null, null), ctx));
     }
-
-    private CompletionStage<Tool.Result> createScheduledBackup(ToolArguments args, Tool.Context ctx) {
-        String db = onlyDatabase(args);
-        BackupRequest request = new BackupRequest(ctx.requestId(), BackupType.SCHEDULED, "Scheduled backup (MCP)",
-                List.of(), null, false);
-        return engine.createBackup(db, request, ctx.progress()).thenCompose(summary -> {
-            ctx.notifier().log(LogLevel.INFO, "backup " + summary.backupId() + " of " + db + " created; applying retention");
-            return engine.applyRetention(db, false, ctx.requestId()).handle((r, err) -> {
-                if (err != null) {
-                    BackupException e = BackupException.from(err, "retention failed");
-                    throw new BackupException(e.code(), "backup " + summary.backupId() + " of " + db
-                            + " was created, but applying retention failed: " + e.getMessage()
-                            + "; the backup is kept, and retention runs again on its timer");
-                }
-                return Tool.Result.ok(new ScheduledOutcome(summary, new RetentionOutcome(r.deleted(), r.kept())));
-            });
-        });
-    }
-
-    /** The structured result of create_scheduled. */
-    record ScheduledOutcome(BackupSummary backup, RetentionOutcome retention) {}
-
-    record RetentionOutcome(List<BackupId> deleted, List<BackupId> kept) {}
 
     private Tool list() {
         ObjectNode limit = integer("Backups per page, 1-1000 (default 50).").put("minimum", 1).put("maximum", 1000)
@@ -216,21 +192,19 @@ final class BackupTools {
                         new Tool.Param("limit", Tool.Param.Type.INTEGER, false, limit),
                         new Tool.Param("cursor", Tool.Param.Type.STRING, false,
                                 string("next_cursor from the previous page, unchanged."))),
-                object(out, "backups", "total_count"), true, false, true, Scope.READ, null, this::listBackups);
+                object(out, "backups", "total_count"), true, false, true, Operations.LIST.scope(), null, this::listBackups);
     }
 
     private CompletionStage<Tool.Result> listBackups(ToolArguments args, Tool.Context ctx) {
-        String db = args.string("database");
-        String type = args.string("type");
-        String tag = args.string("tag");
-        Catalog.Query q = new Catalog.Query(db == null ? null : engine.database(db),
-                type == null ? null : BackupType.parse(type), tag == null ? null : Validation.tag(tag),
-                Validation.limit(args.integer("limit"), 50, 1000), Cursors.decode(args.string("cursor")));
-        ObjectNode page = Json.MAPPER.valueToTree(Views.page(engine.listBackups(q)));
-        if (page.path("next_cursor").isNull()) {
-            page.remove("next_cursor");
-        }
-        return CompletableFuture.completedFuture(new Tool.Result(page, false, null));
+        Arguments.ListQuery q = Arguments.ListQuery.of(args.string("database"), args.string("type"), args.string("tag"),
+                args.integer("limit"), args.string("cursor"));
+        return run(Operations.LIST, q, ctx).thenApply(p -> {
+            ObjectNode page = Json.MAPPER.valueToTree(p);
+            if (page.path("next_cursor").isNull()) {
+                page.remove("next_cursor");
+            }
+            return new Tool.Result(page, false, null);
+        });
     }
 
     private Tool restore() {
@@ -261,21 +235,36 @@ final class BackupTools {
                         + "notifications when the request has a progressToken.",
                 List.of(backupIdParam("The backup to restore (from " + wireName(LIST) + ")."),
                         new Tool.Param("target_path", Tool.Param.Type.STRING, false, target),
+                        new Tool.Param("target", Tool.Param.Type.STRING, false, target.deepCopy().put("description",
+                                "The same as target_path, under the name REST uses; give one of the two.")),
                         new Tool.Param("create_safety_backup", Tool.Param.Type.BOOLEAN, false, safety)),
                 object(out, "backup_id", "database", "target", "safety_backup_id", "duration_ms"),
-                false, true, false, Scope.ADMIN, "restore", (args, ctx) -> {
-                    BackupId id = BackupId.parse(args.string("backup_id"));
-                    Boolean safetyBackup = args.bool("create_safety_backup");
-                    String targetPath = args.string("target_path");
-                    if (targetPath != null && targetPath.isBlank()) {
-                        // Only leaving the argument out means "replace the live database": an empty string is
-                        // more likely a mistake than a request to overwrite production.
-                        throw BackupException.invalid("argument 'target_path' of " + wireName(RESTORE) + " is empty; leave it "
-                                + "out to restore over the live database, or give an absolute directory under a restore root");
-                    }
-                    return engine.restore(id, targetPath, safetyBackup == null || safetyBackup,
-                            ctx.requestId(), ctx.progress()).thenApply(Tool.Result::ok);
+                false, true, false, Operations.RESTORE.scope(), "restore", (args, ctx) -> {
+                    Arguments.Restore restore = Arguments.Restore.of(args.string("backup_id"), restoreTarget(args),
+                            args.bool("create_safety_backup"));
+                    return result(Operations.RESTORE, restore, ctx);
                 });
+    }
+
+    /**
+     * The restore target, given as target_path or (REST's name) target; null when neither is given. Both may be
+     * given only with the same value. Only leaving it out means "replace the live database": an empty string is
+     * more likely a mistake than a request to overwrite production, so it is refused.
+     */
+    private String restoreTarget(ToolArguments args) {
+        String targetPath = args.string("target_path");
+        String target = args.string("target");
+        if (targetPath != null && target != null && !targetPath.equals(target)) {
+            throw BackupException.invalid("arguments 'target_path' and 'target' of " + wireName(RESTORE) + " differ; they "
+                    + "name the same thing, so give only one of them");
+        }
+        String name = targetPath != null ? "target_path" : "target";
+        String given = targetPath != null ? targetPath : target;
+        if (given != null && given.isBlank()) {
+            throw BackupException.invalid("argument '" + name + "' of " + wireName(RESTORE) + " is empty; leave it "
+                    + "out to restore over the live database, or give an absolute directory under a restore root");
+        }
+        return given;
     }
 
     private Tool verify() {
@@ -309,11 +298,9 @@ final class BackupTools {
                 List.of(backupIdParam("The backup to verify (from " + wireName(LIST) + ")."),
                         new Tool.Param("deep", Tool.Param.Type.BOOLEAN, false, deep)),
                 object(out, "backup_id", "database", "valid", "files_checked", "bytes_checked", "errors"),
-                true, false, true, Scope.READ, "verify", (args, ctx) -> {
-                    BackupId id = BackupId.parse(args.string("backup_id"));
-                    boolean deepCheck = Boolean.TRUE.equals(args.bool("deep"));
-                    return engine.verify(id, deepCheck, ctx.requestId(), ctx.progress()).thenApply(BackupTools::verified);
-                });
+                true, false, true, Operations.VERIFY.scope(), "verify",
+                (args, ctx) -> run(Operations.VERIFY, Arguments.Verify.of(args.string("backup_id"), args.bool("deep")), ctx)
+                        .thenApply(BackupTools::verified));
     }
 
     /** A damaged backup is a tool error, but its report still matches the output schema, so it goes along. */
@@ -339,9 +326,8 @@ final class BackupTools {
                         + "later; other backups that share files are unaffected. This cannot be undone: confirm with "
                         + "the user first. Deleting it again reports not_found.",
                 List.of(backupIdParam("The backup to delete (from " + wireName(LIST) + ").")),
-                object(out, "backup_id", "database", "deleted"), false, true, true, Scope.ADMIN, "delete",
-                (args, ctx) -> engine.delete(BackupId.parse(args.string("backup_id")), ctx.requestId())
-                        .thenApply(Tool.Result::ok));
+                object(out, "backup_id", "database", "deleted"), false, true, true, Operations.DELETE.scope(), "delete",
+                (args, ctx) -> result(Operations.DELETE, BackupId.parse(args.string("backup_id")), ctx));
     }
 
     private Tool getStats() {
@@ -361,10 +347,8 @@ final class BackupTools {
                         + "newest backup; and last_backup_age_seconds, to check that backups are current. Read-only.",
                 List.of(database("Only this database; omit for all databases.")),
                 object(out, "total", "repository_bytes", "object_count", "by_type", "by_database", "unreadable_manifests"),
-                true, false, true, Scope.READ, null, (args, ctx) -> {
-                    String db = args.string("database");
-                    return CompletableFuture.completedFuture(Tool.Result.ok(engine.stats(db)));
-                });
+                true, false, true, Operations.STATS.scope(), null,
+                (args, ctx) -> result(Operations.STATS, args.string("database"), ctx));
     }
 
     /** Names of all tools in the configured style, for messages. */

@@ -10,7 +10,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.meridian.backup.runtime.Blocking;
 import dev.meridian.backup.engine.Engine;
 import dev.meridian.backup.config.Settings.Scope;
-import dev.meridian.backup.http.Auth;
+import dev.meridian.backup.operation.Access;
+import dev.meridian.backup.operation.Failures;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -39,7 +40,7 @@ import org.slf4j.LoggerFactory;
 /**
  * MCP over Streamable HTTP at {@code /mcp}.
  * <ul>
- *   <li>Every request: {@code HttpServer}'s {@link dev.meridian.backup.http.OriginPolicy} has checked Host, Origin and
+ *   <li>Every request: {@code http.HttpServer}'s {@code OriginPolicy} has checked Host, Origin and
  *   the JSON content type, and answered preflights, before this route; here the bearer token is checked (401/403).</li>
  *   <li>POST carries one JSON-RPC message (or, in a 2025-03-26 session, a batch). initialize opens a session and
  *   returns its {@code Mcp-Session-Id}; every other message needs that header (400 without, 404 if unknown or
@@ -64,14 +65,14 @@ public final class McpHttpRoute {
     private final McpSettings settings;
     private final McpServer server;
     private final McpSessions sessions;
-    private final Auth auth;
+    private final Access access;
 
     public McpHttpRoute(Engine engine, McpSettings settings) {
         this.engine = engine;
         this.settings = settings;
         this.server = new McpServer(engine, settings);
         this.sessions = new McpSessions(settings);
-        this.auth = new Auth(engine.settings().authTokens());
+        this.access = new Access(engine.settings().authTokens());
         Duration sweep = settings.sessionIdleTimeout().dividedBy(2);
         sweep = sweep.compareTo(Duration.ofMinutes(1)) > 0 ? Duration.ofMinutes(1) : sweep;
         sweep = sweep.compareTo(Duration.ofSeconds(1)) < 0 ? Duration.ofSeconds(1) : sweep;
@@ -96,7 +97,7 @@ public final class McpHttpRoute {
     }
 
     private CompletionStage<HttpResponse> respond(HttpRequest req) {
-        Optional<HttpResponse> denied = auth.check(req, Scope.READ);
+        Optional<HttpResponse> denied = denied(req, Scope.READ);
         if (denied.isPresent()) {
             req.discardEntityBytes(engine.system());
             return done(denied.get());
@@ -173,7 +174,7 @@ public final class McpHttpRoute {
             return done(HttpResponse.create().withStatus(202));
         }
         JsonRpc.Request r = (JsonRpc.Request) message;
-        Optional<HttpResponse> denied = auth.check(req, server.scope(r));
+        Optional<HttpResponse> denied = denied(req, server.scope(r));
         if (denied.isPresent()) {
             return done(denied.get());
         }
@@ -196,7 +197,7 @@ public final class McpHttpRoute {
         } catch (JsonRpcException e) {
             return json(JsonRpc.error(e));
         }
-        Optional<McpSession> s = sessions.open(init.protocolVersion(), auth.tokenName(req).orElse(null));
+        Optional<McpSession> s = sessions.open(init.protocolVersion(), access.tokenName(authorization(req)).orElse(null));
         if (s.isEmpty()) {
             return rpcError(503, new JsonRpcException(JsonRpcException.SERVER_BUSY, "too many MCP sessions are open ("
                     + settings.maxSessions() + ", meridian.mcp.max-sessions); end unused ones with DELETE or retry later", r.id()))
@@ -220,7 +221,7 @@ public final class McpHttpRoute {
                     + "session id it returned with every request"));
         }
         Optional<McpSession> s = sessions.get(id.get())
-                .filter(x -> x.principal() == null || auth.tokenName(req).filter(x.principal()::equals).isPresent());
+                .filter(x -> x.principal() == null || access.tokenName(authorization(req)).filter(x.principal()::equals).isPresent());
         if (s.isEmpty()) {
             return new Session(null, status(404, "unknown or ended MCP session; send initialize (without Mcp-Session-Id) to start a new one"));
         }
@@ -246,7 +247,7 @@ public final class McpHttpRoute {
         for (McpServer.BatchItem item : items) {
             // The token must cover every call in the batch, as it must for single messages.
             if (item.message() instanceof JsonRpc.Request r) {
-                Optional<HttpResponse> denied = auth.check(req, server.scope(r));
+                Optional<HttpResponse> denied = denied(req, server.scope(r));
                 if (denied.isPresent()) {
                     return done(denied.get());
                 }
@@ -305,6 +306,18 @@ public final class McpHttpRoute {
     }
 
     // ---- responses ----
+
+    /** The answer to a request whose bearer token does not allow {@code scope} (401 or 403), if it does not. */
+    private Optional<HttpResponse> denied(HttpRequest req, Scope scope) {
+        return access.check(authorization(req), scope).map(d -> HttpResponse.create()
+                .withStatus(d.error().code().httpStatus())
+                .withEntity(ContentTypes.APPLICATION_JSON, Failures.json(d.error()))
+                .addHeader(RawHeader.create("WWW-Authenticate", d.challenge())));
+    }
+
+    private static Optional<String> authorization(HttpRequest req) {
+        return header(req, "Authorization");
+    }
 
     private static Optional<String> header(HttpRequest req, String name) {
         return req.getHeader(name).map(h -> h.value());

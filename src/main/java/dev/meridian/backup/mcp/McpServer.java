@@ -3,12 +3,10 @@ package dev.meridian.backup.mcp;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.meridian.backup.runtime.Blocking;
 import dev.meridian.backup.engine.Engine;
 import dev.meridian.backup.config.Settings.Scope;
-import dev.meridian.backup.model.BackupException;
-import dev.meridian.backup.model.ErrorCode;
-import dev.meridian.backup.model.ProgressUpdate;
+import dev.meridian.backup.operation.Failures;
+import dev.meridian.backup.operation.ProgressStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -18,7 +16,6 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.stream.Collectors;
-import org.apache.pekko.actor.typed.ActorRef;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -284,29 +281,16 @@ public final class McpServer {
         McpSession.Call call = s.begin(req.id(), requestId);
         CallNotifier notifier = new CallNotifier(s, token, out, name.asText(), tool.progressOperation(),
                 settings.progressInterval(), engine.system());
-        ActorRef<ProgressUpdate> listener = notifier.active() ? engine.progressListener(notifier::progress) : null;
-        CompletionStage<Tool.Result> stage;
-        try {
-            stage = tool.handler().call(ToolArguments.check(name.asText(), tool.params(), args),
-                    new Tool.Context(requestId, listener, notifier));
-        } catch (RuntimeException e) {
-            stage = CompletableFuture.failedFuture(e);
-        }
-        return stage.handle((result, err) -> err == null ? result : Tool.Result.failure(failure(name.asText(), err)))
-                .thenCompose(r -> engine.stopListener(listener).thenApply(drained -> {
+        return ProgressStream.run(engine, notifier.active() ? notifier::progress : null,
+                        listener -> tool.handler().call(ToolArguments.check(name.asText(), tool.params(), args),
+                                new Tool.Context(requestId, listener, notifier)))
+                .handle((result, err) -> err == null ? result : Tool.Result.failure(Failures.of(err, name.asText())))
+                .thenApply(r -> {
                     notifier.finish();
                     s.end(req.id());
                     return call.cancelled() ? Optional.<ObjectNode>empty()
                             : Optional.of(JsonRpc.result(req.id(), r.toJson(s.protocolVersion())));
-                }));
-    }
-
-    private static BackupException failure(String tool, Throwable err) {
-        BackupException e = BackupException.from(Blocking.cause(err), tool + " failed");
-        if (e.code() == ErrorCode.INTERNAL) {
-            log.error("MCP tool {} failed: {}", tool, e.getMessage(), e.getCause());
-        }
-        return e;
+                });
     }
 
     /** A progressToken must be a string or an integer (spec); anything else is a malformed request. */

@@ -9,7 +9,7 @@ import java.util.Locale;
 
 /**
  * Typed {@code meridian.mcp.*} settings, checked once at startup like the rest of the configuration. The deprecated
- * {@code meridian.mcp.allowed-hosts} / {@code allowed-origins} are read by {@link dev.meridian.backup.http.OriginPolicy},
+ * {@code meridian.mcp.allowed-hosts} / {@code allowed-origins} are read by {@code http.OriginPolicy},
  * which applies them to every HTTP route.
  *
  * @param progressInterval the longest a tool call with a progressToken goes without a notifications/progress

@@ -7,6 +7,7 @@ import dev.meridian.backup.config.Settings.Scope;
 import dev.meridian.backup.model.BackupException;
 import dev.meridian.backup.model.Json;
 import dev.meridian.backup.model.ProgressUpdate;
+import dev.meridian.backup.operation.Failures;
 import java.util.List;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -60,7 +61,7 @@ record Tool(String name, String title, String description, List<Param> params, O
         }
 
         static Result failure(BackupException e) {
-            return new Result(null, true, "[" + e.code().wireName() + "] " + e.getMessage());
+            return new Result(null, true, Failures.toolMessage(e));
         }
 
         /** The result as the session's protocol revision defines it: structuredContent only from 2025-06-18 on. */

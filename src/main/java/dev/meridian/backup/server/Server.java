@@ -11,6 +11,8 @@ import dev.meridian.backup.repository.FileFingerprints;
 import dev.meridian.backup.config.Settings;
 import dev.meridian.backup.http.HttpServer;
 import dev.meridian.backup.http.OriginPolicy;
+import dev.meridian.backup.mcp.McpHttpRoute;
+import dev.meridian.backup.mcp.McpSettings;
 import dev.meridian.backup.repository.IoThrottle;
 import dev.meridian.backup.repository.JobJournal;
 import dev.meridian.backup.repository.Repository;
@@ -47,6 +49,16 @@ public final class Server implements AutoCloseable {
         this.engine = engine;
         this.binding = binding;
         this.recovered = recovered;
+    }
+
+    /** The service as the {@code serve} verb runs it: REST, MCP over HTTP at {@code /mcp}, and the scheduler. */
+    public static Server serve(Settings settings) throws Exception {
+        return start(settings, true, Server::mcpRoutes);
+    }
+
+    /** The MCP endpoint ({@code /mcp}) served beside REST, configured by {@code meridian.mcp}. */
+    public static List<Route> mcpRoutes(Engine engine) {
+        return List.of(new McpHttpRoute(engine, McpSettings.from(engine.settings().config())).route());
     }
 
     /**

@@ -10,8 +10,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.meridian.backup.TestEnv;
 import dev.meridian.backup.server.Server;
 import dev.meridian.backup.config.Settings;
-import dev.meridian.backup.mcp.McpHttpRoute;
-import dev.meridian.backup.mcp.McpSettings;
 import dev.meridian.backup.model.BackupException;
 import dev.meridian.backup.model.Json;
 import java.io.ByteArrayOutputStream;
@@ -54,8 +52,7 @@ class WebOriginTest {
     @BeforeAll
     static void start() throws Exception {
         env = new TestEnv(dir, List.of("orders"), "");
-        env.server = Server.start(env.settings(), true,
-                engine -> List.of(new McpHttpRoute(engine, McpSettings.from(engine.settings().config())).route()));
+        env.server = Server.start(env.settings(), true, Server::mcpRoutes);
         backupId = env.request("POST", "/api/v1/databases/orders/backups", "{}").json().path("backup_id").asText();
         assertFalse(backupId.isEmpty());
         // Keys written after the backup: a restore of it would remove them.

@@ -90,6 +90,36 @@ class McpAuthTest {
         admin.close();
     }
 
+    /**
+     * Issue 8: retention deletes backups, so it needs the admin scope however it is reached: REST's retention/apply
+     * and MCP's backup.create_scheduled (a backup followed by retention) refuse a backup-scope token alike.
+     */
+    @Test
+    void retentionNeedsAdminOverRestAndMcpAlike() throws Exception {
+        assertEquals(403, rest(OPERATOR).statusCode());
+        String session = mcp.open("2025-11-25", "Authorization", "Bearer " + OPERATOR);
+        HttpResponse<String> scheduled = mcp.post(RawMcp.call(1, "backup.create_scheduled", "{}"),
+                "Authorization", "Bearer " + OPERATOR, "Mcp-Session-Id", session, "MCP-Protocol-Version", "2025-11-25");
+        assertEquals(403, scheduled.statusCode());
+        assertTrue(scheduled.headers().firstValue("WWW-Authenticate").orElse("").contains("scope=\"admin\""),
+                scheduled.headers().toString());
+
+        HttpResponse<String> allowed = rest(ADMIN);
+        assertEquals(200, allowed.statusCode(), allowed.body());
+        McpSyncClient admin = client(ADMIN);
+        admin.initialize();
+        assertFalse(admin.callTool(new McpSchema.CallToolRequest("backup.create_scheduled", Map.of())).isError());
+        admin.close();
+    }
+
+    private static HttpResponse<String> rest(String token) throws Exception {
+        return java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                        java.net.URI.create(server.baseUrl() + "/api/v1/databases/alpha/retention/apply"))
+                .header("Authorization", "Bearer " + token).header("Content-Type", "application/json")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"dry_run\":true}")).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
     /** A session id is not a credential: presented with another token, it is unknown. */
     @Test
     void sessionIsBoundToTheTokenThatOpenedIt() {

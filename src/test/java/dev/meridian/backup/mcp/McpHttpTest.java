@@ -228,6 +228,29 @@ class McpHttpTest {
                 "'target_path' of backup_restore is empty");
     }
 
+    /** Issue 8: MCP restore also takes REST's name for the target, 'target', beside 'target_path'; both mean one thing. */
+    @Test
+    void restoreAcceptsTargetAsWellAsTargetPath() throws Exception {
+        String id = (String) structured(call("backup.create", Map.of("database", "alpha"), null)).get("backup_id");
+        Path copy = server.restoreRoot().resolve("alpha-target");
+        Map<String, Object> copied = structured(call("backup.restore", Map.of("backup_id", id, "target", copy.toString()), null));
+        assertEquals(copy.toString(), copied.get("target"));
+        assertNull(copied.get("safety_backup_id"), "a copy elsewhere replaces nothing");
+        assertTrue(Files.isDirectory(copy));
+
+        Path same = server.restoreRoot().resolve("alpha-both");
+        Map<String, Object> both = structured(call("backup.restore",
+                Map.of("backup_id", id, "target", same.toString(), "target_path", same.toString()), null));
+        assertEquals(same.toString(), both.get("target"), "the same value under both names is one target");
+        assertToolError(call("backup.restore", Map.of("backup_id", id, "target", copy + "-a", "target_path", copy + "-b"), null),
+                "differ");
+        // As with target_path, an empty target is refused rather than taken as "replace the live database".
+        assertToolError(call("backup.restore", Map.of("backup_id", id, "target", ""), null), "'target' of backup_restore is empty");
+        Map<String, Object> inputSchema = client.listTools().tools().stream()
+                .filter(t -> t.name().equals("backup_restore")).findFirst().orElseThrow().inputSchema();
+        assertTrue(((Map<?, ?>) inputSchema.get("properties")).containsKey("target"), inputSchema.toString());
+    }
+
     /** The issue's input: schema_version 7 as a JSON number was refused "must be a string"; integers are versions too. */
     @Test
     void preMigrationTakesAnIntegerSchemaVersion() {

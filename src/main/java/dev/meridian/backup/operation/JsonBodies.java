@@ -1,4 +1,4 @@
-package dev.meridian.backup.http;
+package dev.meridian.backup.operation;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.exc.StreamReadException;

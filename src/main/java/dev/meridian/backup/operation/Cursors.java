@@ -1,4 +1,4 @@
-package dev.meridian.backup.http;
+package dev.meridian.backup.operation;
 
 import dev.meridian.backup.model.BackupException;
 import dev.meridian.backup.model.BackupId;
