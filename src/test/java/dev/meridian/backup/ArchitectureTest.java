@@ -53,8 +53,7 @@ class ArchitectureTest {
             .layer("Database").definedBy(pkg("database"))
             .layer("Schedule").definedBy(pkg("schedule"))
             .layer("Engine").definedBy(pkg("engine"))
-            // Optional until its first class lands: javac writes no class for a package-info without annotations.
-            .optionalLayer("Operations").definedBy(pkg("operation"))
+            .layer("Operations").definedBy(pkg("operation"))
             .layer("Rest").definedBy(pkg("http"))
             .layer("Mcp").definedBy(pkg("mcp"))
             .layer("Wiring").definedBy(pkg("server"), pkg("cli"), pkg("bench"))
@@ -101,8 +100,7 @@ class ArchitectureTest {
     static final ArchRule mcpUsesOnlyTheEngineSide = gatewayUsesOnlyTheEngineSide("mcp");
 
     @ArchTest
-    static final ArchRule operationTableUsesOnlyTheEngineSide = gatewayUsesOnlyTheEngineSide("operation")
-            .allowEmptyShould(true);
+    static final ArchRule operationTableUsesOnlyTheEngineSide = gatewayUsesOnlyTheEngineSide("operation");
 
     private static ArchRule gatewayUsesOnlyTheEngineSide(String gateway) {
         return classes().that().resideInAPackage(pkg(gateway))

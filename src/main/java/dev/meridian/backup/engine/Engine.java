@@ -1,5 +1,8 @@
 package dev.meridian.backup.engine;
 
+import dev.meridian.backup.model.CatalogStats;
+import dev.meridian.backup.model.CatalogPage;
+import dev.meridian.backup.model.CatalogQuery;
 import dev.meridian.backup.runtime.JobContext;
 import dev.meridian.backup.runtime.Blocking;
 import dev.meridian.backup.model.BackupRequest;
@@ -139,7 +142,7 @@ public final class Engine {
         });
     }
 
-    public Catalog.Page listBackups(Catalog.Query query) {
+    public CatalogPage listBackups(CatalogQuery query) {
         if (query.database() != null) {
             database(query.database());
         }
@@ -161,7 +164,7 @@ public final class Engine {
         return catalog().unreadable().size();
     }
 
-    public Catalog.Stats stats(String database) {
+    public CatalogStats stats(String database) {
         if (database != null) {
             database(database);
         }

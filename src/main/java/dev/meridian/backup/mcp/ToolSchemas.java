@@ -1,5 +1,6 @@
 package dev.meridian.backup.mcp;
 
+import dev.meridian.backup.model.CatalogStats;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.meridian.backup.model.BackupId;
@@ -112,7 +113,7 @@ final class ToolSchemas {
                 "stored_bytes", "file_count", "verified");
     }
 
-    /** Totals over a group of backups ({@code Catalog.Totals}). */
+    /** Totals over a group of backups ({@code CatalogStats.Totals}). */
     static ObjectNode totals() {
         ObjectNode p = props();
         p.set("backups", integer("Number of backups."));

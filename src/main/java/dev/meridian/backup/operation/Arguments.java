@@ -1,10 +1,10 @@
 package dev.meridian.backup.operation;
 
+import dev.meridian.backup.model.CatalogQuery;
 import dev.meridian.backup.model.BackupException;
 import dev.meridian.backup.model.BackupId;
 import dev.meridian.backup.model.BackupType;
 import dev.meridian.backup.model.Validation;
-import dev.meridian.backup.repository.Catalog;
 import java.util.List;
 
 /**
@@ -65,8 +65,8 @@ public final class Arguments {
             }
         }
 
-        public Catalog.Query catalogQuery() {
-            return new Catalog.Query(database, type, tag, limit, after);
+        public CatalogQuery catalogQuery() {
+            return new CatalogQuery(database, type, tag, limit, after);
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.meridian.backup.operation;
 
+import dev.meridian.backup.model.CatalogStats;
 import dev.meridian.backup.config.Settings.Scope;
 import dev.meridian.backup.engine.Engine;
 import dev.meridian.backup.model.BackupException;
@@ -12,7 +13,6 @@ import dev.meridian.backup.model.Manifest;
 import dev.meridian.backup.model.RestoreResult;
 import dev.meridian.backup.model.RetentionResult;
 import dev.meridian.backup.model.VerifyResult;
-import dev.meridian.backup.repository.Catalog;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -82,7 +82,7 @@ public final class Operations {
             (engine, id, call) -> engine.delete(id, call.requestId()));
 
     /** Totals for one database, or for all when the argument is null. */
-    public static final Operation<String, Catalog.Stats> STATS = new Operation<>("backup.get_stats", Scope.READ,
+    public static final Operation<String, CatalogStats> STATS = new Operation<>("backup.get_stats", Scope.READ,
             (engine, db, call) -> CompletableFuture.completedFuture(engine.stats(db)));
 
     /** Asks the operation with this request id to stop, wherever it runs or waits; unknown ids are ignored. */

@@ -1,7 +1,7 @@
 package dev.meridian.backup.operation;
 
+import dev.meridian.backup.model.CatalogPage;
 import dev.meridian.backup.model.BackupSummary;
-import dev.meridian.backup.repository.Catalog;
 import java.time.Instant;
 import java.util.List;
 
@@ -33,7 +33,7 @@ public final class Views {
     public record Error(String code, String message) {}
 
     /** What the engine (or a repository read directly) answers for a page, with its continuation as a cursor. */
-    public static BackupPage page(Catalog.Page p) {
+    public static BackupPage page(CatalogPage p) {
         return new BackupPage(p.backups(), p.totalCount(), p.nextAfter() == null ? null : Cursors.encode(p.nextAfter()));
     }
 }

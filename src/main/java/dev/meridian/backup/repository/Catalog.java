@@ -1,5 +1,8 @@
 package dev.meridian.backup.repository;
 
+import dev.meridian.backup.model.CatalogPage;
+import dev.meridian.backup.model.CatalogQuery;
+import dev.meridian.backup.model.CatalogStats;
 import dev.meridian.backup.model.BackupId;
 import dev.meridian.backup.model.BackupSummary;
 import dev.meridian.backup.model.BackupType;
@@ -109,16 +112,8 @@ public final class Catalog {
         return Optional.empty();
     }
 
-    public record Query(String database, BackupType type, String tag, int limit, BackupId after) {}
-
-    public record Page(List<BackupSummary> backups, int totalCount, BackupId nextAfter) {
-        public Page {
-            backups = List.copyOf(backups);
-        }
-    }
-
     /** Newest first. {@code after} continues a previous page; {@code totalCount} counts every match. */
-    public Page list(Query q) {
+    public CatalogPage list(CatalogQuery q) {
         Predicate<BackupSummary> match = b -> (q.database() == null || b.database().equals(q.database()))
                 && (q.type() == null || b.type() == q.type())
                 && (q.tag() == null || b.tags().contains(q.tag()));
@@ -139,34 +134,25 @@ public final class Catalog {
                 next = page.get(page.size() - 1).backupId();
             }
         }
-        return new Page(page, total, next);
+        return new CatalogPage(page, total, next);
     }
 
-    /** Totals for one group of backups. */
-    public record Totals(int backups, long sizeBytes, long storedBytes, Double dedupRatio, Instant oldest,
-            Instant newest, Long lastBackupAgeSeconds) {}
-
-    public record Stats(Totals total, long repositoryBytes, int objectCount, Map<String, Totals> byType,
-            Map<String, DatabaseStats> byDatabase, int unreadableManifests) {}
-
-    public record DatabaseStats(Totals total, Map<String, Totals> byType) {}
-
-    public Stats stats(String database, Instant now) {
+    public CatalogStats stats(String database, Instant now) {
         List<BackupSummary> all = backups.values().stream()
                 .filter(b -> database == null || b.database().equals(database)).toList();
         Map<String, List<BackupSummary>> perDb = new TreeMap<>();
         for (BackupSummary b : all) {
             perDb.computeIfAbsent(b.database(), k -> new ArrayList<>()).add(b);
         }
-        Map<String, DatabaseStats> byDatabase = new LinkedHashMap<>();
-        perDb.forEach((db, list) -> byDatabase.put(db, new DatabaseStats(totals(list, now, null), byType(list, now))));
+        Map<String, CatalogStats.DatabaseStats> byDatabase = new LinkedHashMap<>();
+        perDb.forEach((db, list) -> byDatabase.put(db, new CatalogStats.DatabaseStats(totals(list, now, null), byType(list, now))));
         long repoBytes = repositoryBytes();
-        return new Stats(totals(all, now, database == null ? repoBytes : null), repoBytes, objectCount(),
+        return new CatalogStats(totals(all, now, database == null ? repoBytes : null), repoBytes, objectCount(),
                 byType(all, now), byDatabase, unreadable.size());
     }
 
-    private static Map<String, Totals> byType(List<BackupSummary> list, Instant now) {
-        Map<String, Totals> out = new LinkedHashMap<>();
+    private static Map<String, CatalogStats.Totals> byType(List<BackupSummary> list, Instant now) {
+        Map<String, CatalogStats.Totals> out = new LinkedHashMap<>();
         for (BackupType t : BackupType.values()) {
             List<BackupSummary> ofType = list.stream().filter(b -> b.type() == t).toList();
             if (!ofType.isEmpty()) {
@@ -177,7 +163,7 @@ public final class Catalog {
     }
 
     /** Dedup ratio: logical bytes over the bytes they cost (the whole repository when given, else stored bytes). */
-    private static Totals totals(List<BackupSummary> list, Instant now, Long physicalBytes) {
+    private static CatalogStats.Totals totals(List<BackupSummary> list, Instant now, Long physicalBytes) {
         long size = 0;
         long stored = 0;
         Instant oldest = null;
@@ -195,6 +181,6 @@ public final class Catalog {
         long cost = physicalBytes != null ? physicalBytes : stored;
         Double ratio = cost > 0 ? Math.round(size * 1000.0 / cost) / 1000.0 : null;
         Long age = newest == null ? null : Math.max(0, Duration.between(newest, now).toSeconds());
-        return new Totals(list.size(), size, stored, ratio, oldest, newest, age);
+        return new CatalogStats.Totals(list.size(), size, stored, ratio, oldest, newest, age);
     }
 }

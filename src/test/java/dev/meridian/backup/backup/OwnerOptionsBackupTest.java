@@ -1,5 +1,6 @@
 package dev.meridian.backup.backup;
 
+import dev.meridian.backup.model.CatalogQuery;
 import dev.meridian.backup.model.BackupRequest;
 import static dev.meridian.backup.TestEnv.readText;
 import static dev.meridian.backup.TestEnv.await;
@@ -143,7 +144,7 @@ class OwnerOptionsBackupTest {
     }
 
     private static int backupCount(String db) {
-        return engine.listBackups(new dev.meridian.backup.repository.Catalog.Query(db, null, null, 1000, null)).totalCount();
+        return engine.listBackups(new CatalogQuery(db, null, null, 1000, null)).totalCount();
     }
 
     private static Map<String, String> read(String db) throws Exception {

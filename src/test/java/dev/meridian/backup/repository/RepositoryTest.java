@@ -1,5 +1,6 @@
 package dev.meridian.backup.repository;
 
+import dev.meridian.backup.model.CatalogQuery;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -260,7 +261,7 @@ class RepositoryTest {
             collector.get();
             repo.collectGarbage();
             Set<String> needed = new HashSet<>();
-            for (var b : repo.catalog().list(new Catalog.Query(null, null, null, 1000, null)).backups()) {
+            for (var b : repo.catalog().list(new CatalogQuery(null, null, null, 1000, null)).backups()) {
                 for (FileEntry f : repo.readManifest(b.backupId()).files()) {
                     readBack(repo, f);
                     needed.add(f.object().hex());
@@ -377,7 +378,7 @@ class RepositoryTest {
         }
         // After a restart, every backup the repository lists is whole.
         try (Repository reopened = open("off")) {
-            for (var b : reopened.catalog().list(new Catalog.Query(null, null, null, 1000, null)).backups()) {
+            for (var b : reopened.catalog().list(new CatalogQuery(null, null, null, 1000, null)).backups()) {
                 for (FileEntry f : reopened.readManifest(b.backupId()).files()) {
                     assertArrayEquals(Files.readAllBytes(src), readBack(reopened, f));
                 }
