@@ -67,7 +67,7 @@ class DatabaseActorTest {
 
     @BeforeAll
     static void setUp() throws Exception {
-        env = new TestEnv(dir, List.of("alpha", "beta", "gamma", "delta", "epsilon"), "meridian.database.queue-size = 2\nmeridian.backup.auto-verify = true");
+        env = new TestEnv(dir, List.of("alpha", "beta", "gamma", "delta", "epsilon", "zeta"), "meridian.database.queue-size = 2\nmeridian.backup.auto-verify = true");
         settings = env.settings();
         testKit = ActorTestKit.create("db-actor-test", settings.config());
         Repository repo = Repository.openFile(settings.repositoryPath(), settings.compression(), IoThrottle.UNLIMITED);
@@ -296,6 +296,33 @@ class DatabaseActorTest {
             }
         }
         org.junit.jupiter.api.Assertions.fail("the second create never heard it was 1st in line behind the first: " + heard);
+    }
+
+    @Test
+    void aCloseRefusesTheQueueLetsTheRunningOperationFinishAndThenRefusesEverything() throws Exception {
+        ActorRef<DatabaseActor.Command> db = database("zeta");
+        CountDownLatch release = occupy(db);
+        TestProbe<StatusReply<BackupSummary>> queued = testKit.createTestProbe();
+        db.tell(create("queued before the close", queued.getRef()));
+        awaitQueued(db, 1);
+        TestProbe<org.apache.pekko.Done> closed = testKit.createTestProbe();
+        db.tell(new DatabaseActor.Close(closed.getRef()));
+        StatusReply<?> refused = queued.expectMessageClass(StatusReply.class, Duration.ofSeconds(10));
+        assertTrue(refused.isError() && refused.getError().getMessage().contains("shutting down"), refused::toString);
+        TestProbe<DatabaseStatus> status = testKit.createTestProbe();
+        db.tell(new DatabaseActor.GetStatus(status.getRef()));
+        assertEquals("busy", status.expectMessageClass(DatabaseStatus.class).state(), "the running work goes on");
+        closed.expectNoMessage(Duration.ofMillis(100));
+        release.countDown();
+        closed.expectMessage(Duration.ofSeconds(30), org.apache.pekko.Done.getInstance());
+        db.tell(new DatabaseActor.GetStatus(status.getRef()));
+        assertEquals("closed", status.expectMessageClass(DatabaseStatus.class).state());
+        TestProbe<StatusReply<BackupSummary>> late = testKit.createTestProbe();
+        db.tell(create("after the close", late.getRef()));
+        StatusReply<?> lateReply = late.expectMessageClass(StatusReply.class, Duration.ofSeconds(10));
+        assertEquals(ErrorCode.UNAVAILABLE, ((BackupException) lateReply.getError()).code());
+        db.tell(new DatabaseActor.Close(closed.getRef()));
+        closed.expectMessage(Duration.ofSeconds(10), org.apache.pekko.Done.getInstance()); // a second Close is answered too
     }
 
     @Test
