@@ -185,8 +185,10 @@ public final class BackupJob extends AbstractBehavior<BackupJob.Command> {
         outstanding++;
         Path dir = checkpointDir;
         FileFingerprints known = env.fingerprints();
+        LiveDatabase db = database;
+        Repository.Ingest into = ingest;
         getContext().pipeToSelf(Blocking.supply(getContext().getSystem(), JobContext.ROCKSDB_DISPATCHER,
-                () -> checkpoint(database, dir, known, ingest)),
+                () -> checkpoint(db, dir, known, into)),
                 (snap, err) -> err == null ? new Checkpointed(snap) : new StepFailed(err));
         return this;
     }
@@ -250,12 +252,16 @@ public final class BackupJob extends AbstractBehavior<BackupJob.Command> {
     }
 
     private Behavior<Command> launchFiles() {
+        LiveDatabase db = database;
+        Repository.Ingest into = ingest;
+        ProgressReporter reporter = progress;
+        BackupId id = spec.id();
         while (filesInFlight < limits.parallelFiles() && !pending.isEmpty()) {
             List<SourceFile> task = pending.poll();
             filesInFlight++;
             outstanding++;
             getContext().pipeToSelf(Blocking.supply(getContext().getSystem(), JobContext.IO_DISPATCHER,
-                    () -> storeFiles(task, ingest, progress, database, spec.id())),
+                    () -> storeFiles(task, into, reporter, db, id)),
                     (done, err) -> err == null ? done : new FileFailed(
                             task.stream().map(SourceFile::name).collect(java.util.stream.Collectors.joining(", ")), err));
         }
@@ -266,7 +272,7 @@ public final class BackupJob extends AbstractBehavior<BackupJob.Command> {
             Map<String, Fingerprint> cache = Map.copyOf(fingerprints);
             FileFingerprints known = env.fingerprints();
             getContext().pipeToSelf(Blocking.supply(getContext().getSystem(), JobContext.IO_DISPATCHER,
-                    () -> publish(ingest, draft, known, cache)),
+                    () -> publish(into, draft, known, cache)),
                     (m, err) -> err == null ? new Published(m) : new StepFailed(err));
         }
         return this;
@@ -450,8 +456,9 @@ public final class BackupJob extends AbstractBehavior<BackupJob.Command> {
         Path dir = checkpointDir;
         JobJournal journal = env.journal();
         String jobId = spec.id().value();
+        Repository.Ingest into = ingest;
         getContext().pipeToSelf(Blocking.supply(getContext().getSystem(), JobContext.IO_DISPATCHER, () -> {
-            ingest.close();
+            into.close();
             if (dir != null) {
                 DatabaseLocation.removeScratch(dir);
             }

@@ -260,12 +260,13 @@ public final class RestoreJob extends AbstractBehavior<RestoreJob.Command> {
     private Behavior<Command> launchFiles() {
         Repository repository = env.repository();
         Path dir = staging;
+        ProgressReporter reporter = progress;
         while (filesInFlight < limits.parallelFiles() && !pending.isEmpty()) {
             FileEntry f = pending.poll();
             filesInFlight++;
             outstanding++;
             getContext().pipeToSelf(Blocking.supply(getContext().getSystem(), JobContext.IO_DISPATCHER,
-                    () -> writeFile(repository, f, dir, progress)),
+                    () -> writeFile(repository, f, dir, reporter)),
                     (w, err) -> err == null ? w : new FileFailed(f, err));
         }
         if (filesInFlight == 0 && pending.isEmpty()) {
@@ -368,8 +369,10 @@ public final class RestoreJob extends AbstractBehavior<RestoreJob.Command> {
         progress.step("swapping");
         JobContext jobs = env;
         JobJournal.Entry entry = journalEntry;
+        LiveDatabase db = live;
+        BackupId backupId = request.backupId();
         getContext().pipeToSelf(Blocking.supply(getContext().getSystem(), JobContext.ROCKSDB_DISPATCHER,
-                () -> swapAndReopen(jobs, live, entry, request.backupId())),
+                () -> swapAndReopen(jobs, db, entry, backupId)),
                 (ended, err) -> err == null ? ended : new SwapEnded(null, err));
         return this;
     }
@@ -430,11 +433,13 @@ public final class RestoreJob extends AbstractBehavior<RestoreJob.Command> {
         swapping = true;
         outstanding++;
         Path from = staging;
+        Path to = target;
         JobJournal journal = env.journal();
         String name = live.name();
+        String id = jobId;
         getContext().pipeToSelf(Blocking.supply(getContext().getSystem(), JobContext.IO_DISPATCHER, () -> {
-            RestoreSwap.publishDirectory(from, target);
-            housekeeping(jobId, name, "remove the restore's journal entry", () -> journal.delete(jobId));
+            RestoreSwap.publishDirectory(from, to);
+            housekeeping(id, name, "remove the restore's journal entry", () -> journal.delete(id));
             return new DirectoryPublished();
         }), (p, err) -> err == null ? p : new StepFailed(err));
         return this;
@@ -504,8 +509,10 @@ public final class RestoreJob extends AbstractBehavior<RestoreJob.Command> {
         LiveDatabase handle = handleAfterFailure;
         Path dir = staging;
         JobJournal journal = env.journal();
+        String id = jobId;
+        LiveDatabase db = live;
         getContext().pipeToSelf(Blocking.supply(getContext().getSystem(), JobContext.IO_DISPATCHER,
-                () -> cleanUp(journal, jobId, live, swapStarted, handle, dir)),
+                () -> cleanUp(journal, id, db, swapStarted, handle, dir)),
                 (c, err) -> {
                     if (err != null) {
                         getContext().getLog().error("Cleanup after failed restore {} failed: {}", jobId, err.getMessage());
