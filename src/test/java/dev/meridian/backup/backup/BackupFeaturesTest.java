@@ -68,9 +68,9 @@ class BackupFeaturesTest {
         List<ProgressUpdate> second = new CopyOnWriteArrayList<>();
         ActorRef<ProgressUpdate> l2 = engine.progressListener(second::add);
         BackupSummary b = backup("kept", BackupType.MANUAL, false, l2);
-        Thread.sleep(300);
-        engine.stopListener(l1);
-        engine.stopListener(l2);
+        // Every update a job sent before its reply is passed on before a listener stops.
+        await(engine.stopListener(l1));
+        await(engine.stopListener(l2));
         Manifest mb = await(engine.readManifest(b.backupId()));
         long sstBytes = mb.files().stream().filter(f -> f.name().endsWith(".sst")).mapToLong(FileEntry::size).sum();
         assertTrue(sstBytes > 1_000_000, "the database has real SSTs: " + sstBytes);
