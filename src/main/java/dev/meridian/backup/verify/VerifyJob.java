@@ -82,8 +82,7 @@ public final class VerifyJob extends AbstractBehavior<VerifyJob.Command> {
     }
 
     private VerifyJob(ActorContext<Command> ctx, TimerScheduler<Command> timers, JobContext env, Settings.VerifyLimits limits,
-            HashingPool pool,
-            BackupId backupId, boolean deep, String requestId, ActorRef<ProgressUpdate> progressTo,
+            HashingPool pool, BackupId backupId, boolean deep, String requestId, ActorRef<ProgressUpdate> progressTo,
             ActorRef<StatusReply<VerifyResult>> replyTo) {
         super(ctx);
         this.env = env;
