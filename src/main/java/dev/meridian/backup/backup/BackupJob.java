@@ -1,5 +1,6 @@
 package dev.meridian.backup.backup;
 
+import dev.meridian.backup.config.Settings;
 import dev.meridian.backup.model.BackupRequest;
 import dev.meridian.backup.repository.FileFingerprints;
 import dev.meridian.backup.runtime.Blocking;
@@ -44,6 +45,7 @@ import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.apache.pekko.pattern.StatusReply;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -51,7 +53,8 @@ import org.slf4j.LoggerFactory;
  * the database meanwhile). Steps: journal, checkpoint on the database's own filesystem, hash-and-store each file
  * (several at once, unchanged SSTs recognized without reading, new SSTs checked against RocksDB's block checksums
  * first), publish the manifest, remove the checkpoint.
- * A crash at any point leaves no manifest (nothing visible) or a complete one (invariant 3).
+ * A crash at any point leaves no manifest (nothing visible) or a complete one (invariant 3). Each blocking step runs
+ * on its arguments only and comes back as a message; only the actor reads and writes the job's fields.
  */
 public final class BackupJob extends AbstractBehavior<BackupJob.Command> {
 
@@ -59,6 +62,9 @@ public final class BackupJob extends AbstractBehavior<BackupJob.Command> {
 
     /** Stops the backup unless it is already publishing (the point of no return). */
     public enum Cancel implements Command { INSTANCE }
+
+    /** The checkpoint's directory is chosen and journaled; the checkpoint itself is next. */
+    private record Placed(Path dir) implements Command {}
 
     private record Checkpointed(Snapshot snapshot) implements Command {}
 
@@ -78,12 +84,11 @@ public final class BackupJob extends AbstractBehavior<BackupJob.Command> {
 
     private enum TimedOut implements Command { INSTANCE }
 
-    /** What the job tells its parent when it ends. */
-    public sealed interface Outcome {}
-
-    public record Succeeded(Manifest manifest) implements Outcome {}
-
-    public record Failed(BackupId backupId, BackupException error) implements Outcome {}
+    /**
+     * What the job tells its parent when it ends: the published manifest, or the error that stopped it (nothing
+     * was published then). The job may live on briefly after a success, removing its checkpoint.
+     */
+    public record Ended(BackupId backupId, StatusReply<Manifest> result) {}
 
     /** The parameters of one backup. {@code startedAt} is when its work began, after any queueing. */
     public record Spec(BackupId id, BackupRequest request, BackupId parent, Instant startedAt, long queuedMs) {}
@@ -97,14 +102,14 @@ public final class BackupJob extends AbstractBehavior<BackupJob.Command> {
     private record Snapshot(Path dir, long sequenceNumber, List<SourceFile> files, List<FileDone> done, List<List<SourceFile>> tasks) {}
 
     private final JobContext env;
+    private final Settings.BackupLimits limits;
     private final LiveDatabase database;
     private final Spec spec;
-    private final ActorRef<Outcome> replyTo;
+    private final ActorRef<Ended> replyTo;
     private final ProgressReporter progress;
     private final Repository.Ingest ingest;
-    /** Set by {@link #checkpoint()} on the RocksDB dispatcher (resolving the path is file I/O); null before. */
-    private volatile Path checkpointDir;
-    private final int parallelFiles;
+    /** Known once {@link Placed} arrives; null before. */
+    private Path checkpointDir;
 
     private final Deque<List<SourceFile>> pending = new ArrayDeque<>();
     private final List<FileEntry> entries = new ArrayList<>();
@@ -118,32 +123,34 @@ public final class BackupJob extends AbstractBehavior<BackupJob.Command> {
     private boolean publishing;
     private BackupException failure;
 
-    public static Behavior<Command> create(JobContext env, LiveDatabase database, Spec spec,
-            ActorRef<Outcome> replyTo, ActorRef<ProgressUpdate> progressTo) {
+    public static Behavior<Command> create(JobContext env, Settings.BackupLimits limits, LiveDatabase database, Spec spec,
+            ActorRef<Ended> replyTo, ActorRef<ProgressUpdate> progressTo) {
         return Behaviors.setup(ctx -> Behaviors.withTimers(timers ->
-                new BackupJob(ctx, timers, env, database, spec, replyTo, progressTo)));
+                new BackupJob(ctx, timers, env, limits, database, spec, replyTo, progressTo)));
     }
 
-    private BackupJob(ActorContext<Command> ctx, TimerScheduler<Command> timers, JobContext env, LiveDatabase database,
-            Spec spec, ActorRef<Outcome> replyTo, ActorRef<ProgressUpdate> progressTo) {
+    private BackupJob(ActorContext<Command> ctx, TimerScheduler<Command> timers, JobContext env, Settings.BackupLimits limits,
+            LiveDatabase database, Spec spec, ActorRef<Ended> replyTo, ActorRef<ProgressUpdate> progressTo) {
         super(ctx);
         this.env = env;
+        this.limits = limits;
         this.database = database;
         this.spec = spec;
         this.replyTo = replyTo;
-        this.parallelFiles = env.settings().backupParallelFiles();
         this.progress = new ProgressReporter(progressTo, spec.request().requestId(), "backup", database.name());
         this.ingest = env.repository().beginIngest(spec.id().value());
-        timers.startSingleTimer(TimedOut.INSTANCE, env.settings().backupTimeout());
+        timers.startSingleTimer(TimedOut.INSTANCE, limits.timeout());
         event("started").info("Backup " + spec.id() + " of " + database.name() + " started");
         outstanding++;
-        ctx.pipeToSelf(Blocking.supply(ctx.getSystem(), JobContext.ROCKSDB_DISPATCHER, this::checkpoint),
-                (snap, err) -> err == null ? new Checkpointed(snap) : new StepFailed(err));
+        JobJournal journal = env.journal();
+        ctx.pipeToSelf(Blocking.supply(ctx.getSystem(), JobContext.ROCKSDB_DISPATCHER, () -> placeCheckpoint(journal, database, spec.id())),
+                (dir, err) -> err == null ? new Placed(dir) : new StepFailed(err));
     }
 
     @Override
     public Receive<Command> createReceive() {
         return newReceiveBuilder()
+                .onMessage(Placed.class, this::onPlaced)
                 .onMessage(Checkpointed.class, this::onCheckpointed)
                 .onMessage(FilesDone.class, this::onFilesDone)
                 .onMessage(FileFailed.class, this::onFileFailed)
@@ -160,14 +167,37 @@ public final class BackupJob extends AbstractBehavior<BackupJob.Command> {
                 .type(spec.request().type());
     }
 
-    // Runs on the RocksDB dispatcher: the checkpoint, then, in the same step, every unchanged SST (a stat and an
-    // existence check each). What is left becomes tasks for the I/O dispatcher: each large file alone, largest
-    // first, and all small files (MANIFEST, OPTIONS, CURRENT, short WALs) as one task beside the largest.
-    private Snapshot checkpoint() throws IOException {
-        // On the database's own filesystem (where it really lives), so SSTs are hard-linked, not copied.
-        checkpointDir = DatabaseLocation.of(database.path()).newCheckpoint(spec.id().value());
-        env.journal().write(new JobJournal.Entry(spec.id().value(), "backup", database.name(), spec.id().value(),
-                "checkpoint", null, null, null, List.of(checkpointDir.toString())), false);
+    // RocksDB dispatcher: on the database's own filesystem (where it really lives), so SSTs are hard-linked, not
+    // copied. Resolving that is file I/O; the journal names the directory before anything is written into it.
+    private static Path placeCheckpoint(JobJournal journal, LiveDatabase database, BackupId id) throws IOException {
+        Path dir = DatabaseLocation.of(database.path()).newCheckpoint(id.value());
+        journal.write(new JobJournal.Entry(id.value(), "backup", database.name(), id.value(),
+                "checkpoint", null, null, null, List.of(dir.toString())), false);
+        return dir;
+    }
+
+    private Behavior<Command> onPlaced(Placed msg) {
+        outstanding--;
+        checkpointDir = msg.dir();
+        if (failure != null) {
+            return cleanUpIfIdle();
+        }
+        outstanding++;
+        Path dir = checkpointDir;
+        FileFingerprints known = env.fingerprints();
+        LiveDatabase db = database;
+        Repository.Ingest into = ingest;
+        getContext().pipeToSelf(Blocking.supply(getContext().getSystem(), JobContext.ROCKSDB_DISPATCHER,
+                () -> checkpoint(db, dir, known, into)),
+                (snap, err) -> err == null ? new Checkpointed(snap) : new StepFailed(err));
+        return this;
+    }
+
+    // RocksDB dispatcher: the checkpoint, then, in the same step, every unchanged SST (a stat and an existence
+    // check each). What is left becomes tasks for the I/O dispatcher: each large file alone, largest first, and all
+    // small files (MANIFEST, OPTIONS, CURRENT, short WALs) as one task beside the largest.
+    private static Snapshot checkpoint(LiveDatabase database, Path checkpointDir, FileFingerprints known,
+            Repository.Ingest ingest) throws IOException {
         long seq = database.checkpoint(checkpointDir);
         CrashPoints.reach("backup.after-checkpoint");
         List<SourceFile> files = new ArrayList<>();
@@ -178,8 +208,8 @@ public final class BackupJob extends AbstractBehavior<BackupJob.Command> {
                     continue;
                 }
                 Optional<Fingerprint> fp = FileFingerprints.eligible(name) ? FileFingerprints.of(p, null) : Optional.empty();
-                Optional<FileEntry> known = fp.flatMap(f -> env.fingerprints().lookup(database.name(), name, f));
-                files.add(new SourceFile(name, p, Files.size(p), fp, known));
+                Optional<FileEntry> entry = fp.flatMap(f -> known.lookup(database.name(), name, f));
+                files.add(new SourceFile(name, p, Files.size(p), fp, entry));
             }
         }
         List<FileDone> done = new ArrayList<>();
@@ -193,14 +223,13 @@ public final class BackupJob extends AbstractBehavior<BackupJob.Command> {
                 (f.size() <= SMALL_FILE ? small : large).add(f);
             }
         }
-        progress.total(large.stream().mapToLong(SourceFile::size).sum() + small.stream().mapToLong(SourceFile::size).sum());
         large.sort(Comparator.comparingLong(SourceFile::size).reversed().thenComparing(SourceFile::name));
         List<List<SourceFile>> tasks = new ArrayList<>();
         large.forEach(f -> tasks.add(List.of(f)));
         if (!small.isEmpty()) {
             tasks.add(Math.min(1, tasks.size()), small);
         }
-        return new Snapshot(checkpointDir, seq, files, done, tasks);
+        return new Snapshot(checkpointDir, seq, List.copyOf(files), List.copyOf(done), List.copyOf(tasks));
     }
 
     private static final long SMALL_FILE = 1 << 20;
@@ -214,6 +243,7 @@ public final class BackupJob extends AbstractBehavior<BackupJob.Command> {
         }
         pending.addAll(snapshot.tasks());
         long toRead = snapshot.tasks().stream().flatMap(List::stream).mapToLong(SourceFile::size).sum();
+        progress.total(toRead);
         event("checkpointed").field("files", snapshot.files().size()).field("sequence_number", snapshot.sequenceNumber())
                 .bytes(toRead).info("Backup " + spec.id() + " checkpointed " + snapshot.files().size() + " files of "
                         + database.name() + "; " + toRead + " bytes to read");
@@ -222,36 +252,46 @@ public final class BackupJob extends AbstractBehavior<BackupJob.Command> {
     }
 
     private Behavior<Command> launchFiles() {
-        while (filesInFlight < parallelFiles && !pending.isEmpty()) {
+        LiveDatabase db = database;
+        Repository.Ingest into = ingest;
+        ProgressReporter reporter = progress;
+        BackupId id = spec.id();
+        while (filesInFlight < limits.parallelFiles() && !pending.isEmpty()) {
             List<SourceFile> task = pending.poll();
             filesInFlight++;
             outstanding++;
-            getContext().pipeToSelf(Blocking.supply(getContext().getSystem(), JobContext.IO_DISPATCHER, () -> storeFiles(task)),
+            getContext().pipeToSelf(Blocking.supply(getContext().getSystem(), JobContext.IO_DISPATCHER,
+                    () -> storeFiles(task, into, reporter, db, id)),
                     (done, err) -> err == null ? done : new FileFailed(
                             task.stream().map(SourceFile::name).collect(java.util.stream.Collectors.joining(", ")), err));
         }
         if (filesInFlight == 0 && pending.isEmpty() && !publishing) {
             publishing = true;
             outstanding++;
-            getContext().pipeToSelf(Blocking.supply(getContext().getSystem(), JobContext.IO_DISPATCHER, this::publish),
+            Manifest draft = draft();
+            Map<String, Fingerprint> cache = Map.copyOf(fingerprints);
+            FileFingerprints known = env.fingerprints();
+            getContext().pipeToSelf(Blocking.supply(getContext().getSystem(), JobContext.IO_DISPATCHER,
+                    () -> publish(into, draft, known, cache)),
                     (m, err) -> err == null ? new Published(m) : new StepFailed(err));
         }
         return this;
     }
 
-    // Runs on the I/O dispatcher: hashes and stores each file of a task (content already held is not rewritten).
-    private FilesDone storeFiles(List<SourceFile> task) throws IOException {
+    // I/O dispatcher: hashes and stores each file of a task (content already held is not rewritten).
+    private static FilesDone storeFiles(List<SourceFile> task, Repository.Ingest ingest, ProgressReporter progress,
+            LiveDatabase database, BackupId id) throws IOException {
         List<FileDone> done = new ArrayList<>();
         for (SourceFile f : task) {
             if (f.name().endsWith(".sst")) {
-                checkBlockChecksums(f);
+                checkBlockChecksums(f, database, id);
             }
             Repository.StoredFile stored = ingest.store(f.path(), f.name(), progress.forFile(), 0, f.size());
             CrashPoints.reach("backup.after-first-object");
             FileEntry e = stored.entry();
             done.add(new FileDone(f.name(), e, stored.storedBytes(), false, f.fingerprint().map(fp -> withEntry(fp, e)).orElse(null)));
         }
-        return new FilesDone(done);
+        return new FilesDone(List.copyOf(done));
     }
 
     /**
@@ -260,11 +300,11 @@ public final class BackupJob extends AbstractBehavior<BackupJob.Command> {
      * written, never published and never entered in the fingerprint cache. The read leaves the file in the page
      * cache for the hashing read right after it.
      */
-    private void checkBlockChecksums(SourceFile f) throws IOException {
+    private static void checkBlockChecksums(SourceFile f, LiveDatabase database, BackupId id) throws IOException {
         Optional<String> corruption = SstChecksum.corruption(f.path(), f.name());
         if (corruption.isPresent()) {
             Path live = database.path().resolve(f.name());
-            throw new BackupException(ErrorCode.VERIFICATION_FAILED, "backup " + spec.id() + " of " + database.name()
+            throw new BackupException(ErrorCode.VERIFICATION_FAILED, "backup " + id + " of " + database.name()
                     + " failed: SST " + f.name() + " of database " + database.name() + " is corrupt (" + corruption.get()
                     + "); nothing was published. RocksDB will fail reads of that file in the live database too. Check "
                     + "it with `sst_dump --file=" + live + " --command=verify`, then restore the database from its last "
@@ -304,26 +344,31 @@ public final class BackupJob extends AbstractBehavior<BackupJob.Command> {
         return fail(Blocking.cause(msg.cause()), "file(s) " + msg.name());
     }
 
-    // Runs on the I/O dispatcher: the manifest goes out only after every object is durable.
-    private Manifest publish() throws IOException {
-        CrashPoints.reach("backup.before-publish");
+    /** The manifest as it will be published, from what the actor has gathered. */
+    private Manifest draft() {
         List<FileEntry> files = new ArrayList<>(entries);
         files.sort(Comparator.comparing(FileEntry::name));
         long size = files.stream().mapToLong(FileEntry::size).sum();
         Instant completed = env.clock().instant().truncatedTo(ChronoUnit.MILLIS);
         BackupRequest r = spec.request();
-        Manifest draft = new Manifest(Manifest.FORMAT, spec.id(), database.name(), r.type(), r.description(), r.tags(),
+        return new Manifest(Manifest.FORMAT, spec.id(), database.name(), r.type(), r.description(), r.tags(),
                 spec.startedAt(), completed, spec.queuedMs(), Duration.between(spec.startedAt(), completed).toMillis(),
                 snapshot.sequenceNumber(), r.schemaVersion(), spec.parent(), size, storedBytes, files, null);
+    }
+
+    // I/O dispatcher: the manifest goes out only after every object is durable.
+    private static Manifest publish(Repository.Ingest ingest, Manifest draft, FileFingerprints known,
+            Map<String, Fingerprint> fingerprints) throws IOException {
+        CrashPoints.reach("backup.before-publish");
         Manifest published = ingest.publish(draft);
         ingest.close();
         CrashPoints.reach("backup.after-publish");
         try {
-            env.fingerprints().save(database.name(), fingerprints);
+            known.save(draft.database(), fingerprints);
         } catch (IOException e) {
             // Only a cache: the next backup reads every SST again, nothing else is lost.
             LoggerFactory.getLogger(BackupJob.class).warn("Backup {} is published, but the fingerprint cache could not be "
-                    + "saved (the next backup reads every file): {}", spec.id(), e.getMessage());
+                    + "saved (the next backup reads every file): {}", draft.id(), e.getMessage());
         }
         return published;
     }
@@ -333,11 +378,14 @@ public final class BackupJob extends AbstractBehavior<BackupJob.Command> {
      * The job stays alive until it is done, so a shutdown (which waits for the database's jobs) never races it.
      */
     private Behavior<Command> removeCheckpointThenStop() {
+        Path dir = checkpointDir;
+        JobJournal journal = env.journal();
+        String jobId = spec.id().value();
         getContext().pipeToSelf(Blocking.supply(getContext().getSystem(), JobContext.IO_DISPATCHER, () -> {
-            DatabaseLocation.removeScratch(checkpointDir);
-            env.journal().delete(spec.id().value());
+            DatabaseLocation.removeScratch(dir);
+            journal.delete(jobId);
             return Boolean.TRUE;
-        }), (v, err) -> new CleanedUp(err == null ? null : BackupException.from(err, "removing checkpoint " + checkpointDir)));
+        }), (v, err) -> new CleanedUp(err == null ? null : BackupException.from(err, "removing checkpoint " + dir)));
         return Behaviors.receive(Command.class)
                 .onMessage(CleanedUp.class, c -> {
                     if (c.error() != null) {
@@ -361,7 +409,7 @@ public final class BackupJob extends AbstractBehavior<BackupJob.Command> {
         env.metrics().bytes("backup", m.database(), "logical", m.sizeBytes());
         env.metrics().bytes("backup", m.database(), "stored", m.storedBytes());
         progress.step("published");
-        replyTo.tell(new Succeeded(m));
+        replyTo.tell(new Ended(spec.id(), StatusReply.success(m)));
         return removeCheckpointThenStop();
     }
 
@@ -378,7 +426,7 @@ public final class BackupJob extends AbstractBehavior<BackupJob.Command> {
             return this;
         }
         return fail(new BackupException(ErrorCode.TIMEOUT, "backup " + spec.id() + " of " + database.name()
-                + " did not finish within " + env.settings().backupTimeout()
+                + " did not finish within " + limits.timeout()
                 + "; nothing was published. Raise meridian.backup.timeout or check disk speed"), null);
     }
 
@@ -405,12 +453,16 @@ public final class BackupJob extends AbstractBehavior<BackupJob.Command> {
             return this;
         }
         BackupException error = failure;
+        Path dir = checkpointDir;
+        JobJournal journal = env.journal();
+        String jobId = spec.id().value();
+        Repository.Ingest into = ingest;
         getContext().pipeToSelf(Blocking.supply(getContext().getSystem(), JobContext.IO_DISPATCHER, () -> {
-            ingest.close();
-            if (checkpointDir != null) {
-                DatabaseLocation.removeScratch(checkpointDir);
+            into.close();
+            if (dir != null) {
+                DatabaseLocation.removeScratch(dir);
             }
-            env.journal().delete(spec.id().value());
+            journal.delete(jobId);
             return error;
         }), (e, err) -> new CleanedUp(error));
         return Behaviors.receive(Command.class)
@@ -424,7 +476,7 @@ public final class BackupJob extends AbstractBehavior<BackupJob.Command> {
         event("failed").warn("Backup " + spec.id() + " of " + database.name() + " failed: " + e.getMessage());
         env.metrics().operation("backup", database.name(), spec.request().type().wireName(), "failed",
                 Duration.between(spec.startedAt(), env.clock().instant()));
-        replyTo.tell(new Failed(spec.id(), e));
+        replyTo.tell(new Ended(spec.id(), StatusReply.error(e)));
         return Behaviors.stopped();
     }
 }

@@ -87,6 +87,32 @@ public record Settings(
         }
     }
 
+    /** What a backup job reads: files stored at once ({@code meridian.backup.parallel-files}) and its time limit. */
+    public record BackupLimits(int parallelFiles, Duration timeout) {}
+
+    /**
+     * What a restore job reads: files written at once ({@code meridian.restore.parallel-files}), its time limit, the
+     * restore roots (named in its refusals), and the limits of the safety backup it takes first.
+     */
+    public record RestoreLimits(int parallelFiles, Duration timeout, List<Path> restoreRoots, BackupLimits safetyBackup) {
+        public RestoreLimits {
+            restoreRoots = List.copyOf(restoreRoots);
+        }
+    }
+
+    /** What a verification reads: its time limit ({@code meridian.verify.timeout}). */
+    public record VerifyLimits(Duration timeout) {}
+
+    /** The limits of each job kind; jobs get these, never the whole settings. */
+    public record JobLimits(BackupLimits backup, RestoreLimits restore, VerifyLimits verify) {}
+
+    /** The job limits these settings give. */
+    public JobLimits jobLimits() {
+        BackupLimits backup = new BackupLimits(backupParallelFiles, backupTimeout);
+        return new JobLimits(backup, new RestoreLimits(restoreParallelFiles, restoreTimeout, restoreRoots, backup),
+                new VerifyLimits(verifyTimeout));
+    }
+
     /**
      * Loads the configuration: system properties, then {@code file} if given, then the embedded
      * {@code application.conf}, then Pekko's reference settings.

@@ -34,20 +34,20 @@ public final class DatabaseRegistry extends AbstractBehavior<DatabaseRegistry.Co
     private final Duration queryTimeout;
     private long queries;
 
-    public static Behavior<Command> create(JobContext env, ActorRef<Verifier.Command> verifier,
+    public static Behavior<Command> create(JobContext env, Settings settings, ActorRef<Verifier.Command> verifier,
             ActorRef<GarbageCollector.Command> gc) {
-        return Behaviors.setup(ctx -> new DatabaseRegistry(ctx, env, verifier, gc));
+        return Behaviors.setup(ctx -> new DatabaseRegistry(ctx, env, settings, verifier, gc));
     }
 
-    private DatabaseRegistry(ActorContext<Command> ctx, JobContext env, ActorRef<Verifier.Command> verifier,
+    private DatabaseRegistry(ActorContext<Command> ctx, JobContext env, Settings settings, ActorRef<Verifier.Command> verifier,
             ActorRef<GarbageCollector.Command> gc) {
         super(ctx);
-        this.queryTimeout = env.settings().askTimeout();
+        this.queryTimeout = settings.askTimeout();
         // The open-file limit is the process's: each database's max_open_files gets a share of it.
-        dev.meridian.backup.rocks.FileDescriptorBudget.shareAmong(env.settings().databases().size());
-        for (Settings.DatabaseSettings db : env.settings().databases().values()) {
+        dev.meridian.backup.rocks.FileDescriptorBudget.shareAmong(settings.databases().size());
+        for (Settings.DatabaseSettings db : settings.databases().values()) {
             // A bug in one database's actor restarts it (re-opening the database) without touching the others.
-            Behavior<DatabaseActor.Command> b = Behaviors.supervise(DatabaseActor.create(env, db, verifier, gc))
+            Behavior<DatabaseActor.Command> b = Behaviors.supervise(DatabaseActor.create(env, settings, db, verifier, gc))
                     .onFailure(SupervisorStrategy.restartWithBackoff(Duration.ofSeconds(1), Duration.ofSeconds(30), 0.2));
             databases.put(db.name(), ctx.spawn(b, "db-" + db.name()));
         }
@@ -63,12 +63,12 @@ public final class DatabaseRegistry extends AbstractBehavior<DatabaseRegistry.Co
 
     private Behavior<Command> onForward(Forward msg) {
         ActorRef<DatabaseActor.Command> db = databases.get(msg.database());
-        if (db != null) {
-            db.tell(msg.command());
-        } else if (msg.command() instanceof DatabaseActor.Operation op) {
-            op.refuse(BackupException.notFound("database '" + msg.database() + "' is not configured; configured: "
-                    + String.join(", ", databases.keySet())));
+        if (db == null) {
+            // A short-lived child answers it: an operation is refused as not found, anything else dropped.
+            db = getContext().spawnAnonymous(DatabaseActor.notConfigured(BackupException.notFound("database '"
+                    + msg.database() + "' is not configured; configured: " + String.join(", ", databases.keySet()))));
         }
+        db.tell(msg.command());
         return this;
     }
 

@@ -47,12 +47,12 @@ import org.apache.pekko.pattern.StatusReply;
  */
 public final class Engine {
     private final ActorSystem<?> system;
-    private final JobContext env;
+    private final EngineContext env;
     private final ActorRef<DatabaseRegistry.Command> registry;
     private final ActorRef<Verifier.Command> verifier;
     private final dev.meridian.backup.verify.HashingPool hashingPool;
 
-    public Engine(ActorSystem<?> system, JobContext env, ActorRef<DatabaseRegistry.Command> registry,
+    public Engine(ActorSystem<?> system, EngineContext env, ActorRef<DatabaseRegistry.Command> registry,
             ActorRef<Verifier.Command> verifier, dev.meridian.backup.verify.HashingPool hashingPool) {
         this.system = system;
         this.env = env;
@@ -81,7 +81,7 @@ public final class Engine {
     }
 
     public JobContext context() {
-        return env;
+        return env.jobs();
     }
 
     public ActorSystem<?> system() {

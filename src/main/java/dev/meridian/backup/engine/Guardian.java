@@ -1,6 +1,6 @@
 package dev.meridian.backup.engine;
 
-import dev.meridian.backup.engine.Engine;
+import dev.meridian.backup.config.Settings;
 import dev.meridian.backup.runtime.JobContext;
 import dev.meridian.backup.runtime.Blocking;
 import dev.meridian.backup.database.DatabaseRegistry;
@@ -20,19 +20,19 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 public final class Guardian {
     private Guardian() {}
 
-    public static Behavior<Void> create(JobContext env, CompletableFuture<Engine> ready) {
+    public static Behavior<Void> create(Settings settings, JobContext jobs, CompletableFuture<Engine> ready) {
         return Behaviors.setup(ctx -> {
             HashingPool pool = new HashingPool(Blocking.executor(ctx.getSystem(), JobContext.HASH_DISPATCHER),
-                    env.settings().hashPoolSize());
-            env.metrics().filesInFlight(pool::inFlight);
-            env.metrics().repository(env.repository().catalog()::repositoryBytes, env.repository().catalog()::size);
-            ActorRef<Verifier.Command> verifier = ctx.spawn(Verifier.create(env, pool), "verifier");
-            ActorRef<GarbageCollector.Command> gc = ctx.spawn(GarbageCollector.create(env), "gc");
-            ActorRef<DatabaseRegistry.Command> registry = ctx.spawn(DatabaseRegistry.create(env, verifier, gc), "databases");
-            ctx.spawn(Scheduler.create(env, registry), "scheduler");
+                    settings.hashPoolSize());
+            jobs.metrics().filesInFlight(pool::inFlight);
+            jobs.metrics().repository(jobs.repository().catalog()::repositoryBytes, jobs.repository().catalog()::size);
+            ActorRef<Verifier.Command> verifier = ctx.spawn(Verifier.create(jobs, settings.jobLimits().verify(), pool), "verifier");
+            ActorRef<GarbageCollector.Command> gc = ctx.spawn(GarbageCollector.create(jobs), "gc");
+            ActorRef<DatabaseRegistry.Command> registry = ctx.spawn(DatabaseRegistry.create(jobs, settings, verifier, gc), "databases");
+            ctx.spawn(Scheduler.create(jobs, settings, registry), "scheduler");
             // Objects left by backups that crashed before publishing are unreferenced: collect them once at start.
             gc.tell(GarbageCollector.Collect.INSTANCE);
-            ready.complete(new Engine(ctx.getSystem(), env, registry, verifier, pool));
+            ready.complete(new Engine(ctx.getSystem(), new EngineContext(settings, jobs), registry, verifier, pool));
             return Behaviors.empty();
         });
     }

@@ -1,5 +1,6 @@
 package dev.meridian.backup.restore;
 
+import dev.meridian.backup.config.Settings;
 import dev.meridian.backup.model.RestoreResult;
 import dev.meridian.backup.model.RestoreRequest;
 import dev.meridian.backup.runtime.Blocking;
@@ -23,7 +24,6 @@ import dev.meridian.backup.rocks.DatabaseLocation;
 import dev.meridian.backup.rocks.LiveDatabase;
 import dev.meridian.backup.rocks.OptionsFile;
 import dev.meridian.backup.store.file.DurableFiles;
-import dev.meridian.backup.store.file.FileBlobStore;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -43,6 +43,7 @@ import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.apache.pekko.pattern.StatusReply;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -50,6 +51,7 @@ import org.slf4j.LoggerFactory;
  * a staging directory beside the target, checking each Blake3 hash while writing; take a safety backup of the live
  * database (unless the caller opted out); close the database, swap directories by rename, reopen. A restore into
  * another directory stages the same way and publishes the directory with one rename, leaving the database alone.
+ * Each blocking step runs on its arguments only and comes back as a message; only the actor touches its fields.
  */
 public final class RestoreJob extends AbstractBehavior<RestoreJob.Command> {
 
@@ -58,43 +60,53 @@ public final class RestoreJob extends AbstractBehavior<RestoreJob.Command> {
     /** Stops the restore if it has not started swapping (the point of no return). */
     public enum Cancel implements Command { INSTANCE }
 
-    private record Loaded(Manifest manifest, Repository.Pin pin) implements Command {}
+    /** The manifest is read and pinned, the job journaled, the staging directory created. */
+    private record Loaded(Manifest manifest, Repository.Pin pin, Path staging, JobJournal.Entry journalEntry) implements Command {}
 
     private record FileWritten(FileEntry file) implements Command {}
 
     private record FileFailed(FileEntry file, Throwable cause) implements Command {}
 
-    private record Staged() implements Command {}
+    /** Every file is staged; the journal says so ({@code journalEntry} is the entry as now written). */
+    private record Staged(JobJournal.Entry journalEntry) implements Command {}
 
-    private record SafetyDone(BackupJob.Outcome outcome) implements Command {}
+    private record SafetyDone(BackupJob.Ended ended) implements Command {}
 
-    private record Swapped(LiveDatabase reopened) implements Command {}
+    /**
+     * The swap step ended. {@code database} is the handle open after it: the restored database, the previous one
+     * put back, or null when none could be opened; {@code error} is null on success.
+     */
+    private record SwapEnded(LiveDatabase database, Throwable error) implements Command {}
+
+    /** The directory restore is published. */
+    private record DirectoryPublished() implements Command {}
 
     private record StepFailed(Throwable cause) implements Command {}
 
-    private record CleanedUp() implements Command {}
+    /** Cleanup after a failure is done; {@code database} is the handle open now (null: none). */
+    private record CleanedUp(LiveDatabase database) implements Command {}
 
     private enum TimedOut implements Command { INSTANCE }
 
-    /** What the job tells its parent. {@code database} is the handle the parent owns from now on (null: none open). */
-    public sealed interface Outcome {}
-
-    public record Restored(RestoreResult result, LiveDatabase database, Manifest safetyBackup) implements Outcome {}
-
-    public record Failed(BackupException error, LiveDatabase database) implements Outcome {}
+    /**
+     * What the job tells its parent: the caller's reply, the handle the parent owns from now on (null: none open,
+     * the database is unavailable), and the safety backup taken before the swap (null if none was published).
+     */
+    public record Ended(StatusReply<RestoreResult> reply, LiveDatabase database, Manifest safetyBackup) {}
 
     private final JobContext env;
+    private final Settings.RestoreLimits limits;
     private final LiveDatabase live;
     private final RestoreRequest request;
-    private final ActorRef<Outcome> replyTo;
+    private final ActorRef<Ended> replyTo;
     private final ActorRef<ProgressUpdate> progressTo;
     private final ProgressReporter progress;
     private final Path target;
-    /** Set by {@link #prepare()} on the I/O dispatcher (beside where the database really lives); null before. */
-    private volatile Path staging;
     private final String jobId;
     private final Instant started;
     private final Deque<FileEntry> pending = new ArrayDeque<>();
+    /** Known once {@link Loaded} arrives (beside where the database really lives); null before. */
+    private Path staging;
     private JobJournal.Entry journalEntry;
     private Manifest manifest;
     private Repository.Pin pin;
@@ -105,17 +117,21 @@ public final class RestoreJob extends AbstractBehavior<RestoreJob.Command> {
     private int filesInFlight;
     private boolean swapping;
     private BackupException failure;
+    /** The handle open if this job fails now: the live one until the swap closes it. */
     private LiveDatabase handleAfterFailure;
 
-    public static Behavior<Command> create(JobContext env, LiveDatabase live, RestoreRequest request,
-            ActorRef<Outcome> replyTo, ActorRef<ProgressUpdate> progressTo) {
-        return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new RestoreJob(ctx, timers, env, live, request, replyTo, progressTo)));
+    public static Behavior<Command> create(JobContext env, Settings.RestoreLimits limits, LiveDatabase live,
+            RestoreRequest request, ActorRef<Ended> replyTo, ActorRef<ProgressUpdate> progressTo) {
+        return Behaviors.setup(ctx -> Behaviors.withTimers(timers ->
+                new RestoreJob(ctx, timers, env, limits, live, request, replyTo, progressTo)));
     }
 
-    private RestoreJob(ActorContext<Command> ctx, TimerScheduler<Command> timers, JobContext env, LiveDatabase live,
-            RestoreRequest request, ActorRef<Outcome> replyTo, ActorRef<ProgressUpdate> progressTo) {
+    private RestoreJob(ActorContext<Command> ctx, TimerScheduler<Command> timers, JobContext env,
+            Settings.RestoreLimits limits, LiveDatabase live, RestoreRequest request, ActorRef<Ended> replyTo,
+            ActorRef<ProgressUpdate> progressTo) {
         super(ctx);
         this.env = env;
+        this.limits = limits;
         this.live = live;
         this.request = request;
         this.replyTo = replyTo;
@@ -125,10 +141,14 @@ public final class RestoreJob extends AbstractBehavior<RestoreJob.Command> {
         this.jobId = "restore-" + request.backupId() + "-" + Long.toHexString(new SplittableRandom().nextLong() & 0xffffffL);
         this.handleAfterFailure = live;
         this.progress = new ProgressReporter(progressTo, request.requestId(), "restore", request.backupId().value());
-        timers.startSingleTimer(TimedOut.INSTANCE, env.settings().restoreTimeout());
+        timers.startSingleTimer(TimedOut.INSTANCE, limits.timeout());
         event("started").info("Restore of backup " + request.backupId() + " into " + target + " started");
         outstanding++;
-        ctx.pipeToSelf(Blocking.supply(ctx.getSystem(), JobContext.IO_DISPATCHER, this::prepare),
+        Repository repository = env.repository();
+        JobJournal journal = env.journal();
+        List<Path> roots = limits.restoreRoots();
+        ctx.pipeToSelf(Blocking.supply(ctx.getSystem(), JobContext.IO_DISPATCHER,
+                () -> prepare(repository, journal, live, request, target, jobId, roots)),
                 (l, err) -> err == null ? l : new StepFailed(err));
     }
 
@@ -149,57 +169,62 @@ public final class RestoreJob extends AbstractBehavior<RestoreJob.Command> {
                 .onMessage(FileFailed.class, this::onFileFailed)
                 .onMessage(Staged.class, this::onStaged)
                 .onMessage(SafetyDone.class, this::onSafetyDone)
-                .onMessage(Swapped.class, this::onSwapped)
+                .onMessage(SwapEnded.class, this::onSwapEnded)
+                .onMessage(DirectoryPublished.class, m -> onRestored(live))
                 .onMessage(StepFailed.class, this::onStepFailed)
                 .onMessageEquals(Cancel.INSTANCE, () -> swapping ? this : fail(new BackupException(ErrorCode.CONFLICT,
                         "restore of backup " + request.backupId() + " was cancelled; the database was not changed")))
                 .onMessageEquals(TimedOut.INSTANCE, () -> swapping ? this : fail(new BackupException(ErrorCode.TIMEOUT,
-                        "restore of backup " + request.backupId() + " did not finish within " + env.settings().restoreTimeout()
+                        "restore of backup " + request.backupId() + " did not finish within " + limits.timeout()
                                 + "; the database was not changed")))
                 .build();
     }
 
     // I/O dispatcher: read the manifest, journal the job, create the staging directory.
-    private Loaded prepare() throws IOException {
+    private static Loaded prepare(Repository repository, JobJournal journal, LiveDatabase live, RestoreRequest request,
+            Path target, String jobId, List<Path> restoreRoots) throws IOException {
+        boolean intoDatabase = request.directory() == null;
         // Swap where the database really lives: through a symlink, the link stays and its target is swapped.
         Path liveReal = null;
-        if (intoDatabase()) {
+        if (intoDatabase) {
             DatabaseLocation where = DatabaseLocation.of(live.path());
             if (where.mountPoint()) {
-                throw refuseMountPoint(where);
+                throw refuseMountPoint(request, live.name(), where, restoreRoots);
             }
             if (!live.walDir().isEmpty()) {
-                throw refuseSeparateWalDir(live.walDir());
+                throw refuseSeparateWalDir(request, live.name(), live.walDir(), restoreRoots);
             }
             liveReal = where.real();
         }
-        staging = RestoreSwap.staging(intoDatabase() ? liveReal : target, jobId);
-        Manifest m = env.repository().readManifest(request.backupId());
-        Repository.Pin p = env.repository().pin(m);
+        Path staging = RestoreSwap.staging(intoDatabase ? liveReal : target, jobId);
+        Manifest m = repository.readManifest(request.backupId());
+        Repository.Pin p = repository.pin(m);
+        JobJournal.Entry entry;
         try {
-            journalEntry = new JobJournal.Entry(jobId, "restore", live.name(), request.backupId().value(), RestoreSwap.STAGING,
-                    intoDatabase() ? liveReal.toString() : null, staging.toString(),
-                    intoDatabase() ? RestoreSwap.old(liveReal, jobId).toString() : null, List.of(staging.toString()));
-            env.journal().write(journalEntry);
+            entry = new JobJournal.Entry(jobId, "restore", live.name(), request.backupId().value(), RestoreSwap.STAGING,
+                    intoDatabase ? liveReal.toString() : null, staging.toString(),
+                    intoDatabase ? RestoreSwap.old(liveReal, jobId).toString() : null, List.of(staging.toString()));
+            journal.write(entry);
             DurableFiles.createDirectories(staging.getParent());
             Files.createDirectory(staging);
         } catch (IOException | RuntimeException e) {
             p.close(); // no Loaded message will carry it to the cleanup
             throw e;
         }
-        return new Loaded(m, p);
+        return new Loaded(m, p, staging, entry);
     }
 
     /**
      * A database directory that is a mount point cannot be renamed, so it cannot be swapped; refused before any
      * staging copy or safety backup, so nothing is written.
      */
-    private BackupException refuseMountPoint(DatabaseLocation where) {
+    private static BackupException refuseMountPoint(RestoreRequest request, String database, DatabaseLocation where,
+            List<Path> restoreRoots) {
         return new BackupException(ErrorCode.CONFLICT, "restore of backup " + request.backupId() + " into database "
-                + live.name() + " was refused: its directory " + where.real() + " is a mount point (for example a "
+                + database + " was refused: its directory " + where.real() + " is a mount point (for example a "
                 + "container volume), and a mount point cannot be replaced by rename, which is how an in-place restore "
                 + "stays crash-safe. Nothing was changed. Restore into a new directory instead (target: a path under "
-                + env.settings().restoreRoots() + "; CLI: restore --target DIR), then stop the application and move the "
+                + restoreRoots + "; CLI: restore --target DIR), then stop the application and move the "
                 + "files into the volume, or point the application at the restored directory");
     }
 
@@ -207,12 +232,13 @@ public final class RestoreJob extends AbstractBehavior<RestoreJob.Command> {
      * The owner opens with its own wal_dir, which still holds the WAL of the database being replaced: RocksDB would
      * replay it into the restored files. Refused before any staging copy or safety backup.
      */
-    private BackupException refuseSeparateWalDir(String walDir) {
+    private static BackupException refuseSeparateWalDir(RestoreRequest request, String database, String walDir,
+            List<Path> restoreRoots) {
         return new BackupException(ErrorCode.CONFLICT, "restore of backup " + request.backupId() + " into database "
-                + live.name() + " was refused: its OPTIONS keep the write-ahead log in a separate directory (wal_dir = "
+                + database + " was refused: its OPTIONS keep the write-ahead log in a separate directory (wal_dir = "
                 + walDir + "), which still holds the WAL of the current database, and the owning application would "
                 + "replay that WAL into the restored files. Nothing was changed. Restore into a new directory instead "
-                + "(target: a path under " + env.settings().restoreRoots() + "; CLI: restore --target DIR; the copy "
+                + "(target: a path under " + restoreRoots + "; CLI: restore --target DIR; the copy "
                 + "keeps its WAL in its own directory), then stop the application, empty " + walDir
                 + ", and switch it to the copy");
     }
@@ -221,6 +247,8 @@ public final class RestoreJob extends AbstractBehavior<RestoreJob.Command> {
         outstanding--;
         manifest = msg.manifest();
         pin = msg.pin();
+        staging = msg.staging();
+        journalEntry = msg.journalEntry();
         if (failure != null) {
             return cleanUpIfIdle();
         }
@@ -230,30 +258,36 @@ public final class RestoreJob extends AbstractBehavior<RestoreJob.Command> {
     }
 
     private Behavior<Command> launchFiles() {
-        while (filesInFlight < env.settings().restoreParallelFiles() && !pending.isEmpty()) {
+        Repository repository = env.repository();
+        Path dir = staging;
+        ProgressReporter reporter = progress;
+        while (filesInFlight < limits.parallelFiles() && !pending.isEmpty()) {
             FileEntry f = pending.poll();
             filesInFlight++;
             outstanding++;
-            getContext().pipeToSelf(Blocking.supply(getContext().getSystem(), JobContext.IO_DISPATCHER, () -> writeFile(f)),
+            getContext().pipeToSelf(Blocking.supply(getContext().getSystem(), JobContext.IO_DISPATCHER,
+                    () -> writeFile(repository, f, dir, reporter)),
                     (w, err) -> err == null ? w : new FileFailed(f, err));
         }
         if (filesInFlight == 0 && pending.isEmpty()) {
             outstanding++;
+            JobJournal journal = env.journal();
+            JobJournal.Entry staged = journalEntry.withPhase(RestoreSwap.STAGED);
             getContext().pipeToSelf(Blocking.supply(getContext().getSystem(), JobContext.IO_DISPATCHER, () -> {
-                OptionsFile.detachWalDir(staging); // the copy's WAL is in its own directory, not the live wal_dir
-                DurableFiles.fsyncDirectory(staging);
-                journalEntry = journalEntry.withPhase(RestoreSwap.STAGED);
-                env.journal().write(journalEntry);
+                OptionsFile.detachWalDir(dir); // the copy's WAL is in its own directory, not the live wal_dir
+                DurableFiles.fsyncDirectory(dir);
+                journal.write(staged);
                 CrashPoints.reach("restore.staged");
-                return new Staged();
+                return new Staged(staged);
             }), (s, err) -> err == null ? s : new StepFailed(err));
         }
         return this;
     }
 
     // I/O dispatcher: one file, hash-checked while it is written, then fsynced.
-    private FileWritten writeFile(FileEntry f) throws IOException {
-        Materializer.writeFile(env.repository(), f, staging, progress.forFile());
+    private static FileWritten writeFile(Repository repository, FileEntry f, Path staging, ProgressReporter progress)
+            throws IOException {
+        Materializer.writeFile(repository, f, staging, progress.forFile());
         return new FileWritten(f);
     }
 
@@ -284,6 +318,7 @@ public final class RestoreJob extends AbstractBehavior<RestoreJob.Command> {
 
     private Behavior<Command> onStaged(Staged msg) {
         outstanding--;
+        journalEntry = msg.journalEntry();
         if (failure != null) {
             return cleanUpIfIdle();
         }
@@ -300,10 +335,10 @@ public final class RestoreJob extends AbstractBehavior<RestoreJob.Command> {
         BackupId safetyId = BackupId.generate(now, new SplittableRandom());
         BackupRequest safetyRequest = new BackupRequest(request.requestId(), BackupType.MANUAL,
                 "Safety backup before restoring " + request.backupId(), List.of("safety"), null, false);
-        ActorRef<BackupJob.Outcome> adapter = getContext().messageAdapter(BackupJob.Outcome.class, SafetyDone::new);
+        ActorRef<BackupJob.Ended> adapter = getContext().messageAdapter(BackupJob.Ended.class, SafetyDone::new);
         outstanding++;
-        safetyJob = getContext().spawn(BackupJob.create(env, live, new BackupJob.Spec(safetyId, safetyRequest, null, now, 0), adapter, progressTo),
-                "safety-backup-" + safetyId);
+        safetyJob = getContext().spawn(BackupJob.create(env, limits.safetyBackup(), live,
+                new BackupJob.Spec(safetyId, safetyRequest, null, now, 0), adapter, progressTo), "safety-backup-" + safetyId);
         progress.step("safety backup");
         return this;
     }
@@ -311,12 +346,14 @@ public final class RestoreJob extends AbstractBehavior<RestoreJob.Command> {
     private Behavior<Command> onSafetyDone(SafetyDone msg) {
         outstanding--;
         safetyJob = null;
-        if (msg.outcome() instanceof BackupJob.Failed f) {
-            return fail(new BackupException(f.error().code(), "restore of backup " + request.backupId()
-                    + " stopped before touching the database: the safety backup failed (" + f.error().getMessage()
+        StatusReply<Manifest> result = msg.ended().result();
+        if (result.isError()) {
+            BackupException error = BackupException.from(result.getError(), "safety backup " + msg.ended().backupId() + " failed");
+            return fail(new BackupException(error.code(), "restore of backup " + request.backupId()
+                    + " stopped before touching the database: the safety backup failed (" + error.getMessage()
                     + "). Fix that, or restore with create_safety_backup=false"));
         }
-        safety = ((BackupJob.Succeeded) msg.outcome()).manifest();
+        safety = result.getValue();
         if (failure != null) {
             // Stopped meanwhile, but the safety backup was already publishing (its point of no return): say so.
             failure = new BackupException(failure.code(), failure.getMessage() + "; the safety backup " + safety.id()
@@ -330,62 +367,98 @@ public final class RestoreJob extends AbstractBehavior<RestoreJob.Command> {
         swapping = true;
         outstanding++;
         progress.step("swapping");
-        getContext().pipeToSelf(Blocking.supply(getContext().getSystem(), JobContext.ROCKSDB_DISPATCHER, this::swapAndReopen),
-                (db, err) -> err == null ? new Swapped(db) : new StepFailed(err));
+        JobContext jobs = env;
+        JobJournal.Entry entry = journalEntry;
+        LiveDatabase db = live;
+        BackupId backupId = request.backupId();
+        getContext().pipeToSelf(Blocking.supply(getContext().getSystem(), JobContext.ROCKSDB_DISPATCHER,
+                () -> swapAndReopen(jobs, db, entry, backupId)),
+                (ended, err) -> err == null ? ended : new SwapEnded(null, err));
         return this;
     }
 
     // RocksDB dispatcher: the point of no return. Close, swap by rename, reopen; roll back if the new one won't open.
-    private LiveDatabase swapAndReopen() throws IOException {
-        live.close();
-        handleAfterFailure = null;
-        CrashPoints.reach("restore.after-close");
-        RestoreSwap.swap(env.journal(), journalEntry);
-        LiveDatabase reopened;
+    // Never throws: what is open afterwards, and what went wrong, come back in the message.
+    private static SwapEnded swapAndReopen(JobContext env, LiveDatabase live, JobJournal.Entry entry, BackupId backupId) {
         try {
-            reopened = LiveDatabase.open(live.name(), live.path(), false);
-        } catch (BackupException e) {
-            RestoreSwap.rollBack(env.journal(), journalEntry);
-            handleAfterFailure = LiveDatabase.open(live.name(), live.path(), false);
-            env.journal().delete(jobId);
-            throw new BackupException(ErrorCode.INTERNAL, "restored copy of backup " + request.backupId()
-                    + " would not open (" + e.getMessage() + "); the previous database was put back and is open again", e);
+            live.close();
+        } catch (RuntimeException e) {
+            return new SwapEnded(live, e);
         }
-        // The restored database is live and open: from here on nothing may turn this into a failure, or the
-        // caller would hear "failed" about a database that was replaced, and the open handle would be lost.
-        // Each step below is also redone by startup recovery (journal phase "swapped", leftover old directory).
-        housekeeping("forget the fingerprints of the replaced files", () -> env.fingerprints().forget(live.name()));
-        CrashPoints.reach("restore.before-cleanup");
-        housekeeping("remove the previous database", () -> DurableFiles.deleteTree(Path.of(journalEntry.old())));
-        housekeeping("remove the restore's journal entry", () -> env.journal().delete(jobId));
-        return reopened;
+        try {
+            CrashPoints.reach("restore.after-close");
+            RestoreSwap.swap(env.journal(), entry);
+            LiveDatabase reopened;
+            try {
+                reopened = LiveDatabase.open(live.name(), live.path(), false);
+            } catch (BackupException e) {
+                RestoreSwap.rollBack(env.journal(), entry);
+                LiveDatabase previous = LiveDatabase.open(live.name(), live.path(), false);
+                try {
+                    env.journal().delete(entry.jobId());
+                } catch (IOException | RuntimeException deleteFailed) {
+                    return new SwapEnded(previous, deleteFailed);
+                }
+                return new SwapEnded(previous, new BackupException(ErrorCode.INTERNAL, "restored copy of backup " + backupId
+                        + " would not open (" + e.getMessage() + "); the previous database was put back and is open again", e));
+            }
+            // The restored database is live and open: from here on nothing may turn this into a failure, or the
+            // caller would hear "failed" about a database that was replaced, and the open handle would be lost.
+            // Each step below is also redone by startup recovery (journal phase "swapped", leftover old directory).
+            housekeeping(entry.jobId(), live.name(), "forget the fingerprints of the replaced files",
+                    () -> env.fingerprints().forget(live.name()));
+            CrashPoints.reach("restore.before-cleanup");
+            housekeeping(entry.jobId(), live.name(), "remove the previous database", () -> DurableFiles.deleteTree(Path.of(entry.old())));
+            housekeeping(entry.jobId(), live.name(), "remove the restore's journal entry", () -> env.journal().delete(entry.jobId()));
+            return new SwapEnded(reopened, null);
+        } catch (IOException | RuntimeException e) {
+            return new SwapEnded(null, e);
+        }
     }
 
     private interface IoStep {
         void run() throws IOException;
     }
 
-    private void housekeeping(String what, IoStep step) {
+    private static void housekeeping(String jobId, String database, String what, IoStep step) {
         try {
             step.run();
         } catch (IOException | RuntimeException e) {
             LoggerFactory.getLogger(RestoreJob.class).warn("Restore {} of {} succeeded, but could not {} ({}); the next "
-                    + "start finishes it", jobId, live.name(), what, e.getMessage());
+                    + "start finishes it", jobId, database, what, e.getMessage());
         }
     }
 
     private Behavior<Command> publishDirectory() {
         swapping = true;
         outstanding++;
+        Path from = staging;
+        Path to = target;
+        JobJournal journal = env.journal();
+        String name = live.name();
+        String id = jobId;
         getContext().pipeToSelf(Blocking.supply(getContext().getSystem(), JobContext.IO_DISPATCHER, () -> {
-            RestoreSwap.publishDirectory(staging, target);
-            housekeeping("remove the restore's journal entry", () -> env.journal().delete(jobId));
-            return (LiveDatabase) null;
-        }), (db, err) -> err == null ? new Swapped(null) : new StepFailed(err));
+            RestoreSwap.publishDirectory(from, to);
+            housekeeping(id, name, "remove the restore's journal entry", () -> journal.delete(id));
+            return new DirectoryPublished();
+        }), (p, err) -> err == null ? p : new StepFailed(err));
         return this;
     }
 
-    private Behavior<Command> onSwapped(Swapped msg) {
+    private Behavior<Command> onSwapEnded(SwapEnded msg) {
+        if (msg.error() == null) {
+            return onRestored(msg.database());
+        }
+        outstanding--;
+        handleAfterFailure = msg.database();
+        // Past the point of no return: report what state the database is in; the journal covers the rest.
+        failure = BackupException.from(Blocking.cause(msg.error()), "restore of backup " + request.backupId() + " into "
+                + target + " failed while swapping");
+        return cleanUpIfIdle();
+    }
+
+    /** The restore is in place; {@code database} is the handle open now (the reopened one, or the untouched live one). */
+    private Behavior<Command> onRestored(LiveDatabase database) {
         outstanding--;
         releasePin();
         long ms = Duration.between(started, env.clock().instant()).toMillis();
@@ -397,7 +470,7 @@ public final class RestoreJob extends AbstractBehavior<RestoreJob.Command> {
         env.metrics().operation("restore", live.name(), manifest.type().wireName(), "ok", Duration.ofMillis(ms));
         env.metrics().bytes("restore", live.name(), "logical", manifest.sizeBytes());
         progress.step("restored");
-        replyTo.tell(new Restored(result, intoDatabase() ? msg.reopened() : live, safety));
+        replyTo.tell(new Ended(StatusReply.success(result), database, safety));
         return Behaviors.stopped();
     }
 
@@ -433,36 +506,53 @@ public final class RestoreJob extends AbstractBehavior<RestoreJob.Command> {
         releasePin();
         BackupException error = failure;
         boolean swapStarted = swapping && intoDatabase();
-        getContext().pipeToSelf(Blocking.supply(getContext().getSystem(), JobContext.IO_DISPATCHER, () -> {
-            if (swapStarted) {
-                // Let the same code that runs at startup decide what is in place, then reopen whatever that is.
-                var entries = env.journal().all().stream().filter(e -> e.jobId().equals(jobId)).toList();
-                for (JobJournal.Entry e : entries) {
-                    RestoreSwap.recover(e);
-                }
-                if (handleAfterFailure == null) {
-                    handleAfterFailure = LiveDatabase.open(live.name(), live.path(), false);
-                }
-            } else if (staging != null) {
-                DurableFiles.deleteTree(staging);
-            }
-            env.journal().delete(jobId);
-            return new CleanedUp();
-        }), (c, err) -> {
-            if (err != null) {
-                getContext().getLog().error("Cleanup after failed restore {} failed: {}", jobId, err.getMessage());
-            }
-            return new CleanedUp();
-        });
+        LiveDatabase handle = handleAfterFailure;
+        Path dir = staging;
+        JobJournal journal = env.journal();
+        String id = jobId;
+        LiveDatabase db = live;
+        getContext().pipeToSelf(Blocking.supply(getContext().getSystem(), JobContext.IO_DISPATCHER,
+                () -> cleanUp(journal, id, db, swapStarted, handle, dir)),
+                (c, err) -> {
+                    if (err != null) {
+                        getContext().getLog().error("Cleanup after failed restore {} failed: {}", jobId, err.getMessage());
+                        return new CleanedUp(handle);
+                    }
+                    return c;
+                });
         return Behaviors.receive(Command.class)
                 .onMessage(CleanedUp.class, c -> {
                     event("failed").warn("Restore of " + request.backupId() + " into " + target + " failed: " + error.getMessage());
                     env.metrics().operation("restore", live.name(), "-", "failed", Duration.between(started, env.clock().instant()));
-                    replyTo.tell(new Failed(error, handleAfterFailure));
+                    replyTo.tell(new Ended(StatusReply.error(error), c.database(), safety));
                     return Behaviors.stopped();
                 })
                 .onAnyMessage(m -> Behaviors.same())
                 .build();
+    }
+
+    // I/O dispatcher: after a failure, put things as startup recovery would and say which handle is open.
+    private static CleanedUp cleanUp(JobJournal journal, String jobId, LiveDatabase live, boolean swapStarted,
+            LiveDatabase handle, Path staging) throws IOException {
+        LiveDatabase open = handle;
+        if (swapStarted) {
+            // Let the same code that runs at startup decide what is in place, then reopen whatever that is.
+            var entries = journal.all().stream().filter(e -> e.jobId().equals(jobId)).toList();
+            for (JobJournal.Entry e : entries) {
+                RestoreSwap.recover(e);
+            }
+            if (open == null) {
+                open = LiveDatabase.open(live.name(), live.path(), false);
+            }
+        } else if (staging != null) {
+            DurableFiles.deleteTree(staging);
+        }
+        try {
+            journal.delete(jobId);
+        } catch (IOException | RuntimeException e) {
+            LoggerFactory.getLogger(RestoreJob.class).error("Cleanup after failed restore {} failed: {}", jobId, e.getMessage());
+        }
+        return new CleanedUp(open);
     }
 
     private void releasePin() {

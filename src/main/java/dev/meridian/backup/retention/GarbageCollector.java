@@ -49,8 +49,9 @@ public final class GarbageCollector extends AbstractBehavior<GarbageCollector.Co
             return this;
         }
         running = true;
+        Repository repository = env.repository();
         getContext().pipeToSelf(Blocking.supply(getContext().getSystem(), JobContext.IO_DISPATCHER,
-                () -> env.repository().collectGarbage()), Done::new);
+                repository::collectGarbage), Done::new);
         return this;
     }
 

@@ -51,21 +51,23 @@ public final class Scheduler extends AbstractBehavior<Scheduler.Command> {
     private record RetentionDone(String database, RetentionResult result, Throwable error) implements Command {}
 
     private final JobContext env;
+    private final Settings settings;
     private final ActorRef<DatabaseRegistry.Command> registry;
     private final TimerScheduler<Command> timers;
 
-    public static Behavior<Command> create(JobContext env, ActorRef<DatabaseRegistry.Command> registry) {
-        return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new Scheduler(ctx, timers, env, registry)));
+    public static Behavior<Command> create(JobContext env, Settings settings, ActorRef<DatabaseRegistry.Command> registry) {
+        return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new Scheduler(ctx, timers, env, settings, registry)));
     }
 
-    private Scheduler(ActorContext<Command> ctx, TimerScheduler<Command> timers, JobContext env,
+    private Scheduler(ActorContext<Command> ctx, TimerScheduler<Command> timers, JobContext env, Settings settings,
             ActorRef<DatabaseRegistry.Command> registry) {
         super(ctx);
         this.env = env;
+        this.settings = settings;
         this.registry = registry;
         this.timers = timers;
         Instant now = env.clock().instant();
-        for (Settings.DatabaseSettings db : env.settings().databases().values()) {
+        for (Settings.DatabaseSettings db : settings.databases().values()) {
             if (db.schedule() == null) {
                 continue;
             }
@@ -77,7 +79,7 @@ public final class Scheduler extends AbstractBehavior<Scheduler.Command> {
                 arm(db, now);
             }
         }
-        timers.startTimerWithFixedDelay(RetentionTick.INSTANCE, env.settings().retentionInterval());
+        timers.startTimerWithFixedDelay(RetentionTick.INSTANCE, settings.retentionInterval());
     }
 
     /** True if there was a scheduled backup before, and none since the last slot that has passed. */
@@ -130,11 +132,11 @@ public final class Scheduler extends AbstractBehavior<Scheduler.Command> {
         String db = msg.database();
         BackupRequest request = new BackupRequest("scheduled-" + UUID.randomUUID(), BackupType.SCHEDULED,
                 "Scheduled backup", List.of(), null, false);
-        getContext().askWithStatus(BackupSummary.class, registry, askTimeout(env.settings().backupTimeout()),
+        getContext().askWithStatus(BackupSummary.class, registry, askTimeout(settings.backupTimeout()),
                 (ActorRef<StatusReply<BackupSummary>> ref) -> new DatabaseRegistry.Forward(db,
                         new DatabaseActor.CreateBackup(request, getContext().getSystem().ignoreRef(), ref)),
                 (summary, err) -> new BackupDone(db, summary, err));
-        env.settings().database(db).filter(d -> d.schedule() != null).ifPresent(d -> arm(d, env.clock().instant()));
+        settings.database(db).filter(d -> d.schedule() != null).ifPresent(d -> arm(d, env.clock().instant()));
         return this;
     }
 
@@ -149,12 +151,12 @@ public final class Scheduler extends AbstractBehavior<Scheduler.Command> {
     }
 
     private Behavior<Command> onRetentionTick() {
-        env.settings().databases().keySet().forEach(this::applyRetention);
+        settings.databases().keySet().forEach(this::applyRetention);
         return this;
     }
 
     private void applyRetention(String db) {
-        getContext().askWithStatus(RetentionResult.class, registry, askTimeout(env.settings().backupTimeout()),
+        getContext().askWithStatus(RetentionResult.class, registry, askTimeout(settings.backupTimeout()),
                 (ActorRef<StatusReply<RetentionResult>> ref) -> new DatabaseRegistry.Forward(db,
                         new DatabaseActor.ApplyRetention("retention-" + UUID.randomUUID(), false, ref)),
                 (result, err) -> new RetentionDone(db, result, err));

@@ -81,9 +81,9 @@ public final class Server implements AutoCloseable {
             JobJournal journal = new JobJournal(settings.repositoryPath().resolve("locks"));
             List<String> recovered = StartupRecovery.run(settings, journal);
             FileFingerprints fingerprints = new FileFingerprints(settings.repositoryPath().resolve("cache").resolve("fingerprints"));
-            JobContext env = new JobContext(settings, repository, journal, fingerprints, new Metrics(), Clock.systemUTC());
+            JobContext env = new JobContext(repository, journal, fingerprints, new Metrics(), Clock.systemUTC());
             CompletableFuture<Engine> ready = new CompletableFuture<>();
-            ActorSystem<Void> system = ActorSystem.create(Guardian.create(env, ready), "meridian", settings.config());
+            ActorSystem<Void> system = ActorSystem.create(Guardian.create(settings, env, ready), "meridian", settings.config());
             Engine engine = ready.get(30, TimeUnit.SECONDS);
             ServerBinding binding = null;
             if (http) {

@@ -1,5 +1,6 @@
 package dev.meridian.backup.verify;
 
+import dev.meridian.backup.config.Settings;
 import dev.meridian.backup.runtime.JobContext;
 import dev.meridian.backup.model.BackupId;
 import dev.meridian.backup.model.ProgressUpdate;
@@ -42,18 +43,20 @@ public final class Verifier extends AbstractBehavior<Verifier.Command> {
     private record JobEnded(String requestId) implements Command {}
 
     private final JobContext env;
+    private final Settings.VerifyLimits limits;
     private final HashingPool pool;
     private final Map<String, ActorRef<VerifyJob.Command>> running = new HashMap<>();
     private long counter;
 
-    public static Behavior<Command> create(JobContext env, HashingPool pool) {
-        return Behaviors.setup(ctx -> Behaviors.supervise(Behaviors.setup((ActorContext<Command> c) -> new Verifier(c, env, pool)))
+    public static Behavior<Command> create(JobContext env, Settings.VerifyLimits limits, HashingPool pool) {
+        return Behaviors.setup(ctx -> Behaviors.supervise(Behaviors.setup((ActorContext<Command> c) -> new Verifier(c, env, limits, pool)))
                 .onFailure(SupervisorStrategy.resume()));
     }
 
-    private Verifier(ActorContext<Command> ctx, JobContext env, HashingPool pool) {
+    private Verifier(ActorContext<Command> ctx, JobContext env, Settings.VerifyLimits limits, HashingPool pool) {
         super(ctx);
         this.env = env;
+        this.limits = limits;
         this.pool = pool;
     }
 
@@ -69,7 +72,7 @@ public final class Verifier extends AbstractBehavior<Verifier.Command> {
     private Behavior<Command> onVerify(Verify msg) {
         String requestId = msg.requestId() != null ? msg.requestId() : "verify-" + (++counter);
         ActorRef<VerifyJob.Command> job = getContext().spawn(
-                VerifyJob.create(env, pool, msg.backupId(), msg.deep(), requestId, msg.progress(), msg.replyTo()),
+                VerifyJob.create(env, limits, pool, msg.backupId(), msg.deep(), requestId, msg.progress(), msg.replyTo()),
                 "verify-" + msg.backupId() + "-" + (++counter));
         getContext().watchWith(job, new JobEnded(requestId));
         running.put(requestId, job);

@@ -1,5 +1,6 @@
 package dev.meridian.backup.verify;
 
+import dev.meridian.backup.config.Settings;
 import dev.meridian.backup.runtime.Blocking;
 import dev.meridian.backup.runtime.JobContext;
 import dev.meridian.backup.runtime.EventLog;
@@ -56,6 +57,7 @@ public final class VerifyJob extends AbstractBehavior<VerifyJob.Command> {
     private enum TimedOut implements Command { INSTANCE }
 
     private final JobContext env;
+    private final Settings.VerifyLimits limits;
     private final HashingPool pool;
     private final BackupId backupId;
     private final boolean deep;
@@ -73,27 +75,29 @@ public final class VerifyJob extends AbstractBehavior<VerifyJob.Command> {
     /** The manifest is being read and pinned; a stop waits for it, so the pin it brings is released. */
     private boolean loading = true;
 
-    public static Behavior<Command> create(JobContext env, HashingPool pool, BackupId backupId, boolean deep,
-            String requestId, ActorRef<ProgressUpdate> progressTo, ActorRef<StatusReply<VerifyResult>> replyTo) {
+    public static Behavior<Command> create(JobContext env, Settings.VerifyLimits limits, HashingPool pool, BackupId backupId,
+            boolean deep, String requestId, ActorRef<ProgressUpdate> progressTo, ActorRef<StatusReply<VerifyResult>> replyTo) {
         return Behaviors.setup(ctx -> Behaviors.withTimers(timers ->
-                new VerifyJob(ctx, timers, env, pool, backupId, deep, requestId, progressTo, replyTo)));
+                new VerifyJob(ctx, timers, env, limits, pool, backupId, deep, requestId, progressTo, replyTo)));
     }
 
-    private VerifyJob(ActorContext<Command> ctx, TimerScheduler<Command> timers, JobContext env, HashingPool pool,
-            BackupId backupId, boolean deep, String requestId, ActorRef<ProgressUpdate> progressTo,
+    private VerifyJob(ActorContext<Command> ctx, TimerScheduler<Command> timers, JobContext env, Settings.VerifyLimits limits,
+            HashingPool pool, BackupId backupId, boolean deep, String requestId, ActorRef<ProgressUpdate> progressTo,
             ActorRef<StatusReply<VerifyResult>> replyTo) {
         super(ctx);
         this.env = env;
+        this.limits = limits;
         this.pool = pool;
         this.backupId = backupId;
         this.deep = deep;
         this.replyTo = replyTo;
         this.started = env.clock().instant();
         this.progress = new ProgressReporter(progressTo, requestId, "verify", backupId.value());
-        timers.startSingleTimer(TimedOut.INSTANCE, env.settings().verifyTimeout());
+        timers.startSingleTimer(TimedOut.INSTANCE, limits.timeout());
+        Repository repository = env.repository();
         ctx.pipeToSelf(Blocking.supply(ctx.getSystem(), JobContext.IO_DISPATCHER, () -> {
-            Manifest m = env.repository().readManifest(backupId);
-            return new Loaded(m, env.repository().pin(m));
+            Manifest m = repository.readManifest(backupId);
+            return new Loaded(m, repository.pin(m));
         }), (loaded, err) -> err == null ? loaded : new Failed(err));
     }
 
@@ -108,7 +112,7 @@ public final class VerifyJob extends AbstractBehavior<VerifyJob.Command> {
                 .onMessageEquals(Cancel.INSTANCE, () -> abort(new BackupException(ErrorCode.CONFLICT,
                         "verification of backup " + backupId + " was cancelled")))
                 .onMessageEquals(TimedOut.INSTANCE, () -> abort(new BackupException(ErrorCode.TIMEOUT,
-                        "verification of backup " + backupId + " did not finish within " + env.settings().verifyTimeout())))
+                        "verification of backup " + backupId + " did not finish within " + limits.timeout())))
                 .build();
     }
 
@@ -129,10 +133,12 @@ public final class VerifyJob extends AbstractBehavior<VerifyJob.Command> {
 
     private Behavior<Command> launch() {
         Repository repo = env.repository();
+        boolean deepCheck = deep;
+        ProgressReporter reporter = progress;
         while (!stopping && inFlight < pool.size() && !pending.isEmpty()) {
             FileEntry f = pending.poll();
             inFlight++;
-            getContext().pipeToSelf(pool.submit(() -> check(repo, f)), (r, err) -> {
+            getContext().pipeToSelf(pool.submit(() -> check(repo, f, deepCheck, reporter)), (r, err) -> {
                 if (err == null) {
                     return r;
                 }
@@ -147,8 +153,8 @@ public final class VerifyJob extends AbstractBehavior<VerifyJob.Command> {
         return this;
     }
 
-    // Runs in the hashing pool.
-    private FileChecked check(Repository repo, FileEntry f) {
+    // Runs in the hashing pool, on its arguments only.
+    private static FileChecked check(Repository repo, FileEntry f, boolean deep, ProgressReporter progress) {
         VerifyResult.FileError error = OfflineVerification.check(repo, f, deep, progress.forFile());
         return new FileChecked(f, error, error == null ? f.size() : 0);
     }
@@ -194,8 +200,9 @@ public final class VerifyJob extends AbstractBehavior<VerifyJob.Command> {
         errors.sort(Comparator.comparing(VerifyResult.FileError::file));
         VerifyResult result = new VerifyResult(backupId, manifest.database(), errors.isEmpty(), checked, bytes, errors,
                 now.truncatedTo(ChronoUnit.MILLIS), Duration.between(started, now).toMillis(), deep);
+        Repository repository = env.repository();
         getContext().pipeToSelf(Blocking.supply(getContext().getSystem(), JobContext.IO_DISPATCHER, () -> {
-            env.repository().recordVerification(result);
+            repository.recordVerification(result);
             return result;
         }), (r, err) -> new Recorded(result));
         return this;

@@ -57,6 +57,7 @@ class DatabaseActorTest {
     static Path dir;
     static ActorTestKit testKit;
     static TestEnv env;
+    static Settings settings;
     static JobContext ctx;
     static ExecutorService hashThreads = Executors.newFixedThreadPool(2);
     static volatile CountDownLatch verifyGate = new CountDownLatch(0);
@@ -66,18 +67,18 @@ class DatabaseActorTest {
 
     @BeforeAll
     static void setUp() throws Exception {
-        env = new TestEnv(dir, List.of("alpha", "beta", "gamma", "delta", "epsilon"), "meridian.database.queue-size = 2\nmeridian.backup.auto-verify = true");
-        Settings settings = env.settings();
+        env = new TestEnv(dir, List.of("alpha", "beta", "gamma", "delta", "epsilon", "zeta"), "meridian.database.queue-size = 2\nmeridian.backup.auto-verify = true");
+        settings = env.settings();
         testKit = ActorTestKit.create("db-actor-test", settings.config());
         Repository repo = Repository.openFile(settings.repositoryPath(), settings.compression(), IoThrottle.UNLIMITED);
-        ctx = new JobContext(settings, repo, new JobJournal(settings.repositoryPath().resolve("locks")),
+        ctx = new JobContext(repo, new JobJournal(settings.repositoryPath().resolve("locks")),
                 new FileFingerprints(settings.repositoryPath().resolve("cache")), new Metrics(), Clock.systemUTC());
         // Each hashing task first registers its arrival, then waits for the gate: tests see real concurrency.
         pool = new HashingPool(task -> hashThreads.execute(() -> {
             awaitQuietly(verifyGate);
             task.run();
         }), 2);
-        verifier = testKit.spawn(Verifier.create(ctx, pool), "verifier");
+        verifier = testKit.spawn(Verifier.create(ctx, settings.jobLimits().verify(), pool), "verifier");
         gc = testKit.spawn(GarbageCollector.create(ctx), "gc");
     }
 
@@ -102,7 +103,7 @@ class DatabaseActorTest {
     /** One actor per database for the whole class: it owns the RocksDB handle, as in production. */
     static ActorRef<DatabaseActor.Command> database(String name) {
         return databases.computeIfAbsent(name, n -> testKit.spawn(
-                DatabaseActor.create(ctx, ctx.settings().database(n).orElseThrow(), verifier, gc), "db-" + n));
+                DatabaseActor.create(ctx, settings, settings.database(n).orElseThrow(), verifier, gc), "db-" + n));
     }
 
     static DatabaseActor.CreateBackup create(String description, ActorRef<StatusReply<BackupSummary>> replyTo) {
@@ -123,6 +124,16 @@ class DatabaseActorTest {
         return release;
     }
 
+    /** Waits until the database reports {@code n} operations waiting in its queue. */
+    static void awaitQueued(ActorRef<DatabaseActor.Command> db, int n) {
+        TestProbe<DatabaseStatus> status = testKit.createTestProbe();
+        status.awaitAssert(Duration.ofSeconds(30), Duration.ofMillis(20), () -> {
+            db.tell(new DatabaseActor.GetStatus(status.getRef()));
+            assertEquals(n, status.expectMessageClass(DatabaseStatus.class).queued());
+            return null;
+        });
+    }
+
     @Test
     void operationsOnOneDatabaseRunOneAtATimeInArrivalOrder() throws Exception {
         ActorRef<DatabaseActor.Command> db = database("alpha");
@@ -133,7 +144,9 @@ class DatabaseActorTest {
             probes.add(p);
             db.tell(create("order-" + i, p.getRef()));
         }
-        Thread.sleep(200);
+        // Both are queued behind the running work, and neither is answered while it runs.
+        awaitQueued(db, 2);
+        probes.get(0).expectNoMessage(Duration.ofMillis(200));
         release.countDown();
         List<BackupSummary> done = new ArrayList<>();
         for (TestProbe<StatusReply<BackupSummary>> p : probes) {
@@ -243,7 +256,7 @@ class DatabaseActorTest {
             awaitQuietly(allArrived);
             task.run();
         }), poolSize);
-        ActorRef<Verifier.Command> wideVerifier = testKit.spawn(Verifier.create(ctx, wide), "wide-verifier");
+        ActorRef<Verifier.Command> wideVerifier = testKit.spawn(Verifier.create(ctx, settings.jobLimits().verify(), wide), "wide-verifier");
         List<TestProbe<StatusReply<VerifyResult>>> probes = new ArrayList<>();
         for (BackupSummary b : backups) {
             TestProbe<StatusReply<VerifyResult>> p = testKit.createTestProbe();
@@ -286,11 +299,38 @@ class DatabaseActorTest {
     }
 
     @Test
+    void aCloseRefusesTheQueueLetsTheRunningOperationFinishAndThenRefusesEverything() throws Exception {
+        ActorRef<DatabaseActor.Command> db = database("zeta");
+        CountDownLatch release = occupy(db);
+        TestProbe<StatusReply<BackupSummary>> queued = testKit.createTestProbe();
+        db.tell(create("queued before the close", queued.getRef()));
+        awaitQueued(db, 1);
+        TestProbe<org.apache.pekko.Done> closed = testKit.createTestProbe();
+        db.tell(new DatabaseActor.Close(closed.getRef()));
+        StatusReply<?> refused = queued.expectMessageClass(StatusReply.class, Duration.ofSeconds(10));
+        assertTrue(refused.isError() && refused.getError().getMessage().contains("shutting down"), refused::toString);
+        TestProbe<DatabaseStatus> status = testKit.createTestProbe();
+        db.tell(new DatabaseActor.GetStatus(status.getRef()));
+        assertEquals("busy", status.expectMessageClass(DatabaseStatus.class).state(), "the running work goes on");
+        closed.expectNoMessage(Duration.ofMillis(100));
+        release.countDown();
+        closed.expectMessage(Duration.ofSeconds(30), org.apache.pekko.Done.getInstance());
+        db.tell(new DatabaseActor.GetStatus(status.getRef()));
+        assertEquals("closed", status.expectMessageClass(DatabaseStatus.class).state());
+        TestProbe<StatusReply<BackupSummary>> late = testKit.createTestProbe();
+        db.tell(create("after the close", late.getRef()));
+        StatusReply<?> lateReply = late.expectMessageClass(StatusReply.class, Duration.ofSeconds(10));
+        assertEquals(ErrorCode.UNAVAILABLE, ((BackupException) lateReply.getError()).code());
+        db.tell(new DatabaseActor.Close(closed.getRef()));
+        closed.expectMessage(Duration.ofSeconds(10), org.apache.pekko.Done.getInstance()); // a second Close is answered too
+    }
+
+    @Test
     void aRestartAfterAnInternalErrorAnswersEveryoneWaitingAndReopensTheDatabase() throws Exception {
         // Supervised as in DatabaseRegistry. The crash is provoked by a malformed message (a Cancel without a
         // request id, which no gateway sends); any exception in a handler takes the same path.
         ActorRef<DatabaseActor.Command> db = testKit.spawn(Behaviors.supervise(
-                DatabaseActor.create(ctx, ctx.settings().database("delta").orElseThrow(), verifier, gc))
+                DatabaseActor.create(ctx, settings, settings.database("delta").orElseThrow(), verifier, gc))
                 .onFailure(SupervisorStrategy.restartWithBackoff(Duration.ofMillis(100), Duration.ofSeconds(1), 0.0)), "db-delta");
         CountDownLatch release = occupy(db);
         TestProbe<StatusReply<BackupSummary>> queued = testKit.createTestProbe();

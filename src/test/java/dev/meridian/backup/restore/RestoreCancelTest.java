@@ -61,7 +61,7 @@ class RestoreCancelTest {
         });
         var restore = engine.restore(b.backupId(), null, true, requestId, listener).toCompletableFuture();
         BackupException e = RestoreTest.failure(restore);
-        engine.stopListener(listener);
+        await(engine.stopListener(listener));
 
         assertTrue(cancelled.get(), "the safety backup started");
         assertEquals(ErrorCode.CONFLICT, e.code(), e.getMessage());

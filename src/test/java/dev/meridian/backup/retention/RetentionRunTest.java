@@ -98,12 +98,12 @@ class RetentionRunTest {
         Settings settings = env.settings();
         testKit = ActorTestKit.create("retention-run-test", settings.config());
         Repository repo = Repository.openFile(settings.repositoryPath(), settings.compression(), IoThrottle.UNLIMITED);
-        ctx = new JobContext(settings, repo, new JobJournal(settings.repositoryPath().resolve("locks")),
+        ctx = new JobContext(repo, new JobJournal(settings.repositoryPath().resolve("locks")),
                 new FileFingerprints(settings.repositoryPath().resolve("cache")), new Metrics(), clock);
-        var verifier = testKit.spawn(Verifier.create(ctx, new HashingPool(Executors.newFixedThreadPool(1), 1)), "verifier");
+        var verifier = testKit.spawn(Verifier.create(ctx, settings.jobLimits().verify(), new HashingPool(Executors.newFixedThreadPool(1), 1)), "verifier");
         var gc = testKit.spawn(GarbageCollector.create(ctx), "gc");
-        quiet = testKit.spawn(DatabaseActor.create(ctx, settings.database("quiet").orElseThrow(), verifier, gc), "db-quiet");
-        skewed = testKit.spawn(DatabaseActor.create(ctx, settings.database("skewed").orElseThrow(), verifier, gc), "db-skewed");
+        quiet = testKit.spawn(DatabaseActor.create(ctx, settings, settings.database("quiet").orElseThrow(), verifier, gc), "db-quiet");
+        skewed = testKit.spawn(DatabaseActor.create(ctx, settings, settings.database("skewed").orElseThrow(), verifier, gc), "db-skewed");
     }
 
     @AfterAll
@@ -195,7 +195,7 @@ class RetentionRunTest {
         BackupSummary third = backup(skewed);
         clock.now = real.plusSeconds(180);
 
-        Logger log = (Logger) LoggerFactory.getLogger("dev.meridian.backup.database");
+        Logger log = (Logger) LoggerFactory.getLogger("dev.meridian.backup.retention"); // the retention job warns
         ListAppender<ILoggingEvent> captured = new ListAppender<>();
         captured.start();
         log.addAppender(captured);

@@ -40,6 +40,7 @@ class SchedulerTest {
     Path dir;
     ActorTestKit testKit;
     Repository repo;
+    Settings settings;
 
     @AfterEach
     void tearDown() throws Exception {
@@ -55,7 +56,7 @@ class SchedulerTest {
         TestEnv env = new TestEnv(dir, List.of("sched"), "");
         String conf = java.nio.file.Files.readString(env.configFile).replace("schedule = off", "schedule = \"" + schedule + "\"");
         java.nio.file.Files.writeString(env.configFile, conf);
-        Settings settings = env.settings();
+        settings = env.settings();
         testKit = ActorTestKit.create("scheduler-test", settings.config());
         repo = Repository.openFile(settings.repositoryPath(), settings.compression(), IoThrottle.UNLIMITED);
         if (lastScheduled != null) {
@@ -64,7 +65,7 @@ class SchedulerTest {
                         BackupType.SCHEDULED, "", List.of(), lastScheduled, lastScheduled, 0, 0, 1, null, null, 0, 0, List.of(), null));
             }
         }
-        return new JobContext(settings, repo, new JobJournal(dir.resolve("locks")), new FileFingerprints(dir.resolve("fp")),
+        return new JobContext(repo, new JobJournal(dir.resolve("locks")), new FileFingerprints(dir.resolve("fp")),
                 new Metrics(), clock);
     }
 
@@ -96,7 +97,7 @@ class SchedulerTest {
     void threeMissedDailySlotsAreMadeUpByExactlyOneBackupThenRetention() throws Exception {
         JobContext ctx = context(Instant.parse("2026-11-23T02:00:05Z"));
         TestProbe<DatabaseRegistry.Command> registry = testKit.createTestProbe();
-        testKit.spawn(Scheduler.create(ctx, registry.getRef()));
+        testKit.spawn(Scheduler.create(ctx, settings, registry.getRef()));
         DatabaseRegistry.Forward f = registry.expectMessageClass(DatabaseRegistry.Forward.class, Duration.ofSeconds(10));
         assertEquals("sched", f.database());
         DatabaseActor.CreateBackup create = assertInstanceOf(DatabaseActor.CreateBackup.class, f.command());
@@ -114,7 +115,7 @@ class SchedulerTest {
     void aDatabaseThatNeverHadAScheduledBackupWaitsForItsNextSlot() throws Exception {
         JobContext ctx = context(null);
         TestProbe<DatabaseRegistry.Command> registry = testKit.createTestProbe();
-        testKit.spawn(Scheduler.create(ctx, registry.getRef()));
+        testKit.spawn(Scheduler.create(ctx, settings, registry.getRef()));
         registry.expectNoMessage(Duration.ofMillis(1500));
     }
 
@@ -122,7 +123,7 @@ class SchedulerTest {
     void aBackupAfterTheLastSlotMeansNothingWasMissed() throws Exception {
         JobContext ctx = context(Instant.parse("2026-11-26T02:00:03Z"));
         TestProbe<DatabaseRegistry.Command> registry = testKit.createTestProbe();
-        testKit.spawn(Scheduler.create(ctx, registry.getRef()));
+        testKit.spawn(Scheduler.create(ctx, settings, registry.getRef()));
         registry.expectNoMessage(Duration.ofMillis(1500));
     }
 
@@ -133,7 +134,7 @@ class SchedulerTest {
         SettableClock clock = new SettableClock(Instant.parse("2026-11-27T01:59:59.800Z"));
         JobContext ctx = context(null, "daily@02:00", clock);
         TestProbe<DatabaseRegistry.Command> registry = testKit.createTestProbe();
-        testKit.spawn(Scheduler.create(ctx, registry.getRef()));
+        testKit.spawn(Scheduler.create(ctx, settings, registry.getRef()));
         registry.expectNoMessage(Duration.ofMillis(1200));
         clock.now = Instant.parse("2026-11-27T02:00:00Z");
         DatabaseRegistry.Forward f = registry.expectMessageClass(DatabaseRegistry.Forward.class, Duration.ofSeconds(10));
@@ -148,7 +149,7 @@ class SchedulerTest {
         Instant justPastASlot = Instant.EPOCH.plus(Duration.ofDays(366L * 155)).plusSeconds(1);
         JobContext ctx = context(null, "every 366d", Clock.fixed(justPastASlot, ZoneOffset.UTC));
         TestProbe<DatabaseRegistry.Command> registry = testKit.createTestProbe();
-        var scheduler = testKit.spawn(Scheduler.create(ctx, registry.getRef()));
+        var scheduler = testKit.spawn(Scheduler.create(ctx, settings, registry.getRef()));
         registry.expectNoMessage(Duration.ofMillis(500));
         scheduler.tell(new Scheduler.RunNow("sched"));
         DatabaseRegistry.Forward f = registry.expectMessageClass(DatabaseRegistry.Forward.class, Duration.ofSeconds(10));
