@@ -1,9 +1,9 @@
 package dev.meridian.backup;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.meridian.backup.server.Server;
 import dev.meridian.backup.config.Settings;
 import dev.meridian.backup.model.Json;
+import dev.meridian.backup.server.Server;
 import dev.meridian.backup.store.file.DurableFiles;
 import dev.meridian.backup.store.file.FileBlobStore;
 import java.io.IOException;

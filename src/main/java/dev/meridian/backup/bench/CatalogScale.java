@@ -2,7 +2,6 @@ package dev.meridian.backup.bench;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
-import dev.meridian.backup.server.Server;
 import dev.meridian.backup.config.Settings;
 import dev.meridian.backup.model.BackupId;
 import dev.meridian.backup.model.BackupType;
@@ -13,6 +12,7 @@ import dev.meridian.backup.repository.Compression;
 import dev.meridian.backup.repository.IoThrottle;
 import dev.meridian.backup.repository.ManifestCodec;
 import dev.meridian.backup.repository.Repository;
+import dev.meridian.backup.server.Server;
 import java.io.PrintStream;
 import java.net.URI;
 import java.net.http.HttpClient;

@@ -1,12 +1,12 @@
 package dev.meridian.backup.bench;
 
 import com.typesafe.config.ConfigFactory;
-import dev.meridian.backup.engine.Engine;
-import dev.meridian.backup.server.Server;
-import dev.meridian.backup.model.BackupRequest;
 import dev.meridian.backup.config.Settings;
+import dev.meridian.backup.engine.Engine;
 import dev.meridian.backup.model.BackupException;
+import dev.meridian.backup.model.BackupRequest;
 import dev.meridian.backup.model.BackupType;
+import dev.meridian.backup.server.Server;
 import dev.meridian.backup.store.file.DurableFiles;
 import dev.meridian.backup.store.file.FileBlobStore;
 import java.io.IOException;

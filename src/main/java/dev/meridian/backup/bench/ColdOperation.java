@@ -1,13 +1,13 @@
 package dev.meridian.backup.bench;
 
-import dev.meridian.backup.runtime.Blocking;
 import dev.meridian.backup.engine.Engine;
-import dev.meridian.backup.server.Server;
-import dev.meridian.backup.model.BackupRequest;
 import dev.meridian.backup.model.BackupId;
+import dev.meridian.backup.model.BackupRequest;
 import dev.meridian.backup.model.BackupSummary;
 import dev.meridian.backup.model.BackupType;
 import dev.meridian.backup.rocks.LiveDatabase;
+import dev.meridian.backup.runtime.Blocking;
+import dev.meridian.backup.server.Server;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;

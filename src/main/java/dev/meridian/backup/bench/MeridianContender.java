@@ -2,14 +2,14 @@ package dev.meridian.backup.bench;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
-import dev.meridian.backup.runtime.Blocking;
-import dev.meridian.backup.engine.Engine;
-import dev.meridian.backup.server.Server;
-import dev.meridian.backup.model.BackupRequest;
 import dev.meridian.backup.config.Settings;
+import dev.meridian.backup.engine.Engine;
+import dev.meridian.backup.model.BackupRequest;
 import dev.meridian.backup.model.BackupSummary;
 import dev.meridian.backup.model.BackupType;
 import dev.meridian.backup.model.VerifyResult;
+import dev.meridian.backup.runtime.Blocking;
+import dev.meridian.backup.server.Server;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;

@@ -1,9 +1,9 @@
 package dev.meridian.backup.cli;
 
 import dev.meridian.backup.config.Settings;
-import dev.meridian.backup.server.McpOverStdio;
 import dev.meridian.backup.model.BackupException;
 import dev.meridian.backup.model.ErrorCode;
+import dev.meridian.backup.server.McpOverStdio;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.OutputStream;

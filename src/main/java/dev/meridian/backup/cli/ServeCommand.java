@@ -1,7 +1,7 @@
 package dev.meridian.backup.cli;
 
-import dev.meridian.backup.server.Server;
 import dev.meridian.backup.config.Settings;
+import dev.meridian.backup.server.Server;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.concurrent.Callable;

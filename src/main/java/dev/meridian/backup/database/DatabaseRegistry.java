@@ -1,10 +1,10 @@
 package dev.meridian.backup.database;
 
-import dev.meridian.backup.model.DatabaseStatus;
-import dev.meridian.backup.runtime.JobContext;
 import dev.meridian.backup.config.Settings;
 import dev.meridian.backup.model.BackupException;
+import dev.meridian.backup.model.DatabaseStatus;
 import dev.meridian.backup.retention.GarbageCollector;
+import dev.meridian.backup.runtime.JobContext;
 import dev.meridian.backup.verify.Verifier;
 import java.time.Duration;
 import java.util.ArrayList;

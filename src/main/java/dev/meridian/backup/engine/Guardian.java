@@ -1,10 +1,10 @@
 package dev.meridian.backup.engine;
 
 import dev.meridian.backup.config.Settings;
-import dev.meridian.backup.runtime.JobContext;
-import dev.meridian.backup.runtime.Blocking;
 import dev.meridian.backup.database.DatabaseRegistry;
 import dev.meridian.backup.retention.GarbageCollector;
+import dev.meridian.backup.runtime.Blocking;
+import dev.meridian.backup.runtime.JobContext;
 import dev.meridian.backup.schedule.Scheduler;
 import dev.meridian.backup.verify.HashingPool;
 import dev.meridian.backup.verify.Verifier;

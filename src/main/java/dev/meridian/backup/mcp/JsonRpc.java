@@ -4,8 +4,8 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.meridian.backup.operation.JsonBodies;
 import dev.meridian.backup.model.Json;
+import dev.meridian.backup.operation.JsonBodies;
 
 /** JSON-RPC 2.0 framing shared by both transports: reading one message, and writing results, errors, notifications. */
 final class JsonRpc {

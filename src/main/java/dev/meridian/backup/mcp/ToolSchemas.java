@@ -1,10 +1,10 @@
 package dev.meridian.backup.mcp;
 
-import dev.meridian.backup.model.CatalogStats;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.meridian.backup.model.BackupId;
 import dev.meridian.backup.model.BackupType;
+import dev.meridian.backup.model.CatalogStats;
 import java.util.regex.Pattern;
 
 /**

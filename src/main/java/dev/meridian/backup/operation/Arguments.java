@@ -1,9 +1,9 @@
 package dev.meridian.backup.operation;
 
-import dev.meridian.backup.model.CatalogQuery;
 import dev.meridian.backup.model.BackupException;
 import dev.meridian.backup.model.BackupId;
 import dev.meridian.backup.model.BackupType;
+import dev.meridian.backup.model.CatalogQuery;
 import dev.meridian.backup.model.Validation;
 import java.util.List;
 

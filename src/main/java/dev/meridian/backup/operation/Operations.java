@@ -1,12 +1,12 @@
 package dev.meridian.backup.operation;
 
-import dev.meridian.backup.model.CatalogStats;
 import dev.meridian.backup.config.Settings.Scope;
 import dev.meridian.backup.engine.Engine;
 import dev.meridian.backup.model.BackupException;
 import dev.meridian.backup.model.BackupId;
 import dev.meridian.backup.model.BackupRequest;
 import dev.meridian.backup.model.BackupSummary;
+import dev.meridian.backup.model.CatalogStats;
 import dev.meridian.backup.model.DatabaseStatus;
 import dev.meridian.backup.model.DeleteResult;
 import dev.meridian.backup.model.Manifest;

@@ -1,7 +1,7 @@
 package dev.meridian.backup.operation;
 
-import dev.meridian.backup.model.CatalogPage;
 import dev.meridian.backup.model.BackupSummary;
+import dev.meridian.backup.model.CatalogPage;
 import java.time.Instant;
 import java.util.List;
 

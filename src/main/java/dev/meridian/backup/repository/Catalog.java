@@ -1,11 +1,11 @@
 package dev.meridian.backup.repository;
 
-import dev.meridian.backup.model.CatalogPage;
-import dev.meridian.backup.model.CatalogQuery;
-import dev.meridian.backup.model.CatalogStats;
 import dev.meridian.backup.model.BackupId;
 import dev.meridian.backup.model.BackupSummary;
 import dev.meridian.backup.model.BackupType;
+import dev.meridian.backup.model.CatalogPage;
+import dev.meridian.backup.model.CatalogQuery;
+import dev.meridian.backup.model.CatalogStats;
 import dev.meridian.backup.model.FileEntry;
 import dev.meridian.backup.model.Hash;
 import dev.meridian.backup.model.Manifest;

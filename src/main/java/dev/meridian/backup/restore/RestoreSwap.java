@@ -1,7 +1,7 @@
 package dev.meridian.backup.restore;
 
-import dev.meridian.backup.runtime.CrashPoints;
 import dev.meridian.backup.repository.JobJournal;
+import dev.meridian.backup.runtime.CrashPoints;
 import dev.meridian.backup.store.file.DurableFiles;
 import dev.meridian.backup.store.file.FileBlobStore;
 import java.io.IOException;

@@ -1,9 +1,9 @@
 package dev.meridian.backup.retention;
 
-import dev.meridian.backup.runtime.Blocking;
-import dev.meridian.backup.runtime.JobContext;
-import dev.meridian.backup.runtime.EventLog;
 import dev.meridian.backup.repository.Repository;
+import dev.meridian.backup.runtime.Blocking;
+import dev.meridian.backup.runtime.EventLog;
+import dev.meridian.backup.runtime.JobContext;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;

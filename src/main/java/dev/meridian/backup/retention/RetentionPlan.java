@@ -1,10 +1,10 @@
 package dev.meridian.backup.retention;
 
-import dev.meridian.backup.model.RetentionPolicy;
 import dev.meridian.backup.config.Settings;
 import dev.meridian.backup.model.BackupId;
 import dev.meridian.backup.model.BackupSummary;
 import dev.meridian.backup.model.BackupType;
+import dev.meridian.backup.model.RetentionPolicy;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,9 +1,9 @@
 package dev.meridian.backup.rocks;
 
-import dev.meridian.backup.store.BlockingGuard;
 import dev.meridian.backup.model.BackupException;
 import dev.meridian.backup.model.ErrorCode;
 import dev.meridian.backup.model.OsError;
+import dev.meridian.backup.store.BlockingGuard;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,14 +1,14 @@
 package dev.meridian.backup.schedule;
 
-import dev.meridian.backup.runtime.JobContext;
-import dev.meridian.backup.runtime.EventLog;
-import dev.meridian.backup.model.BackupRequest;
 import dev.meridian.backup.config.Settings;
 import dev.meridian.backup.database.DatabaseActor;
 import dev.meridian.backup.database.DatabaseRegistry;
+import dev.meridian.backup.model.BackupRequest;
 import dev.meridian.backup.model.BackupSummary;
 import dev.meridian.backup.model.BackupType;
 import dev.meridian.backup.model.RetentionResult;
+import dev.meridian.backup.runtime.EventLog;
+import dev.meridian.backup.runtime.JobContext;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;

@@ -1,10 +1,10 @@
 package dev.meridian.backup.verify;
 
 import dev.meridian.backup.config.Settings;
-import dev.meridian.backup.runtime.JobContext;
 import dev.meridian.backup.model.BackupId;
 import dev.meridian.backup.model.ProgressUpdate;
 import dev.meridian.backup.model.VerifyResult;
+import dev.meridian.backup.runtime.JobContext;
 import java.util.HashMap;
 import java.util.Map;
 import org.apache.pekko.actor.typed.ActorRef;

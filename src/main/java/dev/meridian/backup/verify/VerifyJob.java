@@ -1,10 +1,6 @@
 package dev.meridian.backup.verify;
 
 import dev.meridian.backup.config.Settings;
-import dev.meridian.backup.runtime.Blocking;
-import dev.meridian.backup.runtime.JobContext;
-import dev.meridian.backup.runtime.EventLog;
-import dev.meridian.backup.runtime.ProgressReporter;
 import dev.meridian.backup.model.BackupException;
 import dev.meridian.backup.model.BackupId;
 import dev.meridian.backup.model.ErrorCode;
@@ -13,6 +9,10 @@ import dev.meridian.backup.model.Manifest;
 import dev.meridian.backup.model.ProgressUpdate;
 import dev.meridian.backup.model.VerifyResult;
 import dev.meridian.backup.repository.Repository;
+import dev.meridian.backup.runtime.Blocking;
+import dev.meridian.backup.runtime.EventLog;
+import dev.meridian.backup.runtime.JobContext;
+import dev.meridian.backup.runtime.ProgressReporter;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;

@@ -1,20 +1,20 @@
 package dev.meridian.backup.backup;
 
-import dev.meridian.backup.model.BackupRequest;
 import static dev.meridian.backup.TestEnv.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.meridian.backup.TestEnv;
-import dev.meridian.backup.store.BlockingGuard;
 import dev.meridian.backup.engine.Engine;
+import dev.meridian.backup.model.BackupRequest;
 import dev.meridian.backup.model.BackupSummary;
 import dev.meridian.backup.model.BackupType;
 import dev.meridian.backup.model.FileEntry;
 import dev.meridian.backup.model.Manifest;
 import dev.meridian.backup.model.ProgressUpdate;
 import dev.meridian.backup.model.RetentionResult;
+import dev.meridian.backup.store.BlockingGuard;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;

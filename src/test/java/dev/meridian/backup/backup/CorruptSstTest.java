@@ -1,9 +1,7 @@
 package dev.meridian.backup.backup;
 
-import dev.meridian.backup.model.BackupRequest;
-import dev.meridian.backup.repository.FileFingerprints;
-import static dev.meridian.backup.TestEnv.flip;
 import static dev.meridian.backup.TestEnv.await;
+import static dev.meridian.backup.TestEnv.flip;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -11,11 +9,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.meridian.backup.TestEnv;
-import dev.meridian.backup.store.BlockingGuard;
 import dev.meridian.backup.engine.Engine;
-import dev.meridian.backup.repository.FileFingerprints.Fingerprint;
 import dev.meridian.backup.model.BackupException;
 import dev.meridian.backup.model.BackupId;
+import dev.meridian.backup.model.BackupRequest;
 import dev.meridian.backup.model.BackupSummary;
 import dev.meridian.backup.model.BackupType;
 import dev.meridian.backup.model.ErrorCode;
@@ -23,7 +20,10 @@ import dev.meridian.backup.model.FileEntry;
 import dev.meridian.backup.model.Hash;
 import dev.meridian.backup.model.Manifest;
 import dev.meridian.backup.model.VerifyResult;
+import dev.meridian.backup.repository.FileFingerprints;
+import dev.meridian.backup.repository.FileFingerprints.Fingerprint;
 import dev.meridian.backup.repository.Repository;
+import dev.meridian.backup.store.BlockingGuard;
 import dev.meridian.backup.store.file.FileBlobStore;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

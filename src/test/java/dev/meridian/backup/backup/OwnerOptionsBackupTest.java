@@ -1,24 +1,24 @@
 package dev.meridian.backup.backup;
 
-import dev.meridian.backup.model.CatalogQuery;
-import dev.meridian.backup.model.BackupRequest;
-import static dev.meridian.backup.TestEnv.readText;
 import static dev.meridian.backup.TestEnv.await;
+import static dev.meridian.backup.TestEnv.readText;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.meridian.backup.TestEnv;
-import dev.meridian.backup.runtime.Blocking;
 import dev.meridian.backup.engine.Engine;
 import dev.meridian.backup.model.BackupException;
+import dev.meridian.backup.model.BackupRequest;
 import dev.meridian.backup.model.BackupSummary;
 import dev.meridian.backup.model.BackupType;
-import dev.meridian.backup.model.ErrorCode;
-import dev.meridian.backup.rocks.OwnerOptionsTest;
+import dev.meridian.backup.model.CatalogQuery;
 import dev.meridian.backup.model.DatabaseStatus;
+import dev.meridian.backup.model.ErrorCode;
 import dev.meridian.backup.rocks.LiveDatabase;
+import dev.meridian.backup.rocks.OwnerOptionsTest;
+import dev.meridian.backup.runtime.Blocking;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;

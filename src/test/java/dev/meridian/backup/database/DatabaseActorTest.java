@@ -1,29 +1,29 @@
 package dev.meridian.backup.database;
 
-import dev.meridian.backup.model.DatabaseStatus;
-import dev.meridian.backup.model.DeleteResult;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.meridian.backup.TestEnv;
-import dev.meridian.backup.engine.Engine;
-import dev.meridian.backup.runtime.JobContext;
-import dev.meridian.backup.runtime.Metrics;
-import dev.meridian.backup.model.BackupRequest;
-import dev.meridian.backup.repository.FileFingerprints;
 import dev.meridian.backup.config.Settings;
+import dev.meridian.backup.engine.Engine;
 import dev.meridian.backup.model.BackupException;
+import dev.meridian.backup.model.BackupRequest;
 import dev.meridian.backup.model.BackupSummary;
 import dev.meridian.backup.model.BackupType;
-import dev.meridian.backup.model.ProgressUpdate;
+import dev.meridian.backup.model.DatabaseStatus;
+import dev.meridian.backup.model.DeleteResult;
 import dev.meridian.backup.model.ErrorCode;
+import dev.meridian.backup.model.ProgressUpdate;
 import dev.meridian.backup.model.VerifyResult;
+import dev.meridian.backup.repository.FileFingerprints;
 import dev.meridian.backup.repository.IoThrottle;
 import dev.meridian.backup.repository.JobJournal;
 import dev.meridian.backup.repository.Repository;
 import dev.meridian.backup.retention.GarbageCollector;
+import dev.meridian.backup.runtime.JobContext;
+import dev.meridian.backup.runtime.Metrics;
 import dev.meridian.backup.verify.HashingPool;
 import dev.meridian.backup.verify.Verifier;
 import java.nio.file.Path;

@@ -1,6 +1,5 @@
 package dev.meridian.backup.engine;
 
-import dev.meridian.backup.engine.StartupRecovery;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -8,6 +7,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.meridian.backup.Mounts;
 import dev.meridian.backup.TestEnv;
+import dev.meridian.backup.engine.StartupRecovery;
 import dev.meridian.backup.repository.JobJournal;
 import java.nio.file.Files;
 import java.nio.file.Path;

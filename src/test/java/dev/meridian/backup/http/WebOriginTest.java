@@ -8,10 +8,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.meridian.backup.TestEnv;
-import dev.meridian.backup.server.Server;
 import dev.meridian.backup.config.Settings;
 import dev.meridian.backup.model.BackupException;
 import dev.meridian.backup.model.Json;
+import dev.meridian.backup.server.Server;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;

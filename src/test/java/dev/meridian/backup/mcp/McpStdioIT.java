@@ -7,9 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.meridian.backup.TestEnv;
-import dev.meridian.backup.server.Server;
 import dev.meridian.backup.config.Settings;
 import dev.meridian.backup.model.Json;
+import dev.meridian.backup.server.Server;
 import io.modelcontextprotocol.client.McpClient;
 import io.modelcontextprotocol.client.McpSyncClient;
 import io.modelcontextprotocol.client.transport.ServerParameters;

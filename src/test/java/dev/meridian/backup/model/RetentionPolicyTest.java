@@ -1,7 +1,5 @@
 package dev.meridian.backup.model;
 
-import dev.meridian.backup.retention.RetentionPlan;
-import dev.meridian.backup.model.RetentionPolicy;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -11,6 +9,8 @@ import dev.meridian.backup.config.Settings;
 import dev.meridian.backup.model.BackupId;
 import dev.meridian.backup.model.BackupSummary;
 import dev.meridian.backup.model.BackupType;
+import dev.meridian.backup.model.RetentionPolicy;
+import dev.meridian.backup.retention.RetentionPlan;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;

@@ -1,11 +1,11 @@
 package dev.meridian.backup.model;
 
-import dev.meridian.backup.model.Schedule;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.meridian.backup.model.BackupException;
+import dev.meridian.backup.model.Schedule;
 import java.time.Instant;
 import org.junit.jupiter.api.Test;
 

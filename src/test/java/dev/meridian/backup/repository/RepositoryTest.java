@@ -1,6 +1,5 @@
 package dev.meridian.backup.repository;
 
-import dev.meridian.backup.model.CatalogQuery;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -10,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.meridian.backup.model.BackupException;
 import dev.meridian.backup.model.BackupId;
 import dev.meridian.backup.model.BackupType;
+import dev.meridian.backup.model.CatalogQuery;
 import dev.meridian.backup.model.ErrorCode;
 import dev.meridian.backup.model.FileEntry;
 import dev.meridian.backup.model.Manifest;

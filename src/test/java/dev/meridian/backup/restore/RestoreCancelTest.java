@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.meridian.backup.TestEnv;
 import dev.meridian.backup.engine.Engine;
-import dev.meridian.backup.model.BackupRequest;
 import dev.meridian.backup.model.BackupException;
+import dev.meridian.backup.model.BackupRequest;
 import dev.meridian.backup.model.BackupSummary;
 import dev.meridian.backup.model.BackupType;
 import dev.meridian.backup.model.ErrorCode;

@@ -1,6 +1,5 @@
 package dev.meridian.backup.restore;
 
-import dev.meridian.backup.model.RestoreResult;
 import static dev.meridian.backup.TestEnv.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -11,14 +10,15 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.meridian.backup.TestEnv;
-import dev.meridian.backup.runtime.Blocking;
 import dev.meridian.backup.engine.Engine;
-import dev.meridian.backup.model.BackupRequest;
 import dev.meridian.backup.model.BackupException;
+import dev.meridian.backup.model.BackupRequest;
 import dev.meridian.backup.model.BackupSummary;
 import dev.meridian.backup.model.BackupType;
 import dev.meridian.backup.model.ErrorCode;
 import dev.meridian.backup.model.Manifest;
+import dev.meridian.backup.model.RestoreResult;
+import dev.meridian.backup.runtime.Blocking;
 import dev.meridian.backup.store.file.DurableFiles;
 import dev.meridian.backup.store.file.FileBlobStore;
 import java.io.RandomAccessFile;

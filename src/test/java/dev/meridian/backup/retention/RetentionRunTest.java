@@ -1,7 +1,5 @@
 package dev.meridian.backup.retention;
 
-import dev.meridian.backup.model.RetentionResult;
-import dev.meridian.backup.model.RetentionPolicy;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -9,18 +7,20 @@ import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import dev.meridian.backup.TestEnv;
-import dev.meridian.backup.runtime.JobContext;
-import dev.meridian.backup.runtime.Metrics;
-import dev.meridian.backup.model.BackupRequest;
-import dev.meridian.backup.repository.FileFingerprints;
 import dev.meridian.backup.config.Settings;
 import dev.meridian.backup.database.DatabaseActor;
 import dev.meridian.backup.model.BackupId;
+import dev.meridian.backup.model.BackupRequest;
 import dev.meridian.backup.model.BackupSummary;
 import dev.meridian.backup.model.BackupType;
+import dev.meridian.backup.model.RetentionPolicy;
+import dev.meridian.backup.model.RetentionResult;
+import dev.meridian.backup.repository.FileFingerprints;
 import dev.meridian.backup.repository.IoThrottle;
 import dev.meridian.backup.repository.JobJournal;
 import dev.meridian.backup.repository.Repository;
+import dev.meridian.backup.runtime.JobContext;
+import dev.meridian.backup.runtime.Metrics;
 import dev.meridian.backup.verify.HashingPool;
 import dev.meridian.backup.verify.Verifier;
 import java.nio.file.Path;
