@@ -38,6 +38,8 @@ import org.rocksdb.WriteOptions;
 public final class TestEnv implements AutoCloseable {
     public final Path root;
     public final Path repository;
+    /** {@code meridian.state-dir}; the repository's own state is in {@link #repositoryState()}. */
+    public final Path stateDir;
     public final Path restoreRoot;
     public final Path configFile;
     public Server server;
@@ -46,6 +48,7 @@ public final class TestEnv implements AutoCloseable {
     public TestEnv(Path root, List<String> databases, String extraConfig) throws IOException {
         this.root = root;
         this.repository = root.resolve("repo");
+        this.stateDir = root.resolve("state");
         this.restoreRoot = root.resolve("restore");
         Files.createDirectories(restoreRoot);
         StringBuilder dbs = new StringBuilder();
@@ -56,6 +59,7 @@ public final class TestEnv implements AutoCloseable {
         String conf = "meridian {\n"
                 + "  http { host = \"127.0.0.1\", port = 0 }\n"
                 + "  repository.path = \"" + repository + "\"\n"
+                + "  state-dir = \"" + stateDir + "\"\n"
                 + "  restore-roots = [\"" + restoreRoot + "\"]\n"
                 + "  databases = [\n" + dbs + "  ]\n"
                 + "}\n" + extraConfig + "\n";
@@ -240,6 +244,16 @@ public final class TestEnv implements AutoCloseable {
             }
         }
         return out;
+    }
+
+    /** This repository's local state directory: {@code <state-dir>/<repository id from config.json>}. */
+    public Path repositoryState() {
+        try {
+            String id = Json.MAPPER.readTree(repository.resolve("config.json").toFile()).path("repository_id").asText();
+            return stateDir.resolve(id);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     public Path objectFile(String hash) {

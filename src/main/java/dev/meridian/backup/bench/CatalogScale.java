@@ -33,13 +33,14 @@ import java.util.SplittableRandom;
 /**
  * How list and stats scale with the number of backups: builds a repository with N backups of three databases
  * (20 files each, sharing 40 real objects), starts the server on it, and times the REST calls an operator and an
- * agent make most, end to end over a socket. Answers come from the in-memory catalog, rebuilt from the manifests
- * at start; the start time is reported too.
+ * agent make most, end to end over a socket. Answers come from the in-memory catalog, loaded at start. The start
+ * time is reported three times: the first start (cold JVM, no catalog cache: every manifest is read), then, in the
+ * warm JVM, a start with the catalog cache deleted (rebuilt from every manifest) and one with the cache in place.
  */
 public final class CatalogScale {
     public record Call(String request, long medianMicros, long maxMicros, int bodyBytes) {}
 
-    public record Result(int backups, long repositoryOpenMs, List<Call> calls) {}
+    public record Result(int backups, long repositoryOpenMs, long rebuiltStartMs, long cachedStartMs, List<Call> calls) {}
 
     private static final List<String> DATABASES = List.of("orders", "users", "events");
     private static final int ROUNDS = 30;
@@ -60,24 +61,42 @@ public final class CatalogScale {
                 dbs.add(Map.of("name", db, "path", work.resolve("db").resolve(db).toString(), "create-if-missing", true,
                         "seed-keys", 10));
             }
+            Path state = work.resolve("state");
             Config c = ConfigFactory.parseMap(Map.of("meridian.http.port", 0, "meridian.repository.path", repo.toString(),
-                    "meridian.restore-roots", List.of(restoreRoot.toString()), "meridian.databases", dbs));
+                    "meridian.state-dir", state.toString(), "meridian.restore-roots", List.of(restoreRoot.toString()), "meridian.databases", dbs));
             Settings settings = Settings.from(c.withFallback(Settings.load(Optional.empty())).resolve());
             long t0 = System.nanoTime();
+            long openMs;
+            List<Call> calls = new ArrayList<>();
             try (Server server = Server.start(settings, true, e -> List.of())) {
-                long openMs = (System.nanoTime() - t0) / 1_000_000;
+                openMs = (System.nanoTime() - t0) / 1_000_000;
                 String base = "http://127.0.0.1:" + server.address().getPort();
                 HttpClient http = HttpClient.newHttpClient();
-                List<Call> calls = new ArrayList<>();
                 for (String path : List.of("/api/v1/backups?limit=50", "/api/v1/databases/orders/backups?limit=50",
                         "/api/v1/backups?type=scheduled&tag=nightly&limit=50", "/api/v1/stats", "/api/v1/stats?database=users",
                         "/api/v1/databases")) {
                     calls.add(time(http, base + path, path));
                 }
-                return new Result(backups, openMs, calls);
             }
+            progress.printf("catalog: starting again without, then with, the catalog cache...%n");
+            try (var caches = Files.walk(state)) {
+                for (Path p : caches.filter(p -> p.getFileName().toString().equals("catalog.cache")).toList()) {
+                    Files.delete(p);
+                }
+            }
+            long rebuiltMs = timeStart(settings);
+            long cachedMs = timeStart(settings);
+            return new Result(backups, openMs, rebuiltMs, cachedMs, calls);
         } finally {
             BenchData.deleteTrees(work);
+        }
+    }
+
+    /** Milliseconds for the server to start (HTTP bound); it is then stopped. */
+    private static long timeStart(Settings settings) throws Exception {
+        long t0 = System.nanoTime();
+        try (Server server = Server.start(settings, true, e -> List.of())) {
+            return (System.nanoTime() - t0) / 1_000_000;
         }
     }
 

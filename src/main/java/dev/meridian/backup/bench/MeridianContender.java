@@ -79,7 +79,7 @@ final class MeridianContender implements Contender {
                 }
             }
         } finally {
-            BenchData.deleteTrees(db, repository, restoreRoot);
+            BenchData.deleteTrees(db, repository, stateDir(repository), restoreRoot);
         }
     }
 
@@ -87,9 +87,15 @@ final class MeridianContender implements Contender {
      * The benchmark's own database, repository and restore root over the usual configuration. Auto-verify is off
      * because verify is timed on its own; left on, it would hash in the background during the next operation.
      */
+    /** The benchmark repository's local state directory (meridian.state-dir), beside it in the work directory. */
+    static Path stateDir(Path repository) {
+        return repository.resolveSibling(repository.getFileName() + "-state");
+    }
+
     static Settings settings(Path db, Path repository, Path restoreRoot, String compression, long rateLimit) {
         Config bench = ConfigFactory.parseMap(Map.of(
                 "meridian.repository.path", repository.toString(),
+                "meridian.state-dir", stateDir(repository).toString(),
                 "meridian.repository.compression", compression,
                 "meridian.io.rate-limit", rateLimit,
                 "meridian.backup.auto-verify", false,

@@ -166,6 +166,8 @@ final class BenchCommand implements Callable<Integer> {
         }
         out.printf("catalog scale: %d backups of 3 databases; server start (catalog rebuilt from manifests) %s%n",
                 r.backups(), Output.duration(r.repositoryOpenMs()));
+        out.printf("server start again, warm JVM: catalog cache deleted (rebuilt) %s, catalog cache loaded %s%n",
+                Output.duration(r.rebuiltStartMs()), Output.duration(r.cachedStartMs()));
         List<List<String>> rows = new ArrayList<>();
         for (CatalogScale.Call c : r.calls()) {
             rows.add(List.of(c.request(), String.format(Locale.ROOT, "%.1f ms", c.medianMicros() / 1000.0),

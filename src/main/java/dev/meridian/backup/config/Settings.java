@@ -180,6 +180,7 @@ public record Settings(
                         + " overlaps the repository at " + repo + "; keep them in separate directories");
             }
         }
+        stateDir(m, dbs);
         long rate = m.getBytes("io.rate-limit");
         if (rate < 0) {
             throw BackupException.invalid("meridian.io.rate-limit must be >= 0 (0 = unlimited)");
@@ -192,6 +193,31 @@ public record Settings(
                 m.getDuration("backup.timeout"), m.getDuration("verify.timeout"), m.getDuration("restore.timeout"),
                 m.getDuration("retention.interval"), m.getDuration("ask-timeout"), m.getBoolean("log.json"),
                 tokens(m));
+    }
+
+    /**
+     * {@code meridian.state-dir}, absolute (a relative path resolves against the working directory, as the
+     * repository path does): the local state (job journal, fingerprint and catalog caches), one directory per
+     * repository under it.
+     */
+    public Path stateDir() {
+        return stateDir(config.getConfig("meridian"), databases);
+    }
+
+    private static Path stateDir(Config m, Map<String, DatabaseSettings> dbs) {
+        String raw = m.getString("state-dir");
+        if (raw.isBlank()) {
+            throw BackupException.invalid("meridian.state-dir is empty; set it to a local directory the service can"
+                    + " create and write (default var/state)");
+        }
+        Path state = absolute(raw);
+        for (DatabaseSettings db : dbs.values()) {
+            if (state.startsWith(db.path()) || db.path().startsWith(state)) {
+                throw BackupException.invalid("meridian.state-dir " + state + " overlaps database '" + db.name() + "' at "
+                        + db.path() + "; keep them in separate directories");
+            }
+        }
+        return state;
     }
 
     /** {@code meridian.auth.tokens}. A key read from an element must be listed in {@link ConfigKeys#TOKEN}. */

@@ -28,6 +28,70 @@ public final class StartupRecovery {
 
     private StartupRecovery() {}
 
+    /**
+     * Moves the local state an older version kept inside a file repository into the state directory, before
+     * {@link #run} recovers the journal: every journal entry in {@code <repository>/locks/job-*.json} (a server
+     * upgraded after a crash still finishes or undoes that work) and every fingerprint file in
+     * {@code <repository>/cache/fingerprints/}. Each file is written durably at its new place, then removed from the
+     * old one, so a crash midway leaves it in one place or both (the move is repeated at the next start); a
+     * file already present at the new place wins and the old one is removed. {@code <repository>/cache/} is removed
+     * when empty; {@code locks/} stays (it holds the repository lock). Returns one line per file moved.
+     */
+    public static List<String> adoptLegacyState(Path repositoryRoot, JobJournal journal, Path fingerprints) throws IOException {
+        List<String> done = new ArrayList<>();
+        Path oldLocks = repositoryRoot.resolve("locks");
+        if (Files.isDirectory(oldLocks, LinkOption.NOFOLLOW_LINKS)) {
+            try (DirectoryStream<Path> entries = Files.newDirectoryStream(oldLocks, "job-*.json")) {
+                for (Path p : entries) {
+                    moveInto(p, journal.directory(), done);
+                }
+            }
+            try (DirectoryStream<Path> parts = Files.newDirectoryStream(oldLocks, ".job-*.json.part")) {
+                for (Path p : parts) {
+                    Files.deleteIfExists(p); // an unfinished journal write: nothing had started
+                }
+            }
+        }
+        Path oldCache = repositoryRoot.resolve("cache");
+        Path oldFingerprints = oldCache.resolve("fingerprints");
+        if (Files.isDirectory(oldFingerprints, LinkOption.NOFOLLOW_LINKS)) {
+            Files.createDirectories(fingerprints);
+            try (DirectoryStream<Path> files = Files.newDirectoryStream(oldFingerprints)) {
+                for (Path p : files) {
+                    String name = p.getFileName().toString();
+                    if (name.endsWith(".json") && !name.startsWith(".") && Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
+                        moveInto(p, fingerprints, done);
+                    } else if (name.startsWith(".") && name.endsWith(".part")) {
+                        Files.deleteIfExists(p); // an unfinished cache write
+                    }
+                }
+            }
+            removeIfEmpty(oldFingerprints);
+            removeIfEmpty(oldCache);
+        }
+        done.forEach(line -> log.warn("[recovery] {}", line));
+        return done;
+    }
+
+    private static void moveInto(Path file, Path dir, List<String> done) throws IOException {
+        Path target = dir.resolve(file.getFileName().toString());
+        if (!Files.exists(target)) {
+            DurableFiles.write(target, Files.readAllBytes(file), true);
+            done.add("moved " + file + " to the state directory " + dir);
+        } else {
+            done.add("removed " + file + ": the state directory already holds " + target);
+        }
+        Files.delete(file);
+    }
+
+    private static void removeIfEmpty(Path dir) throws IOException {
+        try {
+            Files.deleteIfExists(dir);
+        } catch (java.nio.file.DirectoryNotEmptyException e) {
+            log.warn("[recovery] {} holds files this version does not use; left in place", dir);
+        }
+    }
+
     public static List<String> run(Settings settings, JobJournal journal) throws IOException {
         List<String> done = new ArrayList<>();
         for (JobJournal.Entry e : journal.all()) {

@@ -24,32 +24,58 @@ import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.function.Predicate;
 
 /**
- * The in-memory index of published backups, rebuilt from the manifests when the repository opens. It answers list
- * and stats without touching disk, and counts references to each object for garbage collection.
+ * The in-memory index of published backups, loaded when the repository opens (from the {@link CatalogCache} in the
+ * state directory, reconciled with the manifests the repository lists, or from every manifest). It answers list and
+ * stats without touching disk, and counts references to each object for garbage collection.
  * Reads are lock-free; updates are serialized on this object.
  */
 public final class Catalog {
     private final ConcurrentSkipListMap<BackupId, BackupSummary> backups = new ConcurrentSkipListMap<>();
     private final Map<Hash, Integer> references = new HashMap<>();
+    /** The objects each backup references (one per file, repeats kept), sharing one Hash instance per object. */
+    private final Map<BackupId, Hash[]> objectsOf = new HashMap<>();
+    private final Map<Hash, Hash> canonical = new HashMap<>();
     private final Map<String, String> unreadable = new ConcurrentSkipListMap<>();
     private long repositoryBytes;
 
+    /** One backup as the catalog cache stores it: its summary and the objects its files reference. */
+    record Entry(BackupSummary summary, List<Hash> objects) {}
+
     synchronized void add(Manifest m, Boolean verified) {
-        if (backups.putIfAbsent(m.id(), BackupSummary.of(m, verified)) != null) {
+        add(BackupSummary.of(m, verified), m.files().stream().map(FileEntry::object).toList());
+    }
+
+    synchronized void add(BackupSummary summary, List<Hash> objects) {
+        if (backups.putIfAbsent(summary.backupId(), summary) != null) {
             return;
         }
-        for (FileEntry f : m.files()) {
-            references.merge(f.object(), 1, Integer::sum);
+        Hash[] shared = new Hash[objects.size()];
+        for (int i = 0; i < shared.length; i++) {
+            shared[i] = canonical.computeIfAbsent(objects.get(i), k -> k);
+            references.merge(shared[i], 1, Integer::sum);
         }
+        objectsOf.put(summary.backupId(), shared);
     }
 
     synchronized void remove(Manifest m) {
         if (backups.remove(m.id()) == null) {
             return;
         }
-        for (FileEntry f : m.files()) {
-            references.computeIfPresent(f.object(), (k, n) -> n == 1 ? null : n - 1);
+        Hash[] objects = objectsOf.remove(m.id());
+        for (Hash h : objects) {
+            if (references.computeIfPresent(h, (k, n) -> n == 1 ? null : n - 1) == null) {
+                canonical.remove(h);
+            }
         }
+    }
+
+    /** Every backup with its objects, oldest first: what the catalog cache saves. */
+    synchronized List<Entry> entries() {
+        List<Entry> out = new ArrayList<>(backups.size());
+        for (BackupSummary s : backups.values()) {
+            out.add(new Entry(s, List.of(objectsOf.get(s.backupId()))));
+        }
+        return out;
     }
 
     synchronized void setVerified(BackupId id, boolean valid) {

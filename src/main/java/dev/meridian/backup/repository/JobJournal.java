@@ -15,7 +15,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Work in flight outside the repository (checkpoints, restore staging, a database swap), recorded in
- * {@code locks/job-<id>.json} before it touches the disk, so a restart can finish or undo it.
+ * {@code job-<id>.json} in the local state directory ({@link StateDirectory#journal()}, never in the repository)
+ * before it touches the disk, so a restart can finish or undo it.
  */
 public final class JobJournal {
     private static final Logger log = LoggerFactory.getLogger(JobJournal.class);

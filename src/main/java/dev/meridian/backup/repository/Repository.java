@@ -61,6 +61,9 @@ public final class Repository implements AutoCloseable {
     public record OpenReport(int pendingWritesSwept, int manifests, List<String> unreadableManifests) {}
 
     private OpenReport openReport;
+    /** The local state directory; null when opened without one (read-only, tests): then no catalog cache. */
+    private StateDirectory state;
+    private CatalogCache cache;
 
     private Repository(BlobStore store, RepositoryFormat format, Compression compression, IoThrottle throttle,
             boolean writable, RepositoryLock lock) {
@@ -72,13 +75,21 @@ public final class Repository implements AutoCloseable {
         this.lock = lock;
     }
 
-    /** Opens (creating if needed) a repository on local disk, taking its writer lock. */
+    /** Opens (creating if needed) a repository on local disk, taking its writer lock; no local state directory. */
     public static Repository openFile(Path root, Compression compression, IoThrottle throttle) throws IOException {
+        return openFile(root, compression, throttle, null);
+    }
+
+    /**
+     * Opens (creating if needed) a repository on local disk, taking its writer lock, with its local state under
+     * {@code stateDir} ({@code meridian.state-dir}; null for none), where the catalog cache is loaded from and saved.
+     */
+    public static Repository openFile(Path root, Compression compression, IoThrottle throttle, Path stateDir) throws IOException {
         try {
             FileBlobStore store = new FileBlobStore(root);
             RepositoryLock lock = RepositoryLock.acquire(store.root());
             try {
-                return open(store, compression, throttle, true, lock);
+                return open(store, compression, throttle, true, lock, stateDir);
             } catch (IOException | RuntimeException e) {
                 lock.close();
                 throw e;
@@ -105,6 +116,12 @@ public final class Repository implements AutoCloseable {
 
     public static Repository open(BlobStore store, Compression compression, IoThrottle throttle, boolean writable,
             RepositoryLock lock) throws IOException {
+        return open(store, compression, throttle, writable, lock, null);
+    }
+
+    /** As above, with the local state under {@code stateDir} (null: none) when {@code writable}. */
+    public static Repository open(BlobStore store, Compression compression, IoThrottle throttle, boolean writable,
+            RepositoryLock lock, Path stateDir) throws IOException {
         RepositoryFormat format;
         if (store.exists(RepositoryFormat.KEY)) {
             format = Json.MAPPER.readValue(store.read(RepositoryFormat.KEY), RepositoryFormat.class);
@@ -124,6 +141,8 @@ public final class Repository implements AutoCloseable {
             throw BackupException.notFound("no Meridian repository at " + store.describe());
         }
         Repository repo = new Repository(store, format, compression, throttle, writable, lock);
+        repo.state = stateDir == null || !writable ? null : StateDirectory.of(stateDir, format.repositoryId());
+        repo.cache = new CatalogCache(repo.state, format.repositoryId(), repo.catalog);
         int swept = writable ? store.sweepPending() : 0;
         repo.load();
         repo.openReport = new OpenReport(swept, repo.catalog.size(), List.copyOf(repo.catalog.unreadable().keySet()));
@@ -131,22 +150,7 @@ public final class Repository implements AutoCloseable {
     }
 
     private void load() throws IOException {
-        for (String key : store.list("manifests/")) {
-            try {
-                catalog.add(ManifestCodec.decode(key, store.read(key)), null);
-            } catch (IOException | RuntimeException e) {
-                catalog.markUnreadable(key, e.getMessage());
-                log.error("Manifest {} is unreadable and is ignored: {}", key, e.getMessage());
-            }
-        }
-        for (String key : store.list("verifications/")) {
-            try {
-                VerifyResult r = Json.MAPPER.readValue(store.read(key), VerifyResult.class);
-                catalog.setVerified(r.backupId(), r.valid());
-            } catch (IOException | RuntimeException e) {
-                log.warn("Verification record {} is unreadable and is ignored: {}", key, e.getMessage());
-            }
-        }
+        cache.load(store, writable);
         long bytes = 0;
         for (String key : store.list("objects/")) {
             bytes += store.size(key).orElse(0);
@@ -156,6 +160,11 @@ public final class Repository implements AutoCloseable {
 
     public OpenReport openReport() {
         return openReport;
+    }
+
+    /** This repository's local state directory, or null when it was opened without one. */
+    public StateDirectory stateDirectory() {
+        return state;
     }
 
     public RepositoryFormat format() {
@@ -182,7 +191,7 @@ public final class Repository implements AutoCloseable {
         return "objects/" + h.hex().substring(0, 2) + "/" + h.hex();
     }
 
-    private static String verificationKey(String database, BackupId id) {
+    static String verificationKey(String database, BackupId id) {
         return "verifications/" + database + "/" + id.value() + ".json";
     }
 
@@ -307,6 +316,7 @@ public final class Repository implements AutoCloseable {
                 throw e;
             }
             catalog.add(sealed, null);
+            cache.changed();
             return sealed;
         }
 
@@ -358,6 +368,7 @@ public final class Repository implements AutoCloseable {
         store.delete(ManifestCodec.key(m.database(), id));
         store.delete(verificationKey(m.database(), id));
         catalog.remove(m);
+        cache.changed();
         return m;
     }
 
@@ -365,8 +376,11 @@ public final class Repository implements AutoCloseable {
         if (!writable || catalog.get(result.backupId()).isEmpty()) {
             return;
         }
-        store.write(verificationKey(result.database(), result.backupId()), Json.MAPPER.writeValueAsBytes(result));
+        String key = verificationKey(result.database(), result.backupId());
+        cache.beforeVerification(key);
+        store.write(key, Json.MAPPER.writeValueAsBytes(result));
         catalog.setVerified(result.backupId(), result.valid());
+        cache.afterVerification(key);
     }
 
     /** What a garbage collection removed. */
@@ -428,6 +442,7 @@ public final class Repository implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
+        cache.save();
         store.close();
         if (lock != null) {
             lock.close();

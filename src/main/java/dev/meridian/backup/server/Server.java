@@ -13,12 +13,14 @@ import dev.meridian.backup.repository.FileFingerprints;
 import dev.meridian.backup.repository.IoThrottle;
 import dev.meridian.backup.repository.JobJournal;
 import dev.meridian.backup.repository.Repository;
+import dev.meridian.backup.repository.StateDirectory;
 import dev.meridian.backup.runtime.Blocking;
 import dev.meridian.backup.runtime.JobContext;
 import dev.meridian.backup.runtime.Metrics;
 import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -72,15 +74,18 @@ public final class Server implements AutoCloseable {
         // Runs the hot paths (hashing, zstd, manifest JSON) on synthetic data in the background while the engine starts.
         EngineWarmup.start(settings.compression());
         Repository repository = Repository.openFile(settings.repositoryPath(), settings.compression(),
-                new IoThrottle(settings.ioRateLimit()));
+                new IoThrottle(settings.ioRateLimit()), settings.stateDir());
         try {
             Repository.OpenReport report = repository.openReport();
             if (report.pendingWritesSwept() > 0) {
                 log.warn("[recovery] removed {} unfinished writes from {}/tmp", report.pendingWritesSwept(), settings.repositoryPath());
             }
-            JobJournal journal = new JobJournal(settings.repositoryPath().resolve("locks"));
-            List<String> recovered = StartupRecovery.run(settings, journal);
-            FileFingerprints fingerprints = new FileFingerprints(settings.repositoryPath().resolve("cache").resolve("fingerprints"));
+            StateDirectory state = repository.stateDirectory();
+            JobJournal journal = new JobJournal(state.journal());
+            List<String> recovered = new ArrayList<>(
+                    StartupRecovery.adoptLegacyState(settings.repositoryPath(), journal, state.fingerprints()));
+            recovered.addAll(StartupRecovery.run(settings, journal));
+            FileFingerprints fingerprints = new FileFingerprints(state.fingerprints());
             JobContext env = new JobContext(repository, journal, fingerprints, new Metrics(), Clock.systemUTC());
             CompletableFuture<Engine> ready = new CompletableFuture<>();
             ActorSystem<Void> system = ActorSystem.create(Guardian.create(settings, env, ready), "meridian", settings.config());

@@ -100,7 +100,11 @@ class CrashRecoveryTest {
             assertEquals(0, tmp.count(), "tmp/ is swept");
         }
         try (Stream<Path> locks = Files.list(env.repository.resolve("locks"))) {
-            assertEquals(List.of("repository.lock"), locks.map(p -> p.getFileName().toString()).toList(), "no journal is left");
+            assertEquals(List.of("repository.lock"), locks.map(p -> p.getFileName().toString()).toList(),
+                    "the journal is not in the repository");
+        }
+        try (Stream<Path> journal = Files.list(env.repositoryState().resolve("journal"))) {
+            assertEquals(List.of(), journal.map(p -> p.getFileName().toString()).toList(), "no journal is left");
         }
         try (Stream<Path> siblings = Files.list(env.dbPath("crashdb").getParent())) {
             assertEquals(List.of("crashdb"), siblings.map(p -> p.getFileName().toString()).sorted().toList(),

@@ -96,7 +96,7 @@ class RestoreTest {
         Map<String, String> atBackup = env.snapshot("other");
         BackupSummary b = backup("other", "housekeeping");
         env.write("other", "hk-later", 500, 300, 32);
-        Path blocker = env.repository.resolve("cache").resolve("fingerprints").resolve("other.json");
+        Path blocker = env.repositoryState().resolve("fingerprints").resolve("other.json");
         Files.deleteIfExists(blocker);
         Files.createDirectories(blocker.resolve("in-the-way"));
         try {
