@@ -254,4 +254,26 @@ class SettingsTest {
         assertTrue(printed.contains("did you mean meridian.databases[0].retention.manual.keep-last?"), printed);
         assertFalse(Files.exists(dir.resolve("orders")), "nothing was started or created");
     }
+
+    // ---- meridian.state-dir (issue 10): local state outside the repository ----
+
+    @Test
+    void theStateDirDefaultsToVarStateAndResolvesLikeTheRepositoryPath() throws Exception {
+        Path f = dir.resolve("state.conf");
+        Files.writeString(f, "meridian { repository.path = \"%s\", databases = [] }\n".formatted(dir.resolve("repo")));
+        assertEquals(Path.of("var/state").toAbsolutePath().normalize(), Settings.from(Settings.load(Optional.of(f))).stateDir());
+        Files.writeString(f, "meridian { repository.path = \"%s\", state-dir = \"%s\", databases = [] }\n"
+                .formatted(dir.resolve("repo"), dir.resolve("state")));
+        assertEquals(dir.resolve("state"), Settings.from(Settings.load(Optional.of(f))).stateDir());
+    }
+
+    @Test
+    void aStateDirOverlappingADatabaseOrEmptyIsRefused() throws Exception {
+        BackupException e = refused("meridian { state-dir = \"%s\", databases = [{ name = orders, path = \"%s\" }] }\n"
+                .formatted(dir.resolve("orders").resolve("state"), dir.resolve("orders")));
+        assertTrue(e.getMessage().contains("meridian.state-dir") && e.getMessage().contains("overlaps database 'orders'"),
+                e.getMessage());
+        e = refused("meridian { state-dir = \"\", databases = [] }\n");
+        assertTrue(e.getMessage().contains("meridian.state-dir is empty"), e.getMessage());
+    }
 }
