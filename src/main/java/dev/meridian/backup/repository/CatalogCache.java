@@ -42,7 +42,7 @@ import org.slf4j.LoggerFactory;
  * key the cache holds needs no read. A verification record can be rewritten (re-verifying a backup), so its key is
  * first added, durably, to {@code catalog.pending} (a JSON list of keys), and the next open re-reads the pending
  * keys unless a save came after them. Saves (fsynced, atomic: {@link DurableFiles#write}) happen at open when the
- * reconciliation changed anything, every {@value #SAVE_EVERY} changes, and at close. A crash between saves costs
+ * reconciliation changed anything, every {@value #SAVE_EVERY} changes, and at close if anything changed. A crash between saves costs
  * reading what changed since the last one.
  *
  * <p>A failure to save or mark never fails the operation that caused it: it is logged, and the cache is removed so
@@ -228,6 +228,13 @@ final class CatalogCache {
             }
         } catch (IOException | RuntimeException e) {
             disable("cannot save the catalog cache " + state.catalogCache(), e);
+        }
+    }
+
+    /** At close: saves unless nothing changed since the last save. */
+    synchronized void close() {
+        if (changes > 0 || !pending.isEmpty()) {
+            save();
         }
     }
 

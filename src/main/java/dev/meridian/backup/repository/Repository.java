@@ -442,7 +442,7 @@ public final class Repository implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
-        cache.save();
+        cache.close();
         store.close();
         if (lock != null) {
             lock.close();
