@@ -40,10 +40,17 @@ import java.util.SplittableRandom;
 public final class CatalogScale {
     public record Call(String request, long medianMicros, long maxMicros, int bodyBytes) {}
 
-    public record Result(int backups, long repositoryOpenMs, long rebuiltStartMs, long cachedStartMs, List<Call> calls) {}
+    /**
+     * {@code repositoryOpenMs}: the first server start (cold JVM, no cache); {@code rebuiltStartMs} and
+     * {@code cachedStartMs}: server starts in the warm JVM without and with the catalog cache; {@code openWithoutCacheMs}
+     * and {@code openWithCacheMs}: the median of {@value #OPEN_ROUNDS} alternating opens of the repository alone.
+     */
+    public record Result(int backups, long repositoryOpenMs, long rebuiltStartMs, long cachedStartMs,
+            long openWithoutCacheMs, long openWithCacheMs, List<Call> calls) {}
 
     private static final List<String> DATABASES = List.of("orders", "users", "events");
     private static final int ROUNDS = 30;
+    private static final int OPEN_ROUNDS = 5;
 
     private CatalogScale() {}
 
@@ -86,7 +93,13 @@ public final class CatalogScale {
             }
             long rebuiltMs = timeStart(settings);
             long cachedMs = timeStart(settings);
-            return new Result(backups, openMs, rebuiltMs, cachedMs, calls);
+            List<Long> without = new ArrayList<>();
+            List<Long> with = new ArrayList<>();
+            for (int i = 0; i < OPEN_ROUNDS; i++) {
+                without.add(timeOpen(repo, null));
+                with.add(timeOpen(repo, state));
+            }
+            return new Result(backups, openMs, rebuiltMs, cachedMs, median(without), median(with), calls);
         } finally {
             BenchData.deleteTrees(work);
         }
@@ -98,6 +111,21 @@ public final class CatalogScale {
         try (Server server = Server.start(settings, true, e -> List.of())) {
             return (System.nanoTime() - t0) / 1_000_000;
         }
+    }
+
+    /** Milliseconds to open the repository (with its catalog) alone; {@code state} null: without the catalog cache. */
+    private static long timeOpen(Path repo, Path state) throws Exception {
+        long t0 = System.nanoTime();
+        Repository r = Repository.openFile(repo, Compression.parse("off"), IoThrottle.UNLIMITED, state);
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        r.close();
+        return ms;
+    }
+
+    private static long median(List<Long> values) {
+        List<Long> sorted = new ArrayList<>(values);
+        Collections.sort(sorted);
+        return sorted.get(sorted.size() / 2);
     }
 
     /** 40 small real objects; every manifest lists 20 of them, as backups of slowly changing databases would. */

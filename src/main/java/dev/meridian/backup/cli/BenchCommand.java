@@ -168,6 +168,8 @@ final class BenchCommand implements Callable<Integer> {
                 r.backups(), Output.duration(r.repositoryOpenMs()));
         out.printf("server start again, warm JVM: catalog cache deleted (rebuilt) %s, catalog cache loaded %s%n",
                 Output.duration(r.rebuiltStartMs()), Output.duration(r.cachedStartMs()));
+        out.printf("repository open alone (median of 5, alternating): without the catalog cache %s, with it %s%n",
+                Output.duration(r.openWithoutCacheMs()), Output.duration(r.openWithCacheMs()));
         List<List<String>> rows = new ArrayList<>();
         for (CatalogScale.Call c : r.calls()) {
             rows.add(List.of(c.request(), String.format(Locale.ROOT, "%.1f ms", c.medianMicros() / 1000.0),

@@ -84,6 +84,7 @@ class BenchCommandTest {
         assertEquals(300, r.path("backups").asInt());
         assertEquals(6, r.path("calls").size());
         assertTrue(r.path("rebuilt_start_ms").asLong() > 0 && r.path("cached_start_ms").asLong() > 0, r.toString());
+        assertTrue(r.path("open_without_cache_ms").isNumber() && r.path("open_with_cache_ms").isNumber(), r.toString());
         r.path("calls").forEach(c -> assertTrue(c.path("median_micros").asLong() > 0 && c.path("body_bytes").asInt() > 2, c.toString()));
         try (Stream<Path> left = Files.list(work)) {
             assertEquals(0, left.count(), "the work directory is removed");
