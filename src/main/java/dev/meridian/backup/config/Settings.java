@@ -10,6 +10,7 @@ import dev.meridian.backup.model.RetentionPolicy;
 import dev.meridian.backup.model.Schedule;
 import dev.meridian.backup.model.Validation;
 import dev.meridian.backup.repository.Compression;
+import dev.meridian.backup.store.s3.S3Location;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -160,7 +161,7 @@ public record Settings(
         if (port < 0 || port > 65535) {
             throw BackupException.invalid("meridian.http.port " + port + " is out of range 0..65535");
         }
-        Path repo = absolute(m.getString("repository.path"));
+        Path repo = repositoryDirectory(m);
         List<Path> roots = new ArrayList<>();
         for (String r : m.getStringList("restore-roots")) {
             roots.add(absolute(r));
@@ -192,6 +193,60 @@ public record Settings(
                 m.getDuration("backup.timeout"), m.getDuration("verify.timeout"), m.getDuration("restore.timeout"),
                 m.getDuration("retention.interval"), m.getDuration("ask-timeout"), m.getBoolean("log.json"),
                 tokens(m));
+    }
+
+    /**
+     * The repository's local directory: {@code meridian.repository.url} when it is a directory, else
+     * {@code meridian.repository.path} (with an s3:// URL, the local working directory). Checks the S3 settings too.
+     *
+     * @throws BackupException (invalid_argument) when url and an explicitly set path name different places, or the
+     *         s3:// URL or its endpoint is malformed
+     */
+    private static Path repositoryDirectory(Config m) {
+        String url = m.getString("repository.url").trim();
+        Path path = absolute(m.getString("repository.path"));
+        if (url.isEmpty()) {
+            return path;
+        }
+        boolean pathSet = !m.getString("repository.path")
+                .equals(ConfigFactory.parseResources("application.conf").getString("meridian.repository.path"));
+        if (S3Location.isS3Url(url)) {
+            s3Location(m);
+            if (pathSet) {
+                throw BackupException.invalid("meridian.repository.url is " + url + " and meridian.repository.path is "
+                        + path + "; they name two repositories. Keep url and remove path");
+            }
+            return path;
+        }
+        Path dir = absolute(url.startsWith("file://") ? url.substring("file://".length()) : url);
+        if (pathSet && !dir.equals(path)) {
+            throw BackupException.invalid("meridian.repository.url is " + dir + " and meridian.repository.path is " + path
+                    + "; they name two repositories. Keep one of them");
+        }
+        return dir;
+    }
+
+    private static Optional<S3Location> s3Location(Config m) {
+        String url = m.getString("repository.url").trim();
+        if (!S3Location.isS3Url(url)) {
+            return Optional.empty();
+        }
+        return Optional.of(S3Location.parse(url, m.getString("repository.s3.endpoint"), m.getString("repository.s3.region"),
+                m.getBoolean("repository.s3.path-style")));
+    }
+
+    /** The S3 repository of {@code meridian.repository.url}, or empty when the repository is a local directory. */
+    public Optional<S3Location> s3Repository() {
+        return s3Location(config.getConfig("meridian"));
+    }
+
+    /** {@code meridian.repository.s3.lock-ttl}: how long an S3 repository lock lasts without a refresh. */
+    public Duration s3LockTtl() {
+        Duration ttl = config.getDuration("meridian.repository.s3.lock-ttl");
+        if (ttl.toMillis() < 300) {
+            throw BackupException.invalid("meridian.repository.s3.lock-ttl " + ttl + " is too short; use at least 1s (default 60s)");
+        }
+        return ttl;
     }
 
     /** {@code meridian.auth.tokens}. A key read from an element must be listed in {@link ConfigKeys#TOKEN}. */
