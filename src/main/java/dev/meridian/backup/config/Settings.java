@@ -197,10 +197,11 @@ public record Settings(
 
     /**
      * The repository's local directory: {@code meridian.repository.url} when it is a directory, else
-     * {@code meridian.repository.path} (with an s3:// URL, the local working directory). Checks the S3 settings too.
+     * {@code meridian.repository.path} (with an s3:// URL, path is the local working directory). Checks the S3
+     * settings too.
      *
-     * @throws BackupException (invalid_argument) when url and an explicitly set path name different places, or the
-     *         s3:// URL or its endpoint is malformed
+     * @throws BackupException (invalid_argument) when url is a directory and an explicitly set path names another one,
+     *         or the s3:// URL, its endpoint or the lock TTL is malformed
      */
     private static Path repositoryDirectory(Config m) {
         String url = m.getString("repository.url").trim();
@@ -208,17 +209,18 @@ public record Settings(
         if (url.isEmpty()) {
             return path;
         }
-        boolean pathSet = !m.getString("repository.path")
-                .equals(ConfigFactory.parseResources("application.conf").getString("meridian.repository.path"));
         if (S3Location.isS3Url(url)) {
+            // The repository is the bucket; path stays the local working directory (upload spool, journal, caches).
             s3Location(m);
-            if (pathSet) {
-                throw BackupException.invalid("meridian.repository.url is " + url + " and meridian.repository.path is "
-                        + path + "; they name two repositories. Keep url and remove path");
+            Duration ttl = m.getDuration("repository.s3.lock-ttl");
+            if (ttl.toMillis() < 1000) {
+                throw BackupException.invalid("meridian.repository.s3.lock-ttl " + ttl + " is too short; use at least 1s (default 60s)");
             }
             return path;
         }
         Path dir = absolute(url.startsWith("file://") ? url.substring("file://".length()) : url);
+        boolean pathSet = !m.getString("repository.path")
+                .equals(ConfigFactory.parseResources("application.conf").getString("meridian.repository.path"));
         if (pathSet && !dir.equals(path)) {
             throw BackupException.invalid("meridian.repository.url is " + dir + " and meridian.repository.path is " + path
                     + "; they name two repositories. Keep one of them");
@@ -242,11 +244,7 @@ public record Settings(
 
     /** {@code meridian.repository.s3.lock-ttl}: how long an S3 repository lock lasts without a refresh. */
     public Duration s3LockTtl() {
-        Duration ttl = config.getDuration("meridian.repository.s3.lock-ttl");
-        if (ttl.toMillis() < 300) {
-            throw BackupException.invalid("meridian.repository.s3.lock-ttl " + ttl + " is too short; use at least 1s (default 60s)");
-        }
-        return ttl;
+        return config.getDuration("meridian.repository.s3.lock-ttl");
     }
 
     /** {@code meridian.auth.tokens}. A key read from an element must be listed in {@link ConfigKeys#TOKEN}. */

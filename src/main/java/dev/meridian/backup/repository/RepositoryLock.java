@@ -232,6 +232,9 @@ public sealed interface RepositoryLock extends AutoCloseable permits RepositoryL
                 Holder renewed = new Holder(first.owner(), first.host(), first.pid(), first.created(), clock.instant().plus(ttl));
                 store.write(KEY, Json.MAPPER.writeValueAsBytes(renewed));
             } catch (IOException | RuntimeException e) {
+                if (closed) {
+                    return; // interrupted by close, which deletes the lock anyway
+                }
                 log.warn("Refreshing the lock of repository {} failed (retrying in {} s): {}", store.location().url(),
                         Math.max(1, ttl.toSeconds() / 3), e.getMessage());
             }

@@ -147,14 +147,16 @@ public final class Server implements AutoCloseable {
         }
         cs.addTask(CoordinatedShutdown.PhaseServiceRequestsDone(), "close-databases",
                 () -> engine.closeDatabases(Duration.ofSeconds(55)).handle((x, e) -> Done.getInstance()));
-        cs.addTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate(), "close-repository", () -> {
-            try {
-                repository.close();
-            } catch (Exception e) {
-                log.warn("Closing the repository failed: {}", e.getMessage());
-            }
-            return CompletableFuture.completedFuture(Done.getInstance());
-        });
+        // On the I/O dispatcher: closing an S3 repository deletes its lock object, blocking work (invariant 8).
+        cs.addTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate(), "close-repository",
+                () -> Blocking.supply(system, "meridian.io-dispatcher", () -> {
+                    try {
+                        repository.close();
+                    } catch (Exception e) {
+                        log.warn("Closing the repository failed: {}", e.getMessage());
+                    }
+                    return Done.getInstance();
+                }));
     }
 
     public Engine engine() {
