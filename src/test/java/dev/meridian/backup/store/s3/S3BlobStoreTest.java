@@ -61,6 +61,40 @@ class S3BlobStoreTest {
     }
 
     @Test
+    void aMultipartUploadThatFailsIsAbortedAndNothingIsVisible() throws Exception {
+        byte[] data = new byte[11 * 1024 * 1024];
+        new Random(8).nextBytes(data);
+        S3Location loc = server.location();
+        try (FaultyS3Front front = new FaultyS3Front(server.port());
+                S3BlobStore store = S3BlobStore.open(S3Location.parse(loc.url(), front.endpoint(), "us-east-1", true), spool, SMALL_PARTS)) {
+            front.dropNextUploads(1_000_000);
+            PendingBlob blob = store.create();
+            blob.write(ByteBuffer.wrap(data));
+            java.io.IOException e = assertThrows(java.io.IOException.class, () -> blob.commit("objects/cd/large"));
+            assertTrue(e.getMessage().contains("UploadPart of " + loc.url() + "/objects/cd/large"), e.getMessage());
+            front.dropNextUploads(0);
+            assertFalse(store.exists("objects/cd/large"));
+            assertEquals(java.util.List.of(), store.list(""));
+            // The upload was aborted at once: a sweep finds neither an upload nor a spool file left.
+            assertEquals(0, store.sweepPending());
+        }
+    }
+
+    @Test
+    void sweepAbortsAMultipartUploadACrashLeftBehind() throws Exception {
+        S3Location loc = server.location();
+        try (S3BlobStore store = S3BlobStore.open(loc, spool, SMALL_PARTS);
+                var raw = software.amazon.awssdk.services.s3.S3Client.builder()
+                        .endpointOverride(java.net.URI.create(server.endpoint())).region(software.amazon.awssdk.regions.Region.US_EAST_1)
+                        .forcePathStyle(true).build()) {
+            raw.createMultipartUpload(b -> b.bucket(loc.bucket()).key(loc.prefix() + "objects/ef/crashed"));
+            assertEquals(1, store.sweepPending());
+            assertEquals(0, store.sweepPending());
+            assertEquals(java.util.List.of(), store.list(""));
+        }
+    }
+
+    @Test
     void aMissingBucketIsNamedWithWhatToDo() {
         S3Location loc = server.location("s3://no-such-bucket/x");
         BackupException e = assertThrows(BackupException.class, () -> S3BlobStore.open(loc, spool, SMALL_PARTS));
