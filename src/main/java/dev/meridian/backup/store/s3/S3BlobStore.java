@@ -103,6 +103,12 @@ public final class S3BlobStore implements BlobStore {
     private final Path spool;
     private final Tuning tuning;
     private final ExecutorService parts;
+    /**
+     * Sizes that the last listing reported, so that opening a repository (a listing, then the size of every object)
+     * costs one request per 1000 keys instead of one HEAD per key. This store's own commits and deletes update it;
+     * the repository has one writer (its lock), and content-addressed objects never change size.
+     */
+    private final java.util.concurrent.ConcurrentHashMap<String, Long> listedSizes = new java.util.concurrent.ConcurrentHashMap<>();
 
     private S3BlobStore(S3Location location, S3Client s3, Path spool, Tuning tuning) {
         this.location = location;
@@ -247,11 +253,11 @@ public final class S3BlobStore implements BlobStore {
 
     @Override
     public boolean exists(String key) throws IOException {
-        return size(key).isPresent();
+        return head(key).isPresent();
     }
 
-    @Override
-    public OptionalLong size(String key) throws IOException {
+    /** Asks S3, never the listed sizes: deduplication relies on the answer (an object it skips must be there). */
+    private OptionalLong head(String key) throws IOException {
         BlockingGuard.check("s3 head");
         String full = full(key);
         try {
@@ -262,6 +268,12 @@ public final class S3BlobStore implements BlobStore {
             }
             throw failure("HEAD", key, e);
         }
+    }
+
+    @Override
+    public OptionalLong size(String key) throws IOException {
+        Long listed = listedSizes.get(key);
+        return listed != null ? OptionalLong.of(listed) : head(key);
     }
 
     @Override
@@ -276,7 +288,9 @@ public final class S3BlobStore implements BlobStore {
                 // A key ending in '/' is a directory marker (S3 consoles' folders, S3Proxy's filesystem backend); no
                 // blob key ends so.
                 if (!o.key().endsWith("/")) {
-                    keys.add(o.key().substring(location.prefix().length()));
+                    String key = o.key().substring(location.prefix().length());
+                    keys.add(key);
+                    listedSizes.put(key, o.size());
                 }
             }
         } catch (SdkException e) {
@@ -291,7 +305,8 @@ public final class S3BlobStore implements BlobStore {
     public boolean delete(String key) throws IOException {
         BlockingGuard.check("s3 delete");
         // DeleteObject succeeds whether or not the key exists; the contract reports which.
-        if (!exists(key)) {
+        listedSizes.remove(key);
+        if (head(key).isEmpty()) {
             return false;
         }
         String full = full(key);
@@ -403,6 +418,7 @@ public final class S3BlobStore implements BlobStore {
 
     private void upload(Path file, long size, String key) throws IOException {
         String full = full(key);
+        listedSizes.remove(key);
         if (size <= tuning.multipartThreshold()) {
             try {
                 s3.putObject(b -> b.bucket(location.bucket()).key(full).contentLength(size), RequestBody.fromFile(file));
