@@ -103,6 +103,7 @@ public final class S3BlobStore implements BlobStore {
     private final Path spool;
     private final Tuning tuning;
     private final ExecutorService parts;
+    private volatile boolean closed;
     /**
      * Sizes that the last listing reported, so that opening a repository (a listing, then the size of every object)
      * costs one request per 1000 keys instead of one HEAD per key. This store's own commits and deletes update it;
@@ -205,8 +206,17 @@ public final class S3BlobStore implements BlobStore {
         return nl < 0 ? m : m.substring(0, nl);
     }
 
-    /** An SDK failure on one key, as the IOException the BlobStore contract raises. */
+    /**
+     * An SDK failure on one key, as the IOException the BlobStore contract raises; after {@link #close()} or an
+     * interrupt (the server stopping under work in flight, a cancelled job) a BackupException (unavailable) instead,
+     * so the work aborts rather than reporting the object bad.
+     */
     private IOException failure(String operation, String key, SdkException e) {
+        checkNotStopped();
+        if (e instanceof software.amazon.awssdk.core.exception.AbortedException) {
+            throw new BackupException(ErrorCode.UNAVAILABLE, "S3 " + operation + " of " + location.url() + "/" + key
+                    + " was interrupted (the job was cancelled or the server is stopping)");
+        }
         String detail = e instanceof AwsServiceException se
                 ? "HTTP " + se.statusCode() + (se.awsErrorDetails() == null ? "" : " " + se.awsErrorDetails().errorCode())
                 : rootMessage(e);
@@ -223,7 +233,24 @@ public final class S3BlobStore implements BlobStore {
     }
 
     private String full(String key) {
+        checkOpen();
         return location.prefix() + BlobKeys.check(key);
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new BackupException(ErrorCode.UNAVAILABLE, "the S3 repository " + location.url()
+                    + " is closed (the server is stopping); run the operation again after it starts");
+        }
+    }
+
+    /** After a failed request: a closed store or an interrupted thread means the work was stopped, not a bad object. */
+    private void checkNotStopped() {
+        checkOpen();
+        if (Thread.currentThread().isInterrupted()) {
+            throw new BackupException(ErrorCode.UNAVAILABLE, "a request to the S3 repository " + location.url()
+                    + " was interrupted (the job was cancelled or the server is stopping)");
+        }
     }
 
     @Override
@@ -412,6 +439,7 @@ public final class S3BlobStore implements BlobStore {
 
     @Override
     public void close() {
+        closed = true;
         parts.shutdownNow();
         s3.close();
     }
@@ -621,6 +649,7 @@ public final class S3BlobStore implements BlobStore {
                     return n;
                 } catch (IOException e) {
                     closeStream();
+                    checkNotStopped();
                     if (attempt + 1 >= REOPENS) {
                         throw new IOException("reading " + location.url() + "/" + key + " at byte " + position
                                 + " failed: " + e.getMessage(), e);
