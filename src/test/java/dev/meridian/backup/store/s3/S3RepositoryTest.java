@@ -165,9 +165,23 @@ class S3RepositoryTest {
         Run unlock = cli(offline(url, "unlock"));
         assertEquals(0, unlock.code(), unlock.err());
         assertTrue(unlock.out().contains("removed the lock of repository " + url + " held by host gone-host, pid 4242"), unlock.out());
-        assertEquals(0, cli(offline(url, "unlock")).code(), "unlocking an unlocked repository is a no-op");
+        Run again = cli(offline(url, "unlock", "--json"));
+        assertEquals(0, again.code(), "unlocking an unlocked repository is a no-op: " + again.err());
+        assertFalse(again.json().path("removed").asBoolean(), again.out());
         env.startServer();
         env.close();
+    }
+
+    @Test
+    void unlockOfALocalRepositoryOnlySaysWhetherAProcessHoldsItsOsLock() throws Exception {
+        try (TestEnv env = TestEnv.start(dir, List.of("shop"), "")) {
+            Run held = cli("unlock", "--repo", env.repository.toString());
+            assertEquals(1, held.code());
+            assertTrue(held.err().contains("is in use by another Meridian process"), held.err());
+        }
+        Run free = cli("unlock", "--repo", dir.resolve("repo").toString());
+        assertEquals(0, free.code(), free.err());
+        assertTrue(free.out().contains("is not locked"), free.out());
     }
 
     @Test
