@@ -5,8 +5,12 @@ import dev.meridian.backup.model.BackupId;
 import dev.meridian.backup.model.Validation;
 import dev.meridian.backup.operation.Arguments;
 import dev.meridian.backup.operation.Views;
+import dev.meridian.backup.repository.Compression;
+import dev.meridian.backup.repository.IoThrottle;
 import dev.meridian.backup.repository.Repository;
 import dev.meridian.backup.restore.OfflineRestore;
+import dev.meridian.backup.store.s3.S3BlobStore;
+import dev.meridian.backup.store.s3.S3Location;
 import dev.meridian.backup.verify.OfflineVerification;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -21,12 +25,33 @@ import java.util.Map;
 final class DirectRepository {
     private DirectRepository() {}
 
-    private static Repository open(Path repo) throws Exception {
-        return Repository.openFileReadOnly(repo.toAbsolutePath().normalize());
+    /** The repository of {@code --repo}, read-only: a directory, or an S3 bucket (no lock taken, nothing written). */
+    private static Repository open(ClientOptions client) throws Exception {
+        if (!S3Location.isS3Url(client.repo)) {
+            return Repository.openFileReadOnly(Path.of(client.repo).toAbsolutePath().normalize());
+        }
+        S3BlobStore store = openS3(client);
+        try {
+            return Repository.open(store, Compression.parse("off"), IoThrottle.UNLIMITED, false, null);
+        } catch (Exception | Error e) {
+            store.close();
+            throw e;
+        }
+    }
+
+    /**
+     * The S3 bucket of {@code --repo s3://...} with the {@code --s3-*} options. Read-only work never writes, so its
+     * spool directory is a temporary one that is not even created.
+     */
+    static S3BlobStore openS3(ClientOptions client) {
+        boolean endpoint = client.s3Endpoint != null && !client.s3Endpoint.isBlank();
+        S3Location location = S3Location.parse(client.repo, client.s3Endpoint, client.s3Region, endpoint && !client.s3VirtualHosted);
+        return S3BlobStore.open(location, Path.of(System.getProperty("java.io.tmpdir"), "meridian-spool-" + ProcessHandle.current().pid()),
+                S3BlobStore.Tuning.DEFAULT);
     }
 
     /** A page of backups, shaped like {@code GET /api/v1/backups}. */
-    static JsonNode list(Path repo, String database, String type, String tag, int limit, String cursor) throws Exception {
+    static JsonNode list(ClientOptions repo, String database, String type, String tag, int limit, String cursor) throws Exception {
         try (Repository r = open(repo)) {
             Arguments.ListQuery q = Arguments.ListQuery.of(database, type, tag, limit, cursor);
             return Verb.tree(Views.page(r.catalog().list(q.catalogQuery())));
@@ -34,7 +59,7 @@ final class DirectRepository {
     }
 
     /** One backup's metadata, and its manifest when {@code withManifest}; index 1 is null otherwise. */
-    static JsonNode[] show(Path repo, BackupId id, boolean withManifest) throws Exception {
+    static JsonNode[] show(ClientOptions repo, BackupId id, boolean withManifest) throws Exception {
         try (Repository r = open(repo)) {
             JsonNode b = Verb.tree(r.catalog().get(id).orElseThrow(() -> Repository.unknownBackup(id)));
             return new JsonNode[] {b, withManifest ? Verb.tree(r.readManifest(id)) : null};
@@ -42,7 +67,7 @@ final class DirectRepository {
     }
 
     /** Totals like {@code GET /api/v1/stats}. */
-    static JsonNode stats(Path repo, String database) throws Exception {
+    static JsonNode stats(ClientOptions repo, String database) throws Exception {
         if (database != null) {
             Validation.databaseName(database);
         }
@@ -55,7 +80,7 @@ final class DirectRepository {
      * Re-reads and hashes every object of one backup with {@code threads} hashing threads; {@code deep} also checks
      * every SST against RocksDB's block checksums.
      */
-    static JsonNode verify(Path repo, BackupId id, int threads, boolean deep, Output.Meter meter) throws Exception {
+    static JsonNode verify(ClientOptions repo, BackupId id, int threads, boolean deep, Output.Meter meter) throws Exception {
         try (Repository r = open(repo)) {
             var m = r.readManifest(id);
             return Verb.tree(OfflineVerification.run(r, m, threads, deep, (d, t) -> meter.update(d, t, null)));
@@ -63,7 +88,7 @@ final class DirectRepository {
     }
 
     /** Writes one backup into {@code target} (a new or empty directory); the answer is shaped like the server's. */
-    static JsonNode restore(Path repo, BackupId id, Path target, Output.Meter meter) throws Exception {
+    static JsonNode restore(ClientOptions repo, BackupId id, Path target, Output.Meter meter) throws Exception {
         long start = System.currentTimeMillis();
         try (Repository r = open(repo)) {
             var m = r.readManifest(id);

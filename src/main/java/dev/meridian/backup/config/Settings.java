@@ -10,6 +10,7 @@ import dev.meridian.backup.model.RetentionPolicy;
 import dev.meridian.backup.model.Schedule;
 import dev.meridian.backup.model.Validation;
 import dev.meridian.backup.repository.Compression;
+import dev.meridian.backup.store.s3.S3Location;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -160,7 +161,7 @@ public record Settings(
         if (port < 0 || port > 65535) {
             throw BackupException.invalid("meridian.http.port " + port + " is out of range 0..65535");
         }
-        Path repo = absolute(m.getString("repository.path"));
+        Path repo = repositoryDirectory(m);
         List<Path> roots = new ArrayList<>();
         for (String r : m.getStringList("restore-roots")) {
             roots.add(absolute(r));
@@ -218,6 +219,58 @@ public record Settings(
             }
         }
         return state;
+    }
+
+    /**
+     * The repository's local directory: {@code meridian.repository.url} when it is a directory, else
+     * {@code meridian.repository.path} (with an s3:// URL, path is the local working directory). Checks the S3
+     * settings too.
+     *
+     * @throws BackupException (invalid_argument) when url is a directory and an explicitly set path names another one,
+     *         or the s3:// URL, its endpoint or the lock TTL is malformed
+     */
+    private static Path repositoryDirectory(Config m) {
+        String url = m.getString("repository.url").trim();
+        Path path = absolute(m.getString("repository.path"));
+        if (url.isEmpty()) {
+            return path;
+        }
+        if (S3Location.isS3Url(url)) {
+            // The repository is the bucket; path stays the local working directory (upload spool, journal, caches).
+            s3Location(m);
+            Duration ttl = m.getDuration("repository.s3.lock-ttl");
+            if (ttl.toMillis() < 1000) {
+                throw BackupException.invalid("meridian.repository.s3.lock-ttl " + ttl + " is too short; use at least 1s (default 60s)");
+            }
+            return path;
+        }
+        Path dir = absolute(url.startsWith("file://") ? url.substring("file://".length()) : url);
+        boolean pathSet = !m.getString("repository.path")
+                .equals(ConfigFactory.parseResources("application.conf").getString("meridian.repository.path"));
+        if (pathSet && !dir.equals(path)) {
+            throw BackupException.invalid("meridian.repository.url is " + dir + " and meridian.repository.path is " + path
+                    + "; they name two repositories. Keep one of them");
+        }
+        return dir;
+    }
+
+    private static Optional<S3Location> s3Location(Config m) {
+        String url = m.getString("repository.url").trim();
+        if (!S3Location.isS3Url(url)) {
+            return Optional.empty();
+        }
+        return Optional.of(S3Location.parse(url, m.getString("repository.s3.endpoint"), m.getString("repository.s3.region"),
+                m.getBoolean("repository.s3.path-style")));
+    }
+
+    /** The S3 repository of {@code meridian.repository.url}, or empty when the repository is a local directory. */
+    public Optional<S3Location> s3Repository() {
+        return s3Location(config.getConfig("meridian"));
+    }
+
+    /** {@code meridian.repository.s3.lock-ttl}: how long an S3 repository lock lasts without a refresh. */
+    public Duration s3LockTtl() {
+        return config.getDuration("meridian.repository.s3.lock-ttl");
     }
 
     /** {@code meridian.auth.tokens}. A key read from an element must be listed in {@link ConfigKeys#TOKEN}. */

@@ -13,10 +13,12 @@ import dev.meridian.backup.repository.FileFingerprints;
 import dev.meridian.backup.repository.IoThrottle;
 import dev.meridian.backup.repository.JobJournal;
 import dev.meridian.backup.repository.Repository;
+import dev.meridian.backup.repository.RepositoryLock;
 import dev.meridian.backup.repository.StateDirectory;
 import dev.meridian.backup.runtime.Blocking;
 import dev.meridian.backup.runtime.JobContext;
 import dev.meridian.backup.runtime.Metrics;
+import dev.meridian.backup.store.s3.S3BlobStore;
 import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
@@ -73,12 +75,11 @@ public final class Server implements AutoCloseable {
         }
         // Runs the hot paths (hashing, zstd, manifest JSON) on synthetic data in the background while the engine starts.
         EngineWarmup.start(settings.compression());
-        Repository repository = Repository.openFile(settings.repositoryPath(), settings.compression(),
-                new IoThrottle(settings.ioRateLimit()), settings.stateDir());
+        Repository repository = openRepository(settings);
         try {
             Repository.OpenReport report = repository.openReport();
             if (report.pendingWritesSwept() > 0) {
-                log.warn("[recovery] removed {} unfinished writes from {}/tmp", report.pendingWritesSwept(), settings.repositoryPath());
+                log.warn("[recovery] removed {} unfinished writes from {}", report.pendingWritesSwept(), repository.store().describe());
             }
             StateDirectory state = repository.stateDirectory();
             JobJournal journal = new JobJournal(state.journal());
@@ -105,11 +106,40 @@ public final class Server implements AutoCloseable {
             Server server = new Server(system, engine, binding, recovered);
             server.registerShutdown(repository);
             log.info("Meridian Backup started: {} database(s), repository {} ({} backups){}", settings.databases().size(),
-                    settings.repositoryPath(), repository.catalog().size(),
+                    repository.store().describe(), repository.catalog().size(),
                     binding == null ? "" : ", listening on http://" + binding.localAddress().getHostString() + ":" + binding.localAddress().getPort());
             return server;
         } catch (Exception | Error e) {
             repository.close();
+            throw e;
+        }
+    }
+
+    /**
+     * The repository of {@code meridian.repository}: on local disk with its OS lock, or on S3 with its lock object
+     * (refused, naming the holder, when another server holds it). An S3 blob being written is spooled under the local
+     * directory ({@code meridian.repository.path}/spool).
+     */
+    private static Repository openRepository(Settings settings) throws Exception {
+        IoThrottle throttle = new IoThrottle(settings.ioRateLimit());
+        var s3 = settings.s3Repository();
+        if (s3.isEmpty()) {
+            return Repository.openFile(settings.repositoryPath(), settings.compression(), throttle, settings.stateDir());
+        }
+        java.nio.file.Path spool = settings.repositoryPath().resolve("spool");
+        S3BlobStore store = S3BlobStore.open(s3.get(), spool, S3BlobStore.Tuning.DEFAULT);
+        RepositoryLock lock;
+        try {
+            lock = RepositoryLock.acquire(S3BlobStore.open(s3.get(), spool, S3BlobStore.Tuning.DEFAULT), settings.s3LockTtl());
+        } catch (Exception | Error e) {
+            store.close();
+            throw e;
+        }
+        try {
+            return Repository.open(store, settings.compression(), throttle, true, lock, settings.stateDir());
+        } catch (Exception | Error e) {
+            store.close();
+            lock.close();
             throw e;
         }
     }
@@ -122,14 +152,16 @@ public final class Server implements AutoCloseable {
         }
         cs.addTask(CoordinatedShutdown.PhaseServiceRequestsDone(), "close-databases",
                 () -> engine.closeDatabases(Duration.ofSeconds(55)).handle((x, e) -> Done.getInstance()));
-        cs.addTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate(), "close-repository", () -> {
-            try {
-                repository.close();
-            } catch (Exception e) {
-                log.warn("Closing the repository failed: {}", e.getMessage());
-            }
-            return CompletableFuture.completedFuture(Done.getInstance());
-        });
+        // On the I/O dispatcher: closing an S3 repository deletes its lock object, blocking work (invariant 8).
+        cs.addTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate(), "close-repository",
+                () -> Blocking.supply(system, "meridian.io-dispatcher", () -> {
+                    try {
+                        repository.close();
+                    } catch (Exception e) {
+                        log.warn("Closing the repository failed: {}", e.getMessage());
+                    }
+                    return Done.getInstance();
+                }));
     }
 
     public Engine engine() {
