@@ -417,6 +417,18 @@ public final class S3BlobStore implements BlobStore {
         }
     }
 
+    /** Writes a small object straight from memory (no spool file), replacing any object there. */
+    public void putBytes(String key, byte[] data) throws IOException {
+        BlockingGuard.check("s3 put");
+        String full = full(key);
+        listedSizes.remove(key);
+        try {
+            s3.putObject(b -> b.bucket(location.bucket()).key(full), RequestBody.fromBytes(data));
+        } catch (SdkException e) {
+            throw failure("PUT", key, e);
+        }
+    }
+
     /** The object's bytes, or empty if there is none. */
     public Optional<byte[]> readIfExists(String key) throws IOException {
         BlockingGuard.check("s3 get");
