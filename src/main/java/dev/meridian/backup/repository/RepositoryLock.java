@@ -230,7 +230,8 @@ public sealed interface RepositoryLock extends AutoCloseable permits RepositoryL
                     return;
                 }
                 Holder renewed = new Holder(first.owner(), first.host(), first.pid(), first.created(), clock.instant().plus(ttl));
-                store.write(KEY, Json.MAPPER.writeValueAsBytes(renewed));
+                // From memory, not through the spool directory, which the repository sweeps when it opens.
+                store.putBytes(KEY, Json.MAPPER.writeValueAsBytes(renewed));
             } catch (IOException | RuntimeException e) {
                 if (closed) {
                     return; // interrupted by close, which deletes the lock anyway

@@ -39,7 +39,6 @@ import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
 import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
-import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.http.ContentStreamProvider;
@@ -415,6 +414,18 @@ public final class S3BlobStore implements BlobStore {
             throw failure("conditional PUT", key, e);
         } catch (SdkException e) {
             throw failure("conditional PUT", key, e);
+        }
+    }
+
+    /** Writes a small object straight from memory (no spool file), replacing any object there. */
+    public void putBytes(String key, byte[] data) throws IOException {
+        BlockingGuard.check("s3 put");
+        String full = full(key);
+        listedSizes.remove(key);
+        try {
+            s3.putObject(b -> b.bucket(location.bucket()).key(full), RequestBody.fromBytes(data));
+        } catch (SdkException e) {
+            throw failure("PUT", key, e);
         }
     }
 
