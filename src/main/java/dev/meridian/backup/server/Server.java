@@ -126,7 +126,9 @@ public final class Server implements AutoCloseable {
         if (s3.isEmpty()) {
             return Repository.openFile(settings.repositoryPath(), settings.compression(), throttle, settings.stateDir());
         }
-        java.nio.file.Path spool = settings.repositoryPath().resolve("spool");
+        // Upload spool: local state, one directory per bucket and prefix (start-up sweeps it, so never shared).
+        java.nio.file.Path spool = settings.stateDir().resolve("s3-spool")
+                .resolve((s3.get().bucket() + "-" + s3.get().prefix()).replaceAll("[^A-Za-z0-9._-]", "_"));
         S3BlobStore store = S3BlobStore.open(s3.get(), spool, S3BlobStore.Tuning.DEFAULT);
         RepositoryLock lock;
         try {
