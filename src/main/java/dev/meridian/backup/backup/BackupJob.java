@@ -408,6 +408,7 @@ public final class BackupJob extends AbstractBehavior<BackupJob.Command> {
         env.metrics().operation("backup", m.database(), m.type().wireName(), "ok", Duration.ofMillis(m.durationMs()));
         env.metrics().bytes("backup", m.database(), "logical", m.sizeBytes());
         env.metrics().bytes("backup", m.database(), "stored", m.storedBytes());
+        env.metrics().backupSucceeded(m.database(), m.completedAt());
         progress.step("published");
         replyTo.tell(new Ended(spec.id(), StatusReply.success(m)));
         return removeCheckpointThenStop();

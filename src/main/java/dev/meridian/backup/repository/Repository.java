@@ -2,6 +2,7 @@ package dev.meridian.backup.repository;
 
 import dev.meridian.backup.model.BackupException;
 import dev.meridian.backup.model.BackupId;
+import dev.meridian.backup.model.BackupSummary;
 import dev.meridian.backup.model.ErrorCode;
 import dev.meridian.backup.model.FileEntry;
 import dev.meridian.backup.model.Hash;
@@ -25,6 +26,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -381,6 +383,22 @@ public final class Repository implements AutoCloseable {
         store.write(key, Json.MAPPER.writeValueAsBytes(result));
         catalog.setVerified(result.backupId(), result.valid());
         cache.afterVerification(key);
+    }
+
+    /**
+     * The stored verification record of a backup ({@code verifications/<database>/<id>.json}), or empty if it has
+     * none or the backup is not in the catalog. Throws IOException if the store cannot be read or the record parsed.
+     */
+    public Optional<VerifyResult> verification(BackupId id) throws IOException {
+        Optional<BackupSummary> b = catalog.get(id);
+        if (b.isEmpty() || b.get().verified() == null) {
+            return Optional.empty();
+        }
+        String key = verificationKey(b.get().database(), id);
+        if (!store.exists(key)) {
+            return Optional.empty();
+        }
+        return Optional.of(Json.MAPPER.readValue(store.read(key), VerifyResult.class));
     }
 
     /** What a garbage collection removed. */

@@ -7,11 +7,17 @@ import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
 /** Operator metrics, scraped as Prometheus text at {@code GET /metrics}. */
 public final class Metrics {
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final Map<String, AtomicLong> lastBackup = new ConcurrentHashMap<>();
+    private final Map<String, AtomicLong> lastVerify = new ConcurrentHashMap<>();
 
     public void operation(String operation, String database, String type, String outcome, Duration duration) {
         Timer.builder("meridian_operation_duration")
@@ -41,6 +47,39 @@ public final class Metrics {
 
     public void verifyErrors(String database, int errors) {
         DistributionSummary.builder("meridian_verify_errors").tags("database", database).register(registry).record(errors);
+    }
+
+    /**
+     * Registers a database's age gauges, {@code meridian_last_successful_backup_timestamp_seconds} and
+     * {@code meridian_last_successful_verify_timestamp_seconds} (Unix seconds, UTC; 0 until the first success), and,
+     * when it has a schedule, {@code meridian_backup_schedule_interval_seconds}. Idempotent.
+     */
+    public void database(String database, Duration scheduleInterval) {
+        Gauge.builder("meridian_last_successful_backup_timestamp_seconds", timestamp(lastBackup, database), AtomicLong::get)
+                .description("Completion time of the newest published backup, Unix seconds; 0 if there is none")
+                .tags("database", database).register(registry);
+        Gauge.builder("meridian_last_successful_verify_timestamp_seconds", timestamp(lastVerify, database), AtomicLong::get)
+                .description("Time of the newest verification that passed, Unix seconds; 0 if there is none")
+                .tags("database", database).register(registry);
+        if (scheduleInterval != null) {
+            Gauge.builder("meridian_backup_schedule_interval_seconds", scheduleInterval, d -> d.toMillis() / 1000.0)
+                    .description("Interval between scheduled backups").tags("database", database).strongReference(true)
+                    .register(registry);
+        }
+    }
+
+    /** A backup of {@code database} completed at {@code at}; the gauge only moves forward. */
+    public void backupSucceeded(String database, Instant at) {
+        timestamp(lastBackup, database).accumulateAndGet(at.getEpochSecond(), Math::max);
+    }
+
+    /** A verification of a backup of {@code database} passed at {@code at}; the gauge only moves forward. */
+    public void verifySucceeded(String database, Instant at) {
+        timestamp(lastVerify, database).accumulateAndGet(at.getEpochSecond(), Math::max);
+    }
+
+    private static AtomicLong timestamp(Map<String, AtomicLong> of, String database) {
+        return of.computeIfAbsent(database, k -> new AtomicLong());
     }
 
     public String scrape() {

@@ -223,6 +223,9 @@ public final class VerifyJob extends AbstractBehavior<VerifyJob.Command> {
         env.metrics().operation("verify", r.database(), manifest.type().wireName(), r.valid() ? "ok" : "invalid",
                 Duration.ofMillis(r.durationMs()));
         env.metrics().verifyErrors(r.database(), r.errors().size());
+        if (r.valid()) {
+            env.metrics().verifySucceeded(r.database(), r.checkedAt());
+        }
         progress.step(r.valid() ? "verified" : "verification failed");
         replyTo.tell(StatusReply.success(r));
         return Behaviors.stopped();
@@ -243,6 +246,10 @@ public final class VerifyJob extends AbstractBehavior<VerifyJob.Command> {
         stopping = true;
         progress.cancel();
         releasePin();
+        if (manifest != null && error.code() != ErrorCode.CONFLICT) { // a cancellation is not a failure to verify
+            env.metrics().operation("verify", manifest.database(), manifest.type().wireName(), "failed",
+                    Duration.between(started, env.clock().instant()));
+        }
         EventLog.event(getContext().getLog(), "failed").backup(backupId).warn("Verification of " + backupId + " ended: " + error.getMessage());
         replyTo.tell(StatusReply.error(error));
         return inFlight == 0 && !loading ? Behaviors.stopped() : this;
