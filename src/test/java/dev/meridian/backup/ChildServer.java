@@ -24,6 +24,11 @@ public final class ChildServer implements AutoCloseable {
 
     /** Starts {@code serve --config config}; {@code crashAt} names a crash point, or null. Waits until it listens. */
     public static ChildServer start(Path config, String crashAt, Path log) throws Exception {
+        return start(config, crashAt, log, List.of());
+    }
+
+    /** As {@link #start(Path, String, Path)}, with extra JVM options (such as {@code -Daws.accessKeyId=...}). */
+    public static ChildServer start(Path config, String crashAt, Path log, List<String> jvmOptions) throws Exception {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.add("-Xmx512m");
@@ -34,6 +39,7 @@ public final class ChildServer implements AutoCloseable {
         if (crashAt != null) {
             cmd.add("-Dmeridian.test.crash-at=" + crashAt);
         }
+        cmd.addAll(jvmOptions);
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
         cmd.add("dev.meridian.backup.cli.Main");
