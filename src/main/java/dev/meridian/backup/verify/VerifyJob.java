@@ -246,8 +246,10 @@ public final class VerifyJob extends AbstractBehavior<VerifyJob.Command> {
         stopping = true;
         progress.cancel();
         releasePin();
-        if (manifest != null && error.code() != ErrorCode.CONFLICT) { // a cancellation is not a failure to verify
-            env.metrics().operation("verify", manifest.database(), manifest.type().wireName(), "failed",
+        // A cancellation is not a failure to verify, nor is asking for a backup that does not exist.
+        var known = env.repository().catalog().get(backupId);
+        if (error.code() != ErrorCode.CONFLICT && known.isPresent()) {
+            env.metrics().operation("verify", known.get().database(), known.get().type().wireName(), "failed",
                     Duration.between(started, env.clock().instant()));
         }
         EventLog.event(getContext().getLog(), "failed").backup(backupId).warn("Verification of " + backupId + " ended: " + error.getMessage());

@@ -28,7 +28,8 @@ class AgeMetricsTest {
 
     @Test
     void ageGaugesFollowBackupsVerificationsAndRestarts() throws Exception {
-        try (TestEnv env = new TestEnv(dir, List.of("orders", "users", "sched"), "")) {
+        try (TestEnv env = new TestEnv(dir, List.of("orders", "users", "sched"),
+                "meridian.backup.auto-verify = false")) {
             Path conf = env.configFile;
             String text = Files.readString(conf);
             int sched = text.indexOf("name = \"sched\"");
@@ -75,6 +76,22 @@ class AgeMetricsTest {
             assertTrue(afterBad.lines().anyMatch(l -> l.startsWith("meridian_operation_duration_seconds_count{")
                     && l.contains("database=\"orders\"") && l.contains("operation=\"verify\"")
                     && l.contains("outcome=\"invalid\"") && l.endsWith(" 1")), afterBad);
+        }
+    }
+
+    @Test
+    void aVerificationThatTimesOutCountsAsFailedAndLeavesTheGaugeAlone() throws Exception {
+        try (TestEnv env = TestEnv.start(dir, List.of("orders"),
+                "meridian.verify.timeout = 1ms\nmeridian.backup.auto-verify = false")) {
+            String id = RestApiTest.ok(env.request("POST", "/api/v1/databases/orders/backups", "{}"), 201)
+                    .path("backup_id").asText();
+            TestEnv.Reply r = env.request("POST", "/api/v1/backups/" + id + "/verify", null);
+            assertEquals(504, r.status(), r.raw().body());
+            String after = scrape(env);
+            assertEquals(0.0, value(after, VERIFY, "orders").orElseThrow());
+            assertTrue(after.lines().anyMatch(l -> l.startsWith("meridian_operation_duration_seconds_count{")
+                    && l.contains("database=\"orders\"") && l.contains("operation=\"verify\"")
+                    && l.contains("outcome=\"failed\"") && l.endsWith(" 1")), after);
         }
     }
 
