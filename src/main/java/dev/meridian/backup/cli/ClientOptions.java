@@ -20,6 +20,10 @@ public final class ClientOptions {
     @Option(names = "--json", description = "Print machine-readable JSON on stdout.")
     boolean json;
 
+    @Option(names = "--password-file", paramLabel = "FILE", description = "With --repo: the file holding an encrypted "
+            + "repository's password (else env MERIDIAN_PASSWORD_FILE, then MERIDIAN_PASSWORD).")
+    Path passwordFile;
+
     ApiClient api() {
         return new ApiClient(server, token);
     }

@@ -21,32 +21,32 @@ import java.util.Map;
 final class DirectRepository {
     private DirectRepository() {}
 
-    private static Repository open(Path repo) throws Exception {
-        return Repository.openFileReadOnly(repo.toAbsolutePath().normalize());
+    private static Repository open(ClientOptions client) throws Exception {
+        return Repository.openFileReadOnly(client.repo.toAbsolutePath().normalize(), dev.meridian.backup.repository.seal.Password.Source.of(client.passwordFile, "--password-file"));
     }
 
     /** A page of backups, shaped like {@code GET /api/v1/backups}. */
-    static JsonNode list(Path repo, String database, String type, String tag, int limit, String cursor) throws Exception {
-        try (Repository r = open(repo)) {
+    static JsonNode list(ClientOptions client, String database, String type, String tag, int limit, String cursor) throws Exception {
+        try (Repository r = open(client)) {
             Arguments.ListQuery q = Arguments.ListQuery.of(database, type, tag, limit, cursor);
             return Verb.tree(Views.page(r.catalog().list(q.catalogQuery())));
         }
     }
 
     /** One backup's metadata, and its manifest when {@code withManifest}; index 1 is null otherwise. */
-    static JsonNode[] show(Path repo, BackupId id, boolean withManifest) throws Exception {
-        try (Repository r = open(repo)) {
+    static JsonNode[] show(ClientOptions client, BackupId id, boolean withManifest) throws Exception {
+        try (Repository r = open(client)) {
             JsonNode b = Verb.tree(r.catalog().get(id).orElseThrow(() -> Repository.unknownBackup(id)));
             return new JsonNode[] {b, withManifest ? Verb.tree(r.readManifest(id)) : null};
         }
     }
 
     /** Totals like {@code GET /api/v1/stats}. */
-    static JsonNode stats(Path repo, String database) throws Exception {
+    static JsonNode stats(ClientOptions client, String database) throws Exception {
         if (database != null) {
             Validation.databaseName(database);
         }
-        try (Repository r = open(repo)) {
+        try (Repository r = open(client)) {
             return Verb.tree(r.catalog().stats(database, Instant.now()));
         }
     }
@@ -55,17 +55,17 @@ final class DirectRepository {
      * Re-reads and hashes every object of one backup with {@code threads} hashing threads; {@code deep} also checks
      * every SST against RocksDB's block checksums.
      */
-    static JsonNode verify(Path repo, BackupId id, int threads, boolean deep, Output.Meter meter) throws Exception {
-        try (Repository r = open(repo)) {
+    static JsonNode verify(ClientOptions client, BackupId id, int threads, boolean deep, Output.Meter meter) throws Exception {
+        try (Repository r = open(client)) {
             var m = r.readManifest(id);
             return Verb.tree(OfflineVerification.run(r, m, threads, deep, (d, t) -> meter.update(d, t, null)));
         }
     }
 
     /** Writes one backup into {@code target} (a new or empty directory); the answer is shaped like the server's. */
-    static JsonNode restore(Path repo, BackupId id, Path target, Output.Meter meter) throws Exception {
+    static JsonNode restore(ClientOptions client, BackupId id, Path target, Output.Meter meter) throws Exception {
         long start = System.currentTimeMillis();
-        try (Repository r = open(repo)) {
+        try (Repository r = open(client)) {
             var m = r.readManifest(id);
             OfflineRestore.run(r, m, target, (d, total) -> meter.update(d, total, null));
             Map<String, Object> out = new LinkedHashMap<>();

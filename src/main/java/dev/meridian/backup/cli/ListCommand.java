@@ -30,7 +30,7 @@ final class ListCommand extends Verb {
     public Integer call() throws Exception {
         JsonNode page;
         if (offline()) {
-            page = DirectRepository.list(client.repo, database, type, tag, limit, cursor);
+            page = DirectRepository.list(client, database, type, tag, limit, cursor);
         } else {
             Map<String, Object> params = new LinkedHashMap<>();
             params.put("database", database);

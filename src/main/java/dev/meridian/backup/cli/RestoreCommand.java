@@ -33,7 +33,7 @@ final class RestoreCommand extends Verb {
             if (target == null) {
                 throw new CliException(CliException.USAGE, "with --repo, restore needs --target DIR (the live database belongs to the server)");
             }
-            JsonNode r = DirectRepository.restore(client.repo, backupId, target.toAbsolutePath().normalize(), meter);
+            JsonNode r = DirectRepository.restore(client, backupId, target.toAbsolutePath().normalize(), meter);
             meter.done();
             print(r);
             return 0;

@@ -22,7 +22,7 @@ final class ShowCommand extends Verb {
         JsonNode b;
         JsonNode manifest = null;
         if (offline()) {
-            JsonNode[] shown = DirectRepository.show(client.repo, backupId, files);
+            JsonNode[] shown = DirectRepository.show(client, backupId, files);
             b = shown[0];
             manifest = shown[1];
         } else {

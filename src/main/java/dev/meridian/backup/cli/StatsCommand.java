@@ -16,7 +16,7 @@ final class StatsCommand extends Verb {
     public Integer call() throws Exception {
         JsonNode s;
         if (offline()) {
-            s = DirectRepository.stats(client.repo, database);
+            s = DirectRepository.stats(client, database);
         } else {
             s = client.api().get("/api/v1/stats" + ApiClient.query(new java.util.HashMap<>(database == null ? Map.of() : Map.of("database", database))));
         }

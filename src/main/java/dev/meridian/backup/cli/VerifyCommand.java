@@ -29,7 +29,7 @@ final class VerifyCommand extends Verb {
             if (threads < 1 || threads > 64) {
                 throw new CliException(CliException.USAGE, "--threads must be 1..64");
             }
-            r = DirectRepository.verify(client.repo, backupId, threads, deep, meter);
+            r = DirectRepository.verify(client, backupId, threads, deep, meter);
         } else {
             r = client.api().postWithProgress("/api/v1/backups/" + backupId.value() + "/verify", deep ? Map.of("deep", true) : Map.of(),
                     meter::progress);

@@ -72,7 +72,7 @@ public final class Server implements AutoCloseable {
         // Runs the hot paths (hashing, zstd, manifest JSON) on synthetic data in the background while the engine starts.
         EngineWarmup.start(settings.compression());
         Repository repository = Repository.openFile(settings.repositoryPath(), settings.compression(),
-                new IoThrottle(settings.ioRateLimit()));
+                new IoThrottle(settings.ioRateLimit()), settings.encryption(), settings.passwordSource());
         try {
             Repository.OpenReport report = repository.openReport();
             if (report.pendingWritesSwept() > 0) {
