@@ -28,7 +28,8 @@ import javax.crypto.Cipher;
  * {@link Seal#frameNonce}): raw encoding seals each 1 MiB of content as is; block encoding keeps each block's prefix
  * in the clear and seals its stored bytes. A frame's associated data is the 16-byte header, then (block encoding) its
  * 8-byte prefix, so the format, compression, cipher, length and block sizes are all authenticated. Empty content is
- * one empty final frame (the tag alone). The object is named by the keyed BLAKE3 of its plaintext under the name key.
+ * one empty final frame (the tag alone). The object is named by BLAKE3 keyed with the name key over the content's
+ * Blake3: a keyed hash of the plaintext that costs one 32-byte hash, not a second pass over the content.
  */
 public final class ObjectCodec {
     public static final int BLOCK_SIZE = 1 << 20;
@@ -79,7 +80,7 @@ public final class ObjectCodec {
 
     /**
      * What {@link #encode} produced: the Blake3 of the content, its size, the bytes written, and the object's name
-     * (the content hash, or in a sealed repository the keyed BLAKE3 of the content under the name key).
+     * (the content hash, or in a sealed repository BLAKE3 keyed with the name key over that content hash).
      */
     public record Encoded(Hash hash, long contentLength, long storedLength, Hash object) {}
 
@@ -135,9 +136,6 @@ public final class ObjectCodec {
             in.flip();
             throttle.acquire(in.remaining());
             hasher.update(in.duplicate());
-            if (namer != null) {
-                namer.update(in.duplicate());
-            }
             int rawLen = in.remaining();
             boolean last = pos + rawLen == size;
             if (dst == null) {
@@ -192,8 +190,9 @@ public final class ObjectCodec {
         if (src.size() != size) {
             throw new IOException("file changed size while it was being backed up (" + size + " -> " + src.size() + " bytes)");
         }
-        Hash hash = Hash.of(hasher.digest());
-        return new Encoded(hash, size, dst == null ? 0 : dst.written(), namer == null ? hash : Hash.of(namer.digest()));
+        byte[] digest = hasher.digest();
+        Hash hash = Hash.of(digest);
+        return new Encoded(hash, size, dst == null ? 0 : dst.written(), namer == null ? hash : Hash.of(namer.update(digest).digest()));
     }
 
     /** Seals {@code plain} as frame {@code index} with the first {@code aadLen} bytes of the scratch AAD, and writes it. */

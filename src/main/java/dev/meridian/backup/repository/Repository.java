@@ -138,7 +138,12 @@ public final class Repository implements AutoCloseable {
         if (!java.nio.file.Files.isRegularFile(config)) {
             return wanted == Encryption.AES_256_GCM;
         }
-        RepositoryFormat f = Json.MAPPER.readValue(java.nio.file.Files.readAllBytes(config), RepositoryFormat.class);
+        RepositoryFormat f;
+        try {
+            f = Json.MAPPER.readValue(java.nio.file.Files.readAllBytes(config), RepositoryFormat.class);
+        } catch (IOException e) {
+            return false; // opening reports the damaged config.json, naming the repository
+        }
         return Encryption.AES_256_GCM.wireName().equals(f.encryption())
                 && (wanted == null || wanted == Encryption.AES_256_GCM);
     }

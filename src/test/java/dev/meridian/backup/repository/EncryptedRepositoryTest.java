@@ -12,6 +12,7 @@ import dev.meridian.backup.model.BackupId;
 import dev.meridian.backup.model.BackupType;
 import dev.meridian.backup.model.ErrorCode;
 import dev.meridian.backup.model.FileEntry;
+import dev.meridian.backup.model.Hash;
 import dev.meridian.backup.model.Manifest;
 import dev.meridian.backup.model.Progress;
 import dev.meridian.backup.repository.seal.Encryption;
@@ -125,6 +126,9 @@ class EncryptedRepositoryTest {
             FileEntry none = ingest.store(empty, "LOG", Progress.NONE, 0, 0).entry();
             assertEquals(0, read(repo, none).length, "an empty file is one empty authenticated frame");
             assertNotEquals(entry.blake3(), entry.object(), "the object's name is not the content hash");
+            assertEquals(Hash.of(repo.keys().orElseThrow().newNameHasher()
+                    .update(java.util.HexFormat.of().parseHex(entry.blake3().hex())).digest()), entry.object(),
+                    "the name is BLAKE3 keyed with the name key over the content's Blake3");
             assertArrayEquals(Files.readAllBytes(file), read(repo, entry));
         }
         try (Repository again = open(repoDir, compression, pw)) {

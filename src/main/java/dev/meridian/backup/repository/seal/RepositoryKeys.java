@@ -48,7 +48,10 @@ public final class RepositoryKeys {
         return master;
     }
 
-    /** A BLAKE3 keyed hasher under the name key: an object's name is its output over the object's plaintext. */
+    /**
+     * A BLAKE3 keyed hasher under the name key: an object's name is its output over the 32-byte Blake3 of the object's
+     * plaintext (a pseudo-random function of the plaintext, so the name reveals nothing without the key).
+     */
     public Blake3 newNameHasher() {
         return Blake3.newKeyedHasher(nameKey);
     }
