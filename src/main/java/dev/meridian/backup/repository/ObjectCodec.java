@@ -53,7 +53,9 @@ public final class ObjectCodec {
         final byte[] aad = new byte[ObjectHeader.SIZE + BLOCK_PREFIX];
         final byte[] nonce = new byte[Seal.NONCE_LEN];
         final byte[] frameNonce = new byte[Seal.NONCE_LEN];
-        ByteBuffer sealed;
+        /** Heap arrays for AES-GCM: the JDK's GCM is about twice as fast on arrays as on direct buffers (JDK 17). */
+        byte[] plainFrame;
+        byte[] sealedFrame;
         Cipher cipher;
         RepositoryKeys nameKeys;
         Blake3 nameHasher;
@@ -62,7 +64,8 @@ public final class ObjectCodec {
         void sealing() {
             if (cipher == null) {
                 cipher = Seal.newCipher();
-                sealed = ByteBuffer.allocateDirect(out.capacity() + Seal.TAG_LEN);
+                plainFrame = new byte[out.capacity()];
+                sealedFrame = new byte[out.capacity() + Seal.TAG_LEN];
             }
         }
 
@@ -199,23 +202,24 @@ public final class ObjectCodec {
     private static void sealFrame(Scratch s, RepositoryKeys keys, long index, boolean last, int aadLen, ByteBuffer plain,
             WritableByteChannel dst) throws IOException {
         Seal.frameNonce(s.nonce, index, last, s.frameNonce);
-        ByteBuffer out = s.sealed.clear();
-        Seal.encrypt(s.cipher, keys.master(), s.frameNonce, s.aad, aadLen, plain, out);
-        writeFully(dst, out.flip());
+        int len = plain.remaining();
+        plain.get(s.plainFrame, 0, len);
+        int n = Seal.encrypt(s.cipher, keys.master(), s.frameNonce, s.aad, aadLen, s.plainFrame, len, s.sealedFrame);
+        writeFully(dst, ByteBuffer.wrap(s.sealedFrame, 0, n));
     }
 
     /** Reads frame {@code index} ({@code sealedLen} bytes with its tag) and opens it into {@code plain}, which it flips. */
     private static ByteBuffer openFrame(Scratch s, ReadableByteChannel object, RepositoryKeys keys, long index, boolean last,
             int aadLen, int sealedLen, ByteBuffer plain, long offset) throws IOException {
-        ByteBuffer in = s.sealed.clear().limit(sealedLen);
+        ByteBuffer in = ByteBuffer.wrap(s.sealedFrame, 0, sealedLen);
         readUpTo(object, in);
         if (in.hasRemaining()) {
             throw new CorruptObjectException("object is truncated inside the frame at content offset " + offset);
         }
-        in.flip();
         Seal.frameNonce(s.nonce, index, last, s.frameNonce);
         try {
-            Seal.decrypt(s.cipher, keys.master(), s.frameNonce, s.aad, aadLen, in, plain.clear());
+            int n = Seal.decrypt(s.cipher, keys.master(), s.frameNonce, s.aad, aadLen, s.sealedFrame, sealedLen, s.plainFrame);
+            plain.clear().put(s.plainFrame, 0, n);
         } catch (AEADBadTagException e) {
             throw new CorruptObjectException("object frame " + index + " (content offset " + offset + ") fails authentication:"
                     + " it was altered, truncated, reordered or sealed with another key");

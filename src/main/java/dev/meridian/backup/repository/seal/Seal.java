@@ -77,6 +77,34 @@ public final class Seal {
         }
     }
 
+    /** Encrypts {@code in[0, len)} into {@code out}, appending the tag; returns the bytes written ({@code len + 16}). */
+    public static int encrypt(Cipher c, SecretKey key, byte[] nonce, byte[] aad, int aadLen, byte[] in, int len, byte[] out) {
+        try {
+            c.init(Cipher.ENCRYPT_MODE, key, new GCMParameterSpec(TAG_LEN * 8, nonce));
+            c.updateAAD(aad, 0, aadLen);
+            return c.doFinal(in, 0, len, out, 0);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("AES-GCM encryption failed: " + e.getMessage(), e);
+        }
+    }
+
+    /** Decrypts {@code in[0, len)} (ciphertext and tag) into {@code out}; AEADBadTagException when it is not authentic. */
+    public static int decrypt(Cipher c, SecretKey key, byte[] nonce, byte[] aad, int aadLen, byte[] in, int len, byte[] out)
+            throws AEADBadTagException {
+        if (len < TAG_LEN) {
+            throw new AEADBadTagException("sealed frame is shorter than its tag");
+        }
+        try {
+            c.init(Cipher.DECRYPT_MODE, key, new GCMParameterSpec(TAG_LEN * 8, nonce));
+            c.updateAAD(aad, 0, aadLen);
+            return c.doFinal(in, 0, len, out, 0);
+        } catch (AEADBadTagException e) {
+            throw e;
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("AES-GCM decryption failed: " + e.getMessage(), e);
+        }
+    }
+
     /** One-shot encryption of a small message: ciphertext and tag. */
     public static byte[] encrypt(SecretKey key, byte[] nonce, byte[] aad, byte[] plain) {
         ByteBuffer out = ByteBuffer.allocate(plain.length + TAG_LEN);
