@@ -26,14 +26,22 @@ import java.util.concurrent.CompletionStage;
 final class MeridianContender implements Contender {
     static final String DATABASE = "bench";
     private final String compression;
+    /** The password file of an encrypted repository (aes-256-gcm), or null for today's plaintext one. */
+    private final Path passwordFile;
 
     MeridianContender(String compression) {
+        this(compression, null);
+    }
+
+    /** With a non-null {@code passwordFile}, every repository is created encrypted with the password it holds. */
+    MeridianContender(String compression, Path passwordFile) {
         this.compression = compression;
+        this.passwordFile = passwordFile;
     }
 
     @Override
     public String name() {
-        return "Meridian";
+        return passwordFile == null ? "Meridian" : "Meridian encrypted";
     }
 
     @Override
@@ -44,8 +52,8 @@ final class MeridianContender implements Contender {
         try {
             BenchData.copyDatabase(plan.source(), db);
             Files.createDirectories(restoreRoot);
-            try (Server server = Server.start(settings(db, repository, restoreRoot, compression, plan.rateLimit()), false,
-                    e -> List.of())) {
+            try (Server server = Server.start(settings(db, repository, restoreRoot, compression, plan.rateLimit(), passwordFile),
+                    false, e -> List.of())) {
                 Engine engine = server.engine();
                 BackupSummary last = round.time(Operation.FULL_BACKUP, () -> await(engine.createBackup(DATABASE, request(), null)));
                 round.bytes.put(Operation.FULL_BACKUP, last.sizeBytes());
@@ -93,14 +101,22 @@ final class MeridianContender implements Contender {
     }
 
     static Settings settings(Path db, Path repository, Path restoreRoot, String compression, long rateLimit) {
-        Config bench = ConfigFactory.parseMap(Map.of(
+        return settings(db, repository, restoreRoot, compression, rateLimit, null);
+    }
+
+    /** As above; with {@code passwordFile}, the repository is encrypted (aes-256-gcm) with the password it holds. */
+    static Settings settings(Path db, Path repository, Path restoreRoot, String compression, long rateLimit, Path passwordFile) {
+        Config encryption = ConfigFactory.parseMap(passwordFile == null ? Map.of() : Map.of(
+                "meridian.repository.encryption", "aes-256-gcm",
+                "meridian.repository.password-file", passwordFile.toString()));
+        Config bench = encryption.withFallback(ConfigFactory.parseMap(Map.of(
                 "meridian.repository.path", repository.toString(),
                 "meridian.state-dir", stateDir(repository).toString(),
                 "meridian.repository.compression", compression,
                 "meridian.io.rate-limit", rateLimit,
                 "meridian.backup.auto-verify", false,
                 "meridian.restore-roots", List.of(restoreRoot.toString()),
-                "meridian.databases", List.of(Map.of("name", DATABASE, "path", db.toString(), "create-if-missing", false))));
+                "meridian.databases", List.of(Map.of("name", DATABASE, "path", db.toString(), "create-if-missing", false)))));
         return Settings.from(bench.withFallback(Settings.load(Optional.empty())).resolve());
     }
 

@@ -8,6 +8,7 @@ import dev.meridian.backup.bench.Benchmark;
 import dev.meridian.backup.bench.CatalogScale;
 import dev.meridian.backup.bench.ClientLatency;
 import dev.meridian.backup.bench.ColdStart;
+import dev.meridian.backup.bench.EncryptionOverhead;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -67,6 +68,10 @@ final class BenchCommand implements Callable<Integer> {
             + "beside the jar's target/ directory).")
     Path launcher;
 
+    @Option(names = "--encryption-overhead", description = "Instead: full backup and restore over a plaintext and an "
+            + "encrypted (aes-256-gcm) local repository, alternating, and the encrypted/plaintext ratios (target 1.15x).")
+    boolean encryptionOverhead;
+
     @Option(names = "--json", description = "Print the report as JSON.")
     boolean json;
 
@@ -83,6 +88,9 @@ final class BenchCommand implements Callable<Integer> {
         }
         if (cli != null) {
             return clientLatency();
+        }
+        if (encryptionOverhead) {
+            return encryptionOverhead();
         }
         if (!dataset.equals("standard") && !dataset.equals("many-ssts")) {
             throw new CliException(CliException.USAGE, "--dataset must be standard or many-ssts, got '" + dataset + "'");
@@ -135,6 +143,28 @@ final class BenchCommand implements Callable<Integer> {
                 "Meridian/BackupEngine cold", "warm"), rows);
         out.println();
         r.notes().forEach(n -> out.println("- " + n));
+        return 0;
+    }
+
+    private int encryptionOverhead() throws Exception {
+        if (sizeMb < 1 || runs < 1) {
+            throw new CliException(CliException.USAGE, "--size-mb and --runs must be at least 1");
+        }
+        EncryptionOverhead.Result r = EncryptionOverhead.run(sizeMb, runs, compression, workDir, System.err);
+        if (json) {
+            Output.json(out, r);
+            return 0;
+        }
+        out.printf("encryption overhead: %s database, %d round(s) alternating, compression %s%n", Output.size(r.databaseBytes()),
+                r.rounds(), r.compression());
+        List<List<String>> rows = new ArrayList<>();
+        for (EncryptionOverhead.Row o : r.rows()) {
+            rows.add(List.of(o.operation(), ms(o.plainMedianMs()), ms(o.encryptedMedianMs()), ratio(o.ratio()),
+                    ratio(o.pairedRatio()) + (o.withinTarget() ? " (ok)" : " (over " + r.target() + "x)"),
+                    o.plainMs() + " / " + o.encryptedMs()));
+        }
+        Output.table(out, List.of("operation", "plaintext", "aes-256-gcm", "ratio of medians", "median of round ratios",
+                "rounds (ms)"), rows);
         return 0;
     }
 

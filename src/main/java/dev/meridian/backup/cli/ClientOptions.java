@@ -1,5 +1,6 @@
 package dev.meridian.backup.cli;
 
+import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
 /** Where a verb sends its work: the server (default) or, with --repo, a repository directly. */
@@ -32,6 +33,10 @@ public final class ClientOptions {
 
     @Option(names = "--json", description = "Print machine-readable JSON on stdout.")
     boolean json;
+
+    @Option(names = "--password-file", paramLabel = "FILE", description = "With --repo: the file holding an encrypted "
+            + "repository's password (else env MERIDIAN_PASSWORD_FILE, then MERIDIAN_PASSWORD).")
+    Path passwordFile;
 
     ApiClient api() {
         return new ApiClient(server, token);

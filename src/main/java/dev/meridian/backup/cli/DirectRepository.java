@@ -8,6 +8,7 @@ import dev.meridian.backup.operation.Views;
 import dev.meridian.backup.repository.Compression;
 import dev.meridian.backup.repository.IoThrottle;
 import dev.meridian.backup.repository.Repository;
+import dev.meridian.backup.repository.seal.Password;
 import dev.meridian.backup.restore.OfflineRestore;
 import dev.meridian.backup.store.s3.S3BlobStore;
 import dev.meridian.backup.store.s3.S3Location;
@@ -28,15 +29,21 @@ final class DirectRepository {
     /** The repository of {@code --repo}, read-only: a directory, or an S3 bucket (no lock taken, nothing written). */
     private static Repository open(ClientOptions client) throws Exception {
         if (!S3Location.isS3Url(client.repo)) {
-            return Repository.openFileReadOnly(Path.of(client.repo).toAbsolutePath().normalize());
+            return Repository.openFileReadOnly(Path.of(client.repo).toAbsolutePath().normalize(), password(client));
         }
         S3BlobStore store = openS3(client);
         try {
-            return Repository.open(store, Compression.parse("off"), IoThrottle.UNLIMITED, false, null);
+            return Repository.open(store, Compression.parse("off"), IoThrottle.UNLIMITED, false, null, null, null,
+                    password(client)::read);
         } catch (Exception | Error e) {
             store.close();
             throw e;
         }
+    }
+
+    /** {@code --password-file}, else MERIDIAN_PASSWORD_FILE, else MERIDIAN_PASSWORD; read only if the repository is encrypted. */
+    private static Password.Source password(ClientOptions client) {
+        return Password.Source.of(client.passwordFile, "--password-file");
     }
 
     /**
@@ -51,27 +58,27 @@ final class DirectRepository {
     }
 
     /** A page of backups, shaped like {@code GET /api/v1/backups}. */
-    static JsonNode list(ClientOptions repo, String database, String type, String tag, int limit, String cursor) throws Exception {
-        try (Repository r = open(repo)) {
+    static JsonNode list(ClientOptions client, String database, String type, String tag, int limit, String cursor) throws Exception {
+        try (Repository r = open(client)) {
             Arguments.ListQuery q = Arguments.ListQuery.of(database, type, tag, limit, cursor);
             return Verb.tree(Views.page(r.catalog().list(q.catalogQuery())));
         }
     }
 
     /** One backup's metadata, and its manifest when {@code withManifest}; index 1 is null otherwise. */
-    static JsonNode[] show(ClientOptions repo, BackupId id, boolean withManifest) throws Exception {
-        try (Repository r = open(repo)) {
+    static JsonNode[] show(ClientOptions client, BackupId id, boolean withManifest) throws Exception {
+        try (Repository r = open(client)) {
             JsonNode b = Verb.tree(r.catalog().get(id).orElseThrow(() -> Repository.unknownBackup(id)));
             return new JsonNode[] {b, withManifest ? Verb.tree(r.readManifest(id)) : null};
         }
     }
 
     /** Totals like {@code GET /api/v1/stats}. */
-    static JsonNode stats(ClientOptions repo, String database) throws Exception {
+    static JsonNode stats(ClientOptions client, String database) throws Exception {
         if (database != null) {
             Validation.databaseName(database);
         }
-        try (Repository r = open(repo)) {
+        try (Repository r = open(client)) {
             return Verb.tree(r.catalog().stats(database, Instant.now()));
         }
     }
@@ -80,17 +87,17 @@ final class DirectRepository {
      * Re-reads and hashes every object of one backup with {@code threads} hashing threads; {@code deep} also checks
      * every SST against RocksDB's block checksums.
      */
-    static JsonNode verify(ClientOptions repo, BackupId id, int threads, boolean deep, Output.Meter meter) throws Exception {
-        try (Repository r = open(repo)) {
+    static JsonNode verify(ClientOptions client, BackupId id, int threads, boolean deep, Output.Meter meter) throws Exception {
+        try (Repository r = open(client)) {
             var m = r.readManifest(id);
             return Verb.tree(OfflineVerification.run(r, m, threads, deep, (d, t) -> meter.update(d, t, null)));
         }
     }
 
     /** Writes one backup into {@code target} (a new or empty directory); the answer is shaped like the server's. */
-    static JsonNode restore(ClientOptions repo, BackupId id, Path target, Output.Meter meter) throws Exception {
+    static JsonNode restore(ClientOptions client, BackupId id, Path target, Output.Meter meter) throws Exception {
         long start = System.currentTimeMillis();
-        try (Repository r = open(repo)) {
+        try (Repository r = open(client)) {
             var m = r.readManifest(id);
             OfflineRestore.run(r, m, target, (d, total) -> meter.update(d, total, null));
             Map<String, Object> out = new LinkedHashMap<>();

@@ -11,6 +11,8 @@ import dev.meridian.backup.model.Schedule;
 import dev.meridian.backup.model.Validation;
 import dev.meridian.backup.repository.Compression;
 import dev.meridian.backup.store.s3.S3Location;
+import dev.meridian.backup.repository.seal.Encryption;
+import dev.meridian.backup.repository.seal.Password;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -50,6 +52,20 @@ public record Settings(
         restoreRoots = List.copyOf(restoreRoots);
         authTokens = List.copyOf(authTokens);
         databases = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(databases));
+    }
+
+    /** {@code meridian.repository.encryption}: the mode a new repository is created with, and an existing one must have. */
+    public Encryption encryption() {
+        return Encryption.parse(config.getString("meridian.repository.encryption"));
+    }
+
+    /**
+     * Where the server reads an encrypted repository's password: {@code meridian.repository.password-file} (set by
+     * {@code serve --password-file}), then {@code MERIDIAN_PASSWORD_FILE}, then {@code MERIDIAN_PASSWORD}.
+     */
+    public Password.Source passwordSource() {
+        String file = config.getString("meridian.repository.password-file");
+        return Password.Source.of(file.isEmpty() ? null : absolute(file), "meridian.repository.password-file");
     }
 
     /** What a bearer token may do. admin implies backup, which implies read. */
@@ -182,6 +198,7 @@ public record Settings(
             }
         }
         stateDir(m, dbs);
+        Encryption.parse(m.getString("repository.encryption"));
         long rate = m.getBytes("io.rate-limit");
         if (rate < 0) {
             throw BackupException.invalid("meridian.io.rate-limit must be >= 0 (0 = unlimited)");

@@ -82,8 +82,14 @@ final class CatalogCache {
         this.catalog = catalog;
     }
 
+    /** How the repository opens a blob it reads here: unsealed when it is encrypted, as stored otherwise. */
+    @FunctionalInterface
+    interface Unseal {
+        byte[] open(String key, byte[] stored) throws IOException;
+    }
+
     /** Fills the empty catalog from the cache and the repository's listings; saves the cache if anything changed. */
-    synchronized LoadReport load(BlobStore store, boolean writable) throws IOException {
+    synchronized LoadReport load(BlobStore store, boolean writable, Unseal unseal) throws IOException {
         List<String> listed = store.list("manifests/");
         Stored cached = state == null ? null : read(listed.size());
         Set<String> pendingOnDisk = state == null ? Set.of() : readPending();
@@ -118,7 +124,7 @@ final class CatalogCache {
                 continue;
             }
             try {
-                Manifest m = ManifestCodec.decode(key, store.read(key));
+                Manifest m = ManifestCodec.decode(key, unseal.open(key, store.read(key)));
                 catalog.add(m, null);
                 verificationsOfNew.add(Repository.verificationKey(m.database(), m.id()));
                 read++;
@@ -136,7 +142,7 @@ final class CatalogCache {
                 continue;
             }
             try {
-                VerifyResult r = Json.MAPPER.readValue(store.read(key), VerifyResult.class);
+                VerifyResult r = Json.MAPPER.readValue(unseal.open(key, store.read(key)), VerifyResult.class);
                 catalog.setVerified(r.backupId(), r.valid());
                 applied.add(key);
                 verificationsRead++;

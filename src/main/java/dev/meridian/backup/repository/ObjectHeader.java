@@ -16,6 +16,11 @@ public record ObjectHeader(byte encoding, byte cipher, long contentLength) {
     /** Body is a sequence of blocks, each zstd-compressed or stored as is (see {@link ObjectCodec}). */
     public static final byte ENCODING_BLOCKS = 1;
     public static final byte CIPHER_NONE = 0;
+    /**
+     * Body sealed with AES-256-GCM: a 12-byte random nonce after the header, then frames of at most 1 MiB of content,
+     * each with its 16-byte tag (see {@link ObjectCodec} and docs/repository-format.md, "Encrypted repositories").
+     */
+    public static final byte CIPHER_AES_256_GCM = 1;
     private static final int MAGIC = 0x314f424d; // "MBO1" little-endian
 
     public ByteBuffer encode() {
@@ -44,7 +49,7 @@ public record ObjectHeader(byte encoding, byte cipher, long contentLength) {
         if (encoding != ENCODING_RAW && encoding != ENCODING_BLOCKS) {
             throw new IOException("object encoding " + encoding + " is unknown (damaged header or newer format)");
         }
-        if (cipher != CIPHER_NONE) {
+        if (cipher != CIPHER_NONE && cipher != CIPHER_AES_256_GCM) {
             throw new IOException("object is encrypted with cipher " + cipher + ", which this build cannot read");
         }
         if (length < 0) {

@@ -11,6 +11,11 @@ import dev.meridian.backup.model.Manifest;
 import dev.meridian.backup.model.OsError;
 import dev.meridian.backup.model.Progress;
 import dev.meridian.backup.model.VerifyResult;
+import dev.meridian.backup.repository.seal.Encryption;
+import dev.meridian.backup.repository.seal.KdfParameters;
+import dev.meridian.backup.repository.seal.KeySlots;
+import dev.meridian.backup.repository.seal.Password;
+import dev.meridian.backup.repository.seal.RepositoryKeys;
 import dev.meridian.backup.store.BlobStore;
 import dev.meridian.backup.store.PendingBlob;
 import dev.meridian.backup.store.file.FileBlobStore;
@@ -51,6 +56,10 @@ public final class Repository implements AutoCloseable {
     private final IoThrottle throttle;
     private final boolean writable;
     private final RepositoryLock lock;
+    /** The keys of an encrypted repository, null for a plaintext one. */
+    private final RepositoryKeys keys;
+    /** The key slot the password opened, null for a plaintext repository. */
+    private final String keySlot;
     private final Catalog catalog = new Catalog();
     private final ReentrantReadWriteLock gcLock = new ReentrantReadWriteLock();
     /** Objects pinned by in-flight ingests, verifications and restores; never collected while pinned. */
@@ -68,7 +77,9 @@ public final class Repository implements AutoCloseable {
     private CatalogCache cache;
 
     private Repository(BlobStore store, RepositoryFormat format, Compression compression, IoThrottle throttle,
-            boolean writable, RepositoryLock lock) {
+            boolean writable, RepositoryLock lock, KeySlots.Unlocked unlocked) {
+        this.keys = unlocked == null ? null : unlocked.keys();
+        this.keySlot = unlocked == null ? null : unlocked.slotId();
         this.store = store;
         this.format = format;
         this.compression = compression;
@@ -79,19 +90,38 @@ public final class Repository implements AutoCloseable {
 
     /** Opens (creating if needed) a repository on local disk, taking its writer lock; no local state directory. */
     public static Repository openFile(Path root, Compression compression, IoThrottle throttle) throws IOException {
-        return openFile(root, compression, throttle, null);
+        return openFile(root, compression, throttle, null, Encryption.NONE, Password.Source.none());
     }
 
     /**
-     * Opens (creating if needed) a repository on local disk, taking its writer lock, with its local state under
-     * {@code stateDir} ({@code meridian.state-dir}; null for none), where the catalog cache is loaded from and saved.
+     * Opens (creating if needed) a plaintext repository on local disk, taking its writer lock, with its local state
+     * under {@code stateDir} ({@code meridian.state-dir}; null for none), where the catalog cache is loaded and saved.
      */
     public static Repository openFile(Path root, Compression compression, IoThrottle throttle, Path stateDir) throws IOException {
+        return openFile(root, compression, throttle, stateDir, Encryption.NONE, Password.Source.none());
+    }
+
+    /** As {@link #openFile(Path, Compression, IoThrottle, Path, Encryption, Password.Source)} with no state directory. */
+    public static Repository openFile(Path root, Compression compression, IoThrottle throttle, Encryption wanted,
+            Password.Source password) throws IOException {
+        return openFile(root, compression, throttle, null, wanted, password);
+    }
+
+    /**
+     * Opens (creating if needed, with encryption {@code wanted}) a repository on local disk, taking its writer lock,
+     * with its local state under {@code stateDir} (null: none). The password is read first when the repository is,
+     * or is to be created, encrypted: a missing or wrong one fails before anything is created or swept. A repository
+     * whose mode differs from {@code wanted} is refused (CONFLICT).
+     */
+    public static Repository openFile(Path root, Compression compression, IoThrottle throttle, Path stateDir,
+            Encryption wanted, Password.Source password) throws IOException {
+        Password early = needsPassword(root, wanted) ? password.read(encryptedWhat(root.toString())) : null;
         try {
             FileBlobStore store = new FileBlobStore(root);
             RepositoryLock lock = RepositoryLock.acquire(store.root());
             try {
-                return open(store, compression, throttle, true, lock, stateDir);
+                return open(store, compression, throttle, true, lock, stateDir, wanted,
+                        early == null ? password::read : what -> early);
             } catch (IOException | RuntimeException e) {
                 lock.close();
                 throw e;
@@ -109,40 +139,130 @@ public final class Repository implements AutoCloseable {
 
     /** Opens an existing repository on local disk for reading only: no lock, no sweeping, no writes. */
     public static Repository openFileReadOnly(Path root) throws IOException {
+        return openFileReadOnly(root, Password.Source.none());
+    }
+
+    /** As {@link #openFileReadOnly(Path)}, reading {@code password} if the repository is encrypted. */
+    public static Repository openFileReadOnly(Path root, Password.Source password) throws IOException {
         if (!java.nio.file.Files.isRegularFile(root.resolve(RepositoryFormat.KEY))) {
             throw BackupException.notFound("no Meridian repository at " + root + " (" + RepositoryFormat.KEY
                     + " is missing); pass the directory given as meridian.repository.path");
         }
-        return open(new FileBlobStore(root), Compression.parse("off"), IoThrottle.UNLIMITED, false, null);
+        Password early = needsPassword(root, null) ? password.read(encryptedWhat(root.toString())) : null;
+        return open(new FileBlobStore(root), Compression.parse("off"), IoThrottle.UNLIMITED, false, null, null, null,
+                what -> early);
+    }
+
+    /** Whether opening {@code root} with {@code wanted} (null: whatever it has) needs the password. */
+    private static boolean needsPassword(Path root, Encryption wanted) throws IOException {
+        Path config = root.resolve(RepositoryFormat.KEY);
+        if (!java.nio.file.Files.isRegularFile(config)) {
+            return wanted == Encryption.AES_256_GCM;
+        }
+        RepositoryFormat f;
+        try {
+            f = Json.MAPPER.readValue(java.nio.file.Files.readAllBytes(config), RepositoryFormat.class);
+        } catch (IOException e) {
+            return false; // opening reports the damaged config.json, naming the repository
+        }
+        return Encryption.AES_256_GCM.wireName().equals(f.encryption())
+                && (wanted == null || wanted == Encryption.AES_256_GCM);
+    }
+
+    /**
+     * Whether opening the repository in {@code store} with {@code wanted} (null: whatever it has) needs the password:
+     * it is encrypted, or it does not exist yet and is to be created encrypted. Reads {@code config.json} only, so a
+     * caller can ask for the password before it writes anything (an S3 server's lock object).
+     */
+    public static boolean needsPassword(BlobStore store, Encryption wanted) throws IOException {
+        if (!store.exists(RepositoryFormat.KEY)) {
+            return wanted == Encryption.AES_256_GCM;
+        }
+        RepositoryFormat f;
+        try {
+            f = Json.MAPPER.readValue(store.read(RepositoryFormat.KEY), RepositoryFormat.class);
+        } catch (IOException e) {
+            return false; // opening reports the damaged config.json, naming the repository
+        }
+        return Encryption.AES_256_GCM.wireName().equals(f.encryption())
+                && (wanted == null || wanted == Encryption.AES_256_GCM);
+    }
+
+    private static String encryptedWhat(String where) {
+        return "repository " + where + " is encrypted";
     }
 
     public static Repository open(BlobStore store, Compression compression, IoThrottle throttle, boolean writable,
             RepositoryLock lock) throws IOException {
-        return open(store, compression, throttle, writable, lock, null);
+        return open(store, compression, throttle, writable, lock, null, Encryption.NONE, NO_PASSWORD);
     }
 
-    /** As above, with the local state under {@code stateDir} (null: none) when {@code writable}. */
+    /** As above, plaintext, with the local state under {@code stateDir} (null: none) when {@code writable}. */
     public static Repository open(BlobStore store, Compression compression, IoThrottle throttle, boolean writable,
             RepositoryLock lock, Path stateDir) throws IOException {
+        return open(store, compression, throttle, writable, lock, stateDir, Encryption.NONE, NO_PASSWORD);
+    }
+
+    private static final java.util.function.Function<String, Password> NO_PASSWORD = what -> {
+        throw new BackupException(ErrorCode.UNAUTHORIZED, what + " and no password was given: " + Password.HOW);
+    };
+
+    /**
+     * Opens the repository in {@code store}, creating it when {@code writable} and absent: encrypted as {@code wanted}
+     * (null: plaintext when creating; whatever it has when opening), with the local state under {@code stateDir}
+     * (null: none; only when {@code writable}). {@code password} is asked for the password (its argument says why)
+     * only when the repository is encrypted. Refused with CONFLICT: a mode other than {@code wanted}; UNAUTHORIZED: a
+     * missing or wrong password. Nothing is written or swept before the keys open.
+     */
+    public static Repository open(BlobStore store, Compression compression, IoThrottle throttle, boolean writable,
+            RepositoryLock lock, Path stateDir, Encryption wanted, java.util.function.Function<String, Password> password)
+            throws IOException {
         RepositoryFormat format;
+        KeySlots.Unlocked unlocked = null;
         if (store.exists(RepositoryFormat.KEY)) {
             format = Json.MAPPER.readValue(store.read(RepositoryFormat.KEY), RepositoryFormat.class);
             if (format.formatVersion() != RepositoryFormat.CURRENT) {
                 throw new BackupException(ErrorCode.CONFLICT, "repository " + store.describe() + " has format "
                         + format.formatVersion() + "; this build reads format " + RepositoryFormat.CURRENT);
             }
-            if (!RepositoryFormat.HASH.equals(format.hash()) || !"none".equals(format.encryption())) {
+            Encryption mode = null;
+            for (Encryption e : Encryption.values()) {
+                if (e.wireName().equals(format.encryption())) {
+                    mode = e;
+                }
+            }
+            if (!RepositoryFormat.HASH.equals(format.hash()) || mode == null) {
                 throw new BackupException(ErrorCode.CONFLICT, "repository " + store.describe() + " uses hash "
                         + format.hash() + " and encryption " + format.encryption() + ", which this build cannot read");
             }
+            if (wanted != null && wanted != mode) {
+                throw new BackupException(ErrorCode.CONFLICT, "repository " + store.describe() + " was created with encryption "
+                        + mode + " but meridian.repository.encryption is " + wanted + "; a repository keeps the mode it was "
+                        + "created with: set meridian.repository.encryption = " + mode + ", or use a new repository");
+            }
+            if (mode == Encryption.NONE && !store.list(KeySlots.PREFIX).isEmpty()) {
+                throw new BackupException(ErrorCode.CONFLICT, "repository " + store.describe() + " holds key slots under "
+                        + KeySlots.PREFIX + " but its " + RepositoryFormat.KEY + " says encryption none; the file was altered: "
+                        + "restore it from a copy");
+            }
+            if (mode == Encryption.AES_256_GCM) {
+                unlocked = KeySlots.unlock(store, format.repositoryId(), password.apply(encryptedWhat(store.describe())));
+            }
         } else if (writable) {
-            format = new RepositoryFormat(RepositoryFormat.CURRENT, UUID.randomUUID().toString(), RepositoryFormat.HASH,
-                    compression.toString(), "none", Instant.now());
+            Encryption mode = wanted == null ? Encryption.NONE : wanted;
+            String id = UUID.randomUUID().toString();
+            if (mode == Encryption.AES_256_GCM) {
+                // Slot first, config last: a repository exists once config.json does, and then it has a key.
+                unlocked = KeySlots.initialize(store, id, password.apply("a new repository at " + store.describe()
+                        + " is to be encrypted"), KdfParameters.DEFAULT);
+            }
+            format = new RepositoryFormat(RepositoryFormat.CURRENT, id, RepositoryFormat.HASH,
+                    compression.toString(), mode.wireName(), Instant.now());
             store.write(RepositoryFormat.KEY, Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(format));
         } else {
             throw BackupException.notFound("no Meridian repository at " + store.describe());
         }
-        Repository repo = new Repository(store, format, compression, throttle, writable, lock);
+        Repository repo = new Repository(store, format, compression, throttle, writable, lock, unlocked);
         repo.state = stateDir == null || !writable ? null : StateDirectory.of(stateDir, format.repositoryId());
         repo.cache = new CatalogCache(repo.state, format.repositoryId(), repo.catalog);
         int swept = writable ? store.sweepPending() : 0;
@@ -152,12 +272,37 @@ public final class Repository implements AutoCloseable {
     }
 
     private void load() throws IOException {
-        cache.load(store, writable);
+        cache.load(store, writable, this::unseal);
         long bytes = 0;
         for (String key : store.list("objects/")) {
             bytes += store.size(key).orElse(0);
         }
         catalog.addRepositoryBytes(bytes);
+    }
+
+    /** The bytes stored at {@code key}: opened when the repository is encrypted, as they are otherwise. */
+    private byte[] unseal(String key, byte[] stored) throws IOException {
+        return keys == null ? stored : SealedBlob.open(keys, key, stored);
+    }
+
+    /** The bytes to store at {@code key}: sealed when the repository is encrypted. */
+    private byte[] seal(String key, byte[] plain) {
+        return keys == null ? plain : SealedBlob.seal(keys, key, plain);
+    }
+
+    /** The repository's encryption mode. */
+    public Encryption encryption() {
+        return keys == null ? Encryption.NONE : Encryption.AES_256_GCM;
+    }
+
+    /** The keys of an encrypted repository (the key CLI adds slots with them); empty for a plaintext one. */
+    public java.util.Optional<RepositoryKeys> keys() {
+        return java.util.Optional.ofNullable(keys);
+    }
+
+    /** The id of the key slot the password opened; empty for a plaintext repository. */
+    public java.util.Optional<String> keySlot() {
+        return java.util.Optional.ofNullable(keySlot);
     }
 
     public OpenReport openReport() {
@@ -206,7 +351,8 @@ public final class Repository implements AutoCloseable {
 
     public Manifest readManifest(BackupId id) throws IOException {
         var summary = catalog.get(id).orElseThrow(() -> unknownBackup(id));
-        return ManifestCodec.decode(ManifestCodec.key(summary.database(), id), store.read(ManifestCodec.key(summary.database(), id)));
+        String key = ManifestCodec.key(summary.database(), id);
+        return ManifestCodec.decode(key, unseal(key, store.read(key)));
     }
 
     public static BackupException unknownBackup(BackupId id) {
@@ -220,7 +366,7 @@ public final class Repository implements AutoCloseable {
     public long readFile(FileEntry file, WritableByteChannel sink, Progress progress, long base, long total) throws IOException {
         String key = objectKey(file.object());
         try (SeekableByteChannel ch = store.open(key)) {
-            return ObjectCodec.decode(ch, file.size(), file.blake3(), sink, throttle, progress, base, total);
+            return ObjectCodec.decode(ch, keys, file.size(), file.blake3(), sink, throttle, progress, base, total);
         } catch (NoSuchFileException e) {
             throw new CorruptObjectException("object " + file.object().hex() + " is missing from the repository");
         }
@@ -257,8 +403,8 @@ public final class Repository implements AutoCloseable {
         public StoredFile store(Path file, String name, Progress progress, long base, long total) throws IOException {
             try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
                 if (ch.size() <= ObjectCodec.BLOCK_SIZE && !name.endsWith(".sst")) {
-                    ObjectCodec.Encoded probe = ObjectCodec.encode(ch, compression, null, throttle, progress, base, total);
-                    FileEntry known = new FileEntry(name, probe.contentLength(), probe.hash(), probe.hash());
+                    ObjectCodec.Encoded probe = ObjectCodec.encode(ch, compression, keys, null, throttle, progress, base, total);
+                    FileEntry known = new FileEntry(name, probe.contentLength(), probe.hash(), probe.object());
                     if (reuse(known)) {
                         return new StoredFile(known, 0);
                     }
@@ -269,12 +415,12 @@ public final class Repository implements AutoCloseable {
 
         private StoredFile write(FileChannel ch, String name, Progress progress, long base, long total) throws IOException {
             try (PendingBlob blob = store.create()) {
-                ObjectCodec.Encoded e = ObjectCodec.encode(ch, compression, blob, throttle, progress, base, total);
-                String key = objectKey(e.hash());
+                ObjectCodec.Encoded e = ObjectCodec.encode(ch, compression, keys, blob, throttle, progress, base, total);
+                String key = objectKey(e.object());
                 long stored = 0;
                 gcLock.readLock().lock();
                 try {
-                    pinned.add(e.hash());
+                    pinned.add(e.object());
                     if (!store.exists(key)) {
                         blob.commit(key);
                         stored = e.storedLength();
@@ -283,7 +429,7 @@ public final class Repository implements AutoCloseable {
                 } finally {
                     gcLock.readLock().unlock();
                 }
-                return new StoredFile(new FileEntry(name, e.contentLength(), e.hash(), e.hash()), stored);
+                return new StoredFile(new FileEntry(name, e.contentLength(), e.hash(), e.object()), stored);
             }
         }
 
@@ -303,7 +449,7 @@ public final class Repository implements AutoCloseable {
             Manifest sealed = ManifestCodec.seal(draft);
             String key = ManifestCodec.key(sealed.database(), sealed.id());
             try {
-                store.write(key, ManifestCodec.encode(sealed));
+                store.write(key, seal(key, ManifestCodec.encode(sealed)));
             } catch (IOException | RuntimeException e) {
                 // The write may have failed after its rename (fsyncing the directory): the manifest could then be
                 // on disk but not in the catalog, and once this ingest unpins, a collection would take objects it
@@ -380,7 +526,7 @@ public final class Repository implements AutoCloseable {
         }
         String key = verificationKey(result.database(), result.backupId());
         cache.beforeVerification(key);
-        store.write(key, Json.MAPPER.writeValueAsBytes(result));
+        store.write(key, seal(key, Json.MAPPER.writeValueAsBytes(result)));
         catalog.setVerified(result.backupId(), result.valid());
         cache.afterVerification(key);
     }
@@ -398,7 +544,7 @@ public final class Repository implements AutoCloseable {
         if (!store.exists(key)) {
             return Optional.empty();
         }
-        return Optional.of(Json.MAPPER.readValue(store.read(key), VerifyResult.class));
+        return Optional.of(Json.MAPPER.readValue(unseal(key, store.read(key)), VerifyResult.class));
     }
 
     /** What a garbage collection removed. */

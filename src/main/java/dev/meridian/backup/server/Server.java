@@ -15,6 +15,7 @@ import dev.meridian.backup.repository.JobJournal;
 import dev.meridian.backup.repository.Repository;
 import dev.meridian.backup.repository.RepositoryLock;
 import dev.meridian.backup.repository.StateDirectory;
+import dev.meridian.backup.repository.seal.Password;
 import dev.meridian.backup.runtime.Blocking;
 import dev.meridian.backup.runtime.JobContext;
 import dev.meridian.backup.runtime.Metrics;
@@ -118,27 +119,34 @@ public final class Server implements AutoCloseable {
     /**
      * The repository of {@code meridian.repository}: on local disk with its OS lock, or on S3 with its lock object
      * (refused, naming the holder, when another server holds it). An S3 blob being written is spooled under the local
-     * directory ({@code meridian.repository.path}/spool).
+     * directory ({@code meridian.state-dir}/s3-spool/...).
      */
     private static Repository openRepository(Settings settings) throws Exception {
         IoThrottle throttle = new IoThrottle(settings.ioRateLimit());
         var s3 = settings.s3Repository();
         if (s3.isEmpty()) {
-            return Repository.openFile(settings.repositoryPath(), settings.compression(), throttle, settings.stateDir());
+            return Repository.openFile(settings.repositoryPath(), settings.compression(), throttle, settings.stateDir(),
+                    settings.encryption(), settings.passwordSource());
         }
         // Upload spool: local state, one directory per bucket and prefix (start-up sweeps it, so never shared).
         java.nio.file.Path spool = settings.stateDir().resolve("s3-spool")
                 .resolve((s3.get().bucket() + "-" + s3.get().prefix()).replaceAll("[^A-Za-z0-9._-]", "_"));
         S3BlobStore store = S3BlobStore.open(s3.get(), spool, S3BlobStore.Tuning.DEFAULT);
         RepositoryLock lock;
+        Function<String, Password> password;
         try {
+            // The password first: a missing or wrong one must fail before the lock object is written.
+            Password early = Repository.needsPassword(store, settings.encryption())
+                    ? settings.passwordSource().read("repository " + s3.get().describe() + " is encrypted") : null;
+            password = early == null ? settings.passwordSource()::read : what -> early;
             lock = RepositoryLock.acquire(S3BlobStore.open(s3.get(), spool, S3BlobStore.Tuning.DEFAULT), settings.s3LockTtl());
         } catch (Exception | Error e) {
             store.close();
             throw e;
         }
         try {
-            return Repository.open(store, settings.compression(), throttle, true, lock, settings.stateDir());
+            return Repository.open(store, settings.compression(), throttle, true, lock, settings.stateDir(),
+                    settings.encryption(), password);
         } catch (Exception | Error e) {
             store.close();
             lock.close();
