@@ -187,6 +187,13 @@ class EncryptedS3RepositoryTest {
         assertTrue(serve.err().startsWith("error: ") && serve.err().contains("no password was given"), serve.err());
         assertEquals(1, serve.err().strip().lines().count(), "one line, no stack trace: " + serve.err());
         assertEquals(before, bucketSnapshot(url), "a refused start writes nothing, no lock object");
+        Files.writeString(empty, Files.readString(empty).replace("password-file = \"\"", "password-file = \"" + bad + "\""));
+        S3RepositoryTest.Run wrongServe = S3RepositoryTest.cli("serve", "--config", empty.toString());
+        assertEquals(1, wrongServe.code(), wrongServe.out() + wrongServe.err());
+        assertTrue(wrongServe.err().startsWith("error: wrong password for repository") && !wrongServe.err().contains("guess"),
+                wrongServe.err());
+        assertEquals(1, wrongServe.err().strip().lines().count(), wrongServe.err());
+        assertEquals(before, bucketSnapshot(url), "a server with a wrong password writes nothing, no lock object");
 
         // (2) One flipped byte in the largest object on the backend's disk.
         JsonNode victim = null;
