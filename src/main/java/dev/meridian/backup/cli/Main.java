@@ -20,7 +20,7 @@ public final class Main {
     static final Map<String, String> VERBS = verbs("serve", "ServeCommand", "create", "CreateCommand", "list", "ListCommand",
             "show", "ShowCommand", "verify", "VerifyCommand", "restore", "RestoreCommand", "delete", "DeleteCommand",
             "stats", "StatsCommand", "retention", "RetentionCommand", "bench", "BenchCommand", "mcp", "McpCommand",
-            "unlock", "UnlockCommand", "init", "InitCommand", "key", "KeyCommand");
+            "unlock", "UnlockCommand", "init", "InitCommand", "key", "KeyCommand", "copy", "CopyCommand");
 
     public static void main(String[] args) {
         System.exit(run(args));

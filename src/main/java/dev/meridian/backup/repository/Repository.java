@@ -334,6 +334,18 @@ public final class Repository implements AutoCloseable {
         return writable;
     }
 
+    /**
+     * The name this repository gives the object holding content whose plain Blake3 is {@code blake3}: that hash in a
+     * plaintext repository, BLAKE3 keyed with this repository's name key over it in an encrypted one (as
+     * {@link ObjectCodec#encode} names it). A copy between repositories uses it to find what the destination lacks.
+     */
+    public Hash objectFor(Hash blake3) {
+        if (keys == null) {
+            return blake3;
+        }
+        return Hash.of(keys.newNameHasher().update(java.util.HexFormat.of().parseHex(blake3.hex())).digest());
+    }
+
     public static String objectKey(Hash h) {
         return "objects/" + h.hex().substring(0, 2) + "/" + h.hex();
     }
