@@ -245,6 +245,25 @@ class CopyCommandTest {
         CliTest.Run lockFree = cli("unlock", "--repo", url, "--s3-endpoint", s3.endpoint());
         assertTrue(lockFree.out().contains("is not locked"), "the copy released the destination's lock: " + lockFree.out() + lockFree.err());
 
+        // A damaged source object: the copy stops naming the file, and the backup is not published in the destination.
+        JsonNode manifest = cli("show", id, "--files", "--repo", plain, "--json").json();
+        JsonNode victim = null;
+        for (JsonNode f : manifest.path("files")) {
+            if (victim == null || f.path("size").asLong() > victim.path("size").asLong()) {
+                victim = f;
+            }
+        }
+        String hash = victim.path("object").asText();
+        Path object = env.repository.resolve("objects").resolve(hash.substring(0, 2)).resolve(hash);
+        TestEnv.flip(object, Files.size(object) / 2);
+        Path tampered = dir.resolve("tampered");
+        CliTest.Run damaged = cli("copy", "--from", plain, "--to", tampered.toString());
+        assertEquals(CliException.VERIFICATION_FAILED, damaged.code(), damaged.out() + damaged.err());
+        assertOneLineError(damaged, "file " + victim.path("name").asText() + " of backup " + id, "nothing was published");
+        CliTest.Run listed = cli("list", "--repo", tampered.toString(), "--json");
+        assertEquals(0, listed.json().path("backups").size(), listed.out());
+        TestEnv.flip(object, Files.size(object) / 2);
+
         // Bad input: one line, nothing changed.
         Path fresh = dir.resolve("fresh");
         assertOneLineError(cli("copy", "--from", plain, "--to", fresh.toString(), "20200101T000000000Z-abcdef"), "not in the source");
