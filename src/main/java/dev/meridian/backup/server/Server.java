@@ -9,6 +9,8 @@ import dev.meridian.backup.http.HttpServer;
 import dev.meridian.backup.http.OriginPolicy;
 import dev.meridian.backup.mcp.McpHttpRoute;
 import dev.meridian.backup.mcp.McpSettings;
+import dev.meridian.backup.model.BackupException;
+import dev.meridian.backup.model.ErrorCode;
 import dev.meridian.backup.repository.FileFingerprints;
 import dev.meridian.backup.repository.IoThrottle;
 import dev.meridian.backup.repository.JobJournal;
@@ -73,6 +75,7 @@ public final class Server implements AutoCloseable {
     public static Server start(Settings settings, boolean http, Function<Engine, List<Route>> extraRoutes) throws Exception {
         if (http) {
             OriginPolicy.from(settings); // a bad Host/Origin allow-list is refused before the repository is locked
+            requireFreePort(settings.httpHost(), settings.httpPort());
         }
         // Runs the hot paths (hashing, zstd, manifest JSON) on synthetic data in the background while the engine starts.
         EngineWarmup.start(settings.compression());
@@ -151,6 +154,28 @@ public final class Server implements AutoCloseable {
             store.close();
             lock.close();
             throw e;
+        }
+    }
+
+    /**
+     * Refuses a port another process already listens on before anything is created or locked (the repository, a
+     * database with create-if-missing): binding only after the engine started would leave those behind and print the
+     * HTTP server's bind failure. Port 0 (any free port) needs no check. A port taken between this probe and the real
+     * bind still fails there, with the same message.
+     *
+     * @throws BackupException (unavailable) naming the address and what to do
+     */
+    static void requireFreePort(String host, int port) {
+        if (port == 0) {
+            return;
+        }
+        try (java.net.ServerSocket probe = new java.net.ServerSocket()) {
+            probe.setReuseAddress(true);
+            probe.bind(new InetSocketAddress(host, port));
+        } catch (java.io.IOException e) {
+            throw new BackupException(ErrorCode.UNAVAILABLE, "cannot listen on " + host + ":" + port + ": "
+                    + (e.getMessage() == null ? e.toString() : e.getMessage())
+                    + "; is another server running? Set meridian.http.port to a free port");
         }
     }
 

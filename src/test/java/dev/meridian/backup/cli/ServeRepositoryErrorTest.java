@@ -23,9 +23,14 @@ class ServeRepositoryErrorTest {
     Path dir;
 
     private String serve(Path repository) throws Exception {
+        return serve(repository, 0, "[]");
+    }
+
+    private String serve(Path repository, int port, String databases) throws Exception {
         Path conf = dir.resolve("meridian.conf");
-        Files.writeString(conf, "meridian {\n  http { host = \"127.0.0.1\", port = 0 }\n  repository.path = \"" + repository
-                + "\"\n  restore-roots = [\"" + dir.resolve("restore") + "\"]\n  databases = []\n}\n");
+        Files.writeString(conf, "meridian {\n  http { host = \"127.0.0.1\", port = " + port + " }\n  repository.path = \""
+                + repository + "\"\n  state-dir = \"" + dir.resolve("state") + "\"\n  restore-roots = [\""
+                + dir.resolve("restore") + "\"]\n  databases = " + databases + "\n}\n");
         PrintStream oldErr = System.err;
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         int code;
@@ -47,6 +52,25 @@ class ServeRepositoryErrorTest {
         String printed = serve(file.resolve("repo"));
         assertTrue(printed.contains("error: cannot open the repository at " + file.resolve("repo")), printed);
         assertTrue(printed.contains(file.toString()) && printed.contains("meridian.repository.path"), printed);
+    }
+
+    /**
+     * A port another process listens on is refused before anything exists: before, the demo database was created and
+     * seeded, the repository initialized, and then Pekko's bind failure printed a stack trace.
+     */
+    @Test
+    void aBusyPortIsRefusedInOneLineBeforeAnythingIsCreated() throws Exception {
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 50, java.net.InetAddress.getByName("127.0.0.1"))) {
+            Path db = dir.resolve("db");
+            Path repo = dir.resolve("repo");
+            String printed = serve(repo, taken.getLocalPort(), "[{ name = demo, path = \"" + db + "\", create-if-missing = true }]");
+            assertTrue(printed.contains("error: cannot listen on 127.0.0.1:" + taken.getLocalPort())
+                    && printed.contains("Set meridian.http.port to a free port"), printed);
+            assertEquals(1, printed.strip().lines().filter(l -> l.startsWith("error:")).count(), printed);
+            assertFalse(Files.exists(db), "no database created");
+            assertFalse(Files.exists(repo), "no repository created");
+            assertFalse(Files.exists(dir.resolve("state")), "no state directory created");
+        }
     }
 
     @Test
