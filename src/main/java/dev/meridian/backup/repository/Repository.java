@@ -156,17 +156,7 @@ public final class Repository implements AutoCloseable {
     /** Whether opening {@code root} with {@code wanted} (null: whatever it has) needs the password. */
     private static boolean needsPassword(Path root, Encryption wanted) throws IOException {
         Path config = root.resolve(RepositoryFormat.KEY);
-        if (!java.nio.file.Files.isRegularFile(config)) {
-            return wanted == Encryption.AES_256_GCM;
-        }
-        RepositoryFormat f;
-        try {
-            f = Json.MAPPER.readValue(java.nio.file.Files.readAllBytes(config), RepositoryFormat.class);
-        } catch (IOException e) {
-            return false; // opening reports the damaged config.json, naming the repository
-        }
-        return Encryption.AES_256_GCM.wireName().equals(f.encryption())
-                && (wanted == null || wanted == Encryption.AES_256_GCM);
+        return needsPassword(java.nio.file.Files.isRegularFile(config) ? java.nio.file.Files.readAllBytes(config) : null, wanted);
     }
 
     /**
@@ -175,12 +165,17 @@ public final class Repository implements AutoCloseable {
      * caller can ask for the password before it writes anything (an S3 server's lock object).
      */
     public static boolean needsPassword(BlobStore store, Encryption wanted) throws IOException {
-        if (!store.exists(RepositoryFormat.KEY)) {
+        return needsPassword(store.exists(RepositoryFormat.KEY) ? store.read(RepositoryFormat.KEY) : null, wanted);
+    }
+
+    /** The rule behind both: {@code config} is the bytes of {@code config.json}, null when there is none yet. */
+    private static boolean needsPassword(byte[] config, Encryption wanted) {
+        if (config == null) {
             return wanted == Encryption.AES_256_GCM;
         }
         RepositoryFormat f;
         try {
-            f = Json.MAPPER.readValue(store.read(RepositoryFormat.KEY), RepositoryFormat.class);
+            f = Json.MAPPER.readValue(config, RepositoryFormat.class);
         } catch (IOException e) {
             return false; // opening reports the damaged config.json, naming the repository
         }

@@ -5,11 +5,9 @@ import dev.meridian.backup.store.BlobStore;
 import dev.meridian.backup.store.PendingBlob;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.SeekableByteChannel;
 import java.nio.file.DirectoryStream;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -156,34 +154,13 @@ public final class FileBlobStore implements BlobStore {
     @Override
     public void close() {}
 
-    private final class FilePendingBlob implements PendingBlob {
-        private final FileChannel ch;
-        private final Path part;
-        private long written;
-        private boolean done;
-
+    private final class FilePendingBlob extends FileBackedPendingBlob {
         FilePendingBlob(FileChannel ch, Path part) {
-            this.ch = ch;
-            this.part = part;
+            super(ch, part);
         }
 
         @Override
-        public int write(ByteBuffer src) throws IOException {
-            int n = ch.write(src);
-            written += n;
-            return n;
-        }
-
-        @Override
-        public long written() {
-            return written;
-        }
-
-        @Override
-        public void commit(String key) throws IOException {
-            if (done) {
-                throw new IllegalStateException("blob already committed or discarded");
-            }
+        protected void publish(FileChannel ch, Path part, long written, String key) throws IOException {
             Path target = pathOf(key);
             // fdatasync: the content and its length are what a reader needs; timestamps need not be durable.
             ch.force(false);
@@ -195,21 +172,6 @@ public final class FileBlobStore implements BlobStore {
                 DurableFiles.fsyncDirectory(target.getParent());
             } finally {
                 renamedNotSynced.remove(key);
-            }
-            done = true;
-        }
-
-        @Override
-        public boolean isOpen() {
-            return ch.isOpen();
-        }
-
-        @Override
-        public void close() throws IOException {
-            if (!done) {
-                done = true;
-                ch.close();
-                Files.deleteIfExists(part);
             }
         }
     }

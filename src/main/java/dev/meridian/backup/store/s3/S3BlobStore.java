@@ -6,6 +6,7 @@ import dev.meridian.backup.store.BlobKeys;
 import dev.meridian.backup.store.BlobStore;
 import dev.meridian.backup.store.BlockingGuard;
 import dev.meridian.backup.store.PendingBlob;
+import dev.meridian.backup.store.file.FileBackedPendingBlob;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.ConnectException;
@@ -552,56 +553,20 @@ public final class S3BlobStore implements BlobStore {
     }
 
     /** Bytes spooled to a local file; committed by uploading the file, discarded by deleting it. */
-    private final class SpooledBlob implements PendingBlob {
-        private final FileChannel ch;
-        private final Path file;
-        private long written;
-        private boolean done;
-
+    private final class SpooledBlob extends FileBackedPendingBlob {
         SpooledBlob(FileChannel ch, Path file) {
-            this.ch = ch;
-            this.file = file;
+            super(ch, file);
         }
 
         @Override
-        public int write(ByteBuffer src) throws IOException {
-            int n = ch.write(src);
-            written += n;
-            return n;
-        }
-
-        @Override
-        public long written() {
-            return written;
-        }
-
-        @Override
-        public void commit(String key) throws IOException {
-            if (done) {
-                throw new IllegalStateException("blob already committed or discarded");
-            }
+        protected void publish(FileChannel ch, Path file, long written, String key) throws IOException {
             BlobKeys.check(key);
             BlockingGuard.check("s3 upload");
-            done = true;
             try {
                 ch.close();
                 upload(file, written, key);
             } finally {
-                Files.deleteIfExists(file);
-            }
-        }
-
-        @Override
-        public boolean isOpen() {
-            return ch.isOpen();
-        }
-
-        @Override
-        public void close() throws IOException {
-            if (!done) {
-                done = true;
-                ch.close();
-                Files.deleteIfExists(file);
+                Files.deleteIfExists(file); // the spool file goes at once, uploaded or not: a failed upload was aborted
             }
         }
     }
