@@ -214,7 +214,18 @@ class DatabasePathTest {
         }
     }
 
+    /**
+     * A backup's reply comes before its job has removed the checkpoint (the job lives on briefly to do it), so the
+     * directory is awaited to settle before it is compared.
+     */
     private static void assertOnly(Path dir, String... expected) throws Exception {
+        TestEnv.eventually(() -> {
+            try {
+                return names(dir).equals(List.of(expected));
+            } catch (Exception e) {
+                return false;
+            }
+        });
         assertEquals(List.of(expected), names(dir), "no checkpoint, staging or old directory is left in " + dir);
     }
 
