@@ -18,6 +18,7 @@ import dev.meridian.backup.repository.seal.Password;
 import dev.meridian.backup.repository.seal.RepositoryKeys;
 import dev.meridian.backup.store.BlobStore;
 import dev.meridian.backup.store.PendingBlob;
+import dev.meridian.backup.store.file.DurableFiles;
 import dev.meridian.backup.store.file.FileBlobStore;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -261,6 +262,9 @@ public final class Repository implements AutoCloseable {
         repo.state = stateDir == null || !writable ? null : StateDirectory.of(stateDir, format.repositoryId());
         repo.cache = new CatalogCache(repo.state, format.repositoryId(), repo.catalog);
         int swept = writable ? store.sweepPending() : 0;
+        if (repo.state != null) {
+            DurableFiles.deleteTree(repo.state.scratch());
+        }
         repo.load();
         repo.openReport = new OpenReport(swept, repo.catalog.size(), List.copyOf(repo.catalog.unreadable().keySet()));
         return repo;
@@ -307,6 +311,23 @@ public final class Repository implements AutoCloseable {
     /** This repository's local state directory, or null when it was opened without one. */
     public StateDirectory stateDirectory() {
         return state;
+    }
+
+    /**
+     * Where plaintext scratch copies of this repository's files (deep verification's SSTs, a copy's transfers) may
+     * be written, one temporary file each, removed after use: the repository's own {@code tmp/} only when it is a
+     * writable local directory holding plaintext (swept at open); else the local state directory's
+     * {@code scratch/} (swept at open), so that an encrypted repository's directory or bucket never holds a
+     * decrypted byte; else, for a read-only open, the system's temporary directory. Nothing is created.
+     */
+    public Path scratchDirectory() {
+        if (keys == null && writable && store instanceof FileBlobStore files) {
+            return files.root().resolve(FileBlobStore.TMP);
+        }
+        if (state != null) {
+            return state.scratch();
+        }
+        return Path.of(System.getProperty("java.io.tmpdir"));
     }
 
     public RepositoryFormat format() {

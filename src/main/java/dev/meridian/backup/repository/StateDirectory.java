@@ -10,7 +10,9 @@ import java.util.regex.Pattern;
  * <ul>
  *   <li>{@code journal/job-<id>.json}: the {@link JobJournal} (work in flight; needed for crash recovery);</li>
  *   <li>{@code fingerprints/<database>.json}: the {@link FileFingerprints} cache;</li>
- *   <li>{@code catalog.cache} and {@code catalog.pending}: the {@link CatalogCache}.</li>
+ *   <li>{@code catalog.cache} and {@code catalog.pending}: the {@link CatalogCache};</li>
+ *   <li>{@code scratch/}: plaintext temporary files of an encrypted or remote repository (deep verification's SSTs),
+ *   emptied whenever the repository opens ({@link Repository#scratchDirectory()}).</li>
  * </ul>
  * Everything but the journal is a cache the repository can rebuild.
  *
@@ -52,5 +54,10 @@ public record StateDirectory(Path root) {
     /** The verification records written since the catalog cache was last saved (re-read at the next open). */
     public Path catalogPending() {
         return root.resolve("catalog.pending");
+    }
+
+    /** Temporary plaintext files that must not go into the repository itself; swept when the repository opens. */
+    public Path scratch() {
+        return root.resolve("scratch");
     }
 }

@@ -39,7 +39,7 @@ public final class OfflineVerification {
      * size and Blake3 hash match the manifest. With {@code deep}, an SST is also written out to a temporary file and
      * its RocksDB block checksums checked, which catches a table that was already corrupt when it was backed up.
      * Blocks while it reads the object (and, when deep, writes and re-reads the SST: free space for one SST per
-     * thread is needed in the repository's {@code tmp/}, or the system temp directory for a read-only repository).
+     * thread is needed in {@link Repository#scratchDirectory()}: never inside an encrypted repository).
      *
      * @throws BackupException when the temporary copy cannot be written: that says nothing about the backup, so the
      *     verification as a whole fails instead of reporting the file as bad
@@ -60,9 +60,9 @@ public final class OfflineVerification {
     }
 
     // The SST is materialized once (checking its Blake3 as it is written) and handed to RocksDB; the temporary file
-    // is removed on every path, and one left by a crash lies in tmp/, which the next start sweeps.
+    // is removed on every path, and one left by a crash lies in a scratch directory the next open sweeps.
     private static VerifyResult.FileError checkSst(Repository repo, FileEntry f, Progress progress) throws IOException {
-        Path dir = scratchDirectory(repo);
+        Path dir = repo.scratchDirectory();
         Path scratch;
         try {
             Files.createDirectories(dir);
@@ -118,14 +118,6 @@ public final class OfflineVerification {
         public void close() throws IOException {
             out.close();
         }
-    }
-
-    /** The repository's own tmp/ when it is a writable local directory (swept on start); else the system's. */
-    static Path scratchDirectory(Repository repo) {
-        if (repo.writable() && repo.store() instanceof FileBlobStore files) {
-            return files.root().resolve(FileBlobStore.TMP);
-        }
-        return Path.of(System.getProperty("java.io.tmpdir"));
     }
 
     /** Verifies every file of {@code m} on {@code threads} threads; {@code deep} as in {@link #check}. */

@@ -17,6 +17,7 @@ import dev.meridian.backup.model.Manifest;
 import dev.meridian.backup.model.Progress;
 import dev.meridian.backup.repository.seal.Encryption;
 import dev.meridian.backup.repository.seal.Password;
+import dev.meridian.backup.store.file.FileBlobStore;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.RandomAccessFile;
@@ -240,6 +241,30 @@ class EncryptedRepositoryTest {
 
         try (Repository ro = Repository.openFileReadOnly(repoDir, new Password.Source(null, "", Map.of(Password.VARIABLE, "right")))) {
             assertEquals(1, ro.catalog().size(), "the password alone opens it read-only (MERIDIAN_PASSWORD)");
+        }
+    }
+
+    /** Plaintext scratch copies (deep verify's SSTs) never go into an encrypted repository; stale ones are swept. */
+    @Test
+    void scratchCopiesOfAnEncryptedRepositoryStayOutOfItAndAreSweptAtOpen() throws Exception {
+        Path plainRoot = dir.resolve("plain");
+        try (Repository plain = Repository.openFile(plainRoot, Compression.parse("auto"), IoThrottle.UNLIMITED, dir.resolve("state"))) {
+            assertEquals(plainRoot.resolve(FileBlobStore.TMP), plain.scratchDirectory());
+        }
+        Path sealedRoot = dir.resolve("sealed");
+        Path pw = passwordFile("pw", "right");
+        Path scratch;
+        try (Repository sealed = Repository.openFile(sealedRoot, Compression.parse("auto"), IoThrottle.UNLIMITED,
+                dir.resolve("state"), Encryption.AES_256_GCM, source(pw))) {
+            scratch = sealed.scratchDirectory();
+            assertFalse(scratch.toAbsolutePath().startsWith(sealedRoot.toAbsolutePath()), scratch.toString());
+            assertTrue(scratch.startsWith(sealed.stateDirectory().root()), scratch.toString());
+        }
+        Files.createDirectories(scratch);
+        Files.write(scratch.resolve("verify-left-by-a-crash.sst"), MARKER);
+        try (Repository sealed = Repository.openFile(sealedRoot, Compression.parse("auto"), IoThrottle.UNLIMITED,
+                dir.resolve("state"), Encryption.AES_256_GCM, source(pw))) {
+            assertFalse(Files.exists(scratch.resolve("verify-left-by-a-crash.sst")));
         }
     }
 
