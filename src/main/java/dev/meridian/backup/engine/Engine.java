@@ -76,6 +76,14 @@ public final class Engine {
         return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new));
     }
 
+    /**
+     * Shutdown, beside {@link #closeDatabases}: cancels running verifications (auto-verify included) and completes
+     * once their hashing threads have let go of the repository, or after {@code timeout}.
+     */
+    public CompletionStage<org.apache.pekko.Done> stopVerifications(Duration timeout) {
+        return AskPattern.ask(verifier, Verifier.Stop::new, timeout, system.scheduler());
+    }
+
     public Settings settings() {
         return env.settings();
     }

@@ -187,6 +187,10 @@ public final class Server implements AutoCloseable {
         }
         cs.addTask(CoordinatedShutdown.PhaseServiceRequestsDone(), "close-databases",
                 () -> engine.closeDatabases(Duration.ofSeconds(55)).handle((x, e) -> Done.getInstance()));
+        // Verifications (auto-verify too) are cancelled, not awaited: they are re-doable, and their hashing threads
+        // must be off the repository before it closes below.
+        cs.addTask(CoordinatedShutdown.PhaseServiceRequestsDone(), "stop-verifications",
+                () -> engine.stopVerifications(Duration.ofSeconds(55)).handle((x, e) -> Done.getInstance()));
         // On the I/O dispatcher: closing an S3 repository deletes its lock object, blocking work (invariant 8).
         cs.addTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate(), "close-repository",
                 () -> Blocking.supply(system, "meridian.io-dispatcher", () -> {

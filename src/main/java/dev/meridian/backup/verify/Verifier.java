@@ -1,7 +1,9 @@
 package dev.meridian.backup.verify;
 
 import dev.meridian.backup.config.Settings;
+import dev.meridian.backup.model.BackupException;
 import dev.meridian.backup.model.BackupId;
+import dev.meridian.backup.model.ErrorCode;
 import dev.meridian.backup.model.ProgressUpdate;
 import dev.meridian.backup.model.VerifyResult;
 import dev.meridian.backup.runtime.JobContext;
@@ -40,12 +42,21 @@ public final class Verifier extends AbstractBehavior<Verifier.Command> {
     /** Stops a running verification; its caller gets a "cancelled" error. */
     public record Cancel(String requestId) implements Command {}
 
+    /**
+     * Shutdown: cancels every running verification (a verification is re-doable; its caller gets a "cancelled"
+     * error), refuses new ones, and replies once every job has stopped, that is, once the files its hashing threads
+     * were reading are done, so the repository can be closed under none of them.
+     */
+    public record Stop(ActorRef<org.apache.pekko.Done> replyTo) implements Command {}
+
     private record JobEnded(String requestId) implements Command {}
 
     private final JobContext env;
     private final Settings.VerifyLimits limits;
     private final HashingPool pool;
     private final Map<String, ActorRef<VerifyJob.Command>> running = new HashMap<>();
+    private final java.util.List<ActorRef<org.apache.pekko.Done>> stopWaiters = new java.util.ArrayList<>();
+    private boolean stopped;
     private long counter;
 
     public static Behavior<Command> create(JobContext env, Settings.VerifyLimits limits, HashingPool pool) {
@@ -65,11 +76,17 @@ public final class Verifier extends AbstractBehavior<Verifier.Command> {
         return newReceiveBuilder()
                 .onMessage(Verify.class, this::onVerify)
                 .onMessage(Cancel.class, this::onCancel)
+                .onMessage(Stop.class, this::onStop)
                 .onMessage(JobEnded.class, this::onJobEnded)
                 .build();
     }
 
     private Behavior<Command> onVerify(Verify msg) {
+        if (stopped) {
+            msg.replyTo().tell(StatusReply.error(new BackupException(ErrorCode.UNAVAILABLE, "verification of backup "
+                    + msg.backupId() + " was refused: the server is shutting down; run it again after the restart")));
+            return this;
+        }
         String requestId = msg.requestId() != null ? msg.requestId() : "verify-" + (++counter);
         ActorRef<VerifyJob.Command> job = getContext().spawn(
                 VerifyJob.create(env, limits, pool, msg.backupId(), msg.deep(), requestId, msg.progress(), msg.replyTo()),
@@ -87,8 +104,23 @@ public final class Verifier extends AbstractBehavior<Verifier.Command> {
         return this;
     }
 
+    private Behavior<Command> onStop(Stop msg) {
+        stopped = true;
+        stopWaiters.add(msg.replyTo());
+        running.values().forEach(job -> job.tell(VerifyJob.Cancel.INSTANCE));
+        return answerStopWaiters();
+    }
+
     private Behavior<Command> onJobEnded(JobEnded msg) {
         running.remove(msg.requestId());
+        return answerStopWaiters();
+    }
+
+    private Behavior<Command> answerStopWaiters() {
+        if (stopped && running.isEmpty()) {
+            stopWaiters.forEach(w -> w.tell(org.apache.pekko.Done.getInstance()));
+            stopWaiters.clear();
+        }
         return this;
     }
 }

@@ -67,7 +67,7 @@ class DatabaseActorTest {
 
     @BeforeAll
     static void setUp() throws Exception {
-        env = new TestEnv(dir, List.of("alpha", "beta", "gamma", "delta", "epsilon", "zeta"), "meridian.database.queue-size = 2\nmeridian.backup.auto-verify = true");
+        env = new TestEnv(dir, List.of("alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta"), "meridian.database.queue-size = 2\nmeridian.backup.auto-verify = true");
         settings = env.settings();
         testKit = ActorTestKit.create("db-actor-test", settings.config());
         Repository repo = Repository.openFile(settings.repositoryPath(), settings.compression(), IoThrottle.UNLIMITED);
@@ -269,6 +269,39 @@ class DatabaseActorTest {
         }
         assertEquals(0, allArrived.getCount(), poolSize + " files were hashed at the same time");
         assertTrue(wide.peak() <= poolSize, "never beyond the pool size: " + wide.peak());
+        threads.shutdownNow();
+    }
+
+    @Test
+    void shutdownCancelsRunningVerificationsAndAnswersOnlyOnceTheirHashingThreadsAreOffTheRepository() throws Exception {
+        ActorRef<DatabaseActor.Command> db = database("eta");
+        TestProbe<StatusReply<BackupSummary>> made = testKit.createTestProbe();
+        db.tell(create("to-stop", made.getRef()));
+        BackupSummary backup = (BackupSummary) made.expectMessageClass(StatusReply.class, Duration.ofSeconds(60)).getValue();
+        // Hashing threads that hold their file until released: a verification stays in the middle of a read.
+        CountDownLatch reading = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        ExecutorService threads = Executors.newFixedThreadPool(2);
+        HashingPool held = new HashingPool(task -> threads.execute(() -> {
+            reading.countDown();
+            awaitQuietly(release);
+            task.run();
+        }), 2);
+        ActorRef<Verifier.Command> v = testKit.spawn(Verifier.create(ctx, settings.jobLimits().verify(), held), "stopping-verifier");
+        TestProbe<StatusReply<VerifyResult>> caller = testKit.createTestProbe();
+        v.tell(new Verifier.Verify(backup.backupId(), UUID.randomUUID().toString(), testKit.system().ignoreRef(), caller.getRef()));
+        assertTrue(reading.await(30, java.util.concurrent.TimeUnit.SECONDS));
+        TestProbe<org.apache.pekko.Done> stopped = testKit.createTestProbe();
+        v.tell(new Verifier.Stop(stopped.getRef()));
+        StatusReply<?> cancelled = caller.expectMessageClass(StatusReply.class, Duration.ofSeconds(10));
+        assertTrue(cancelled.isError() && cancelled.getError().getMessage().contains("cancelled"), String.valueOf(cancelled));
+        stopped.expectNoMessage(Duration.ofMillis(300)); // a hashing thread still reads the repository
+        release.countDown();
+        stopped.expectMessage(Duration.ofSeconds(30), org.apache.pekko.Done.getInstance());
+        TestProbe<StatusReply<VerifyResult>> late = testKit.createTestProbe();
+        v.tell(new Verifier.Verify(backup.backupId(), UUID.randomUUID().toString(), testKit.system().ignoreRef(), late.getRef()));
+        StatusReply<?> refused = late.expectMessageClass(StatusReply.class, Duration.ofSeconds(10));
+        assertTrue(refused.isError() && refused.getError().getMessage().contains("shutting down"), String.valueOf(refused));
         threads.shutdownNow();
     }
 
