@@ -183,12 +183,7 @@ final class ApiClient {
         JsonNode err = node.path("error");
         String message = err.path("message").asText("server answered HTTP " + status);
         String code = err.path("code").asText("");
-        int exit = switch (code) {
-            case "invalid_argument" -> CliException.USAGE;
-            case "verification_failed" -> CliException.VERIFICATION_FAILED;
-            default -> CliException.FAILURE;
-        };
-        return new CliException(exit,
+        return new CliException(CliException.exitCodeFor(code),
                 message + (code.isEmpty() ? "" : " [" + code + "]"));
     }
 

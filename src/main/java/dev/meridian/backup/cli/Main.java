@@ -36,11 +36,7 @@ public final class Main {
             }
             if (t instanceof BackupException be) {
                 cmd.getErr().println("error: " + be.getMessage());
-                return switch (be.code()) {
-                    case INVALID_ARGUMENT -> CliException.USAGE;
-                    case VERIFICATION_FAILED -> CliException.VERIFICATION_FAILED;
-                    default -> CliException.FAILURE;
-                };
+                return CliException.exitCodeFor(be.code().wireName());
             }
             cmd.getErr().println("error: " + (t.getMessage() == null ? t.toString() : t.getMessage()));
             return CliException.FAILURE;

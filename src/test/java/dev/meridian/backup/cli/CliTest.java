@@ -95,7 +95,7 @@ class CliTest {
         assertTrue(noConfirm.err().contains("--yes"), noConfirm.err());
         Run deleted = cli(server("delete", id, "--yes"));
         assertEquals(0, deleted.code(), deleted.err());
-        assertEquals(CliException.FAILURE, cli(server("show", id)).code());
+        assertEquals(CliException.USAGE, cli(server("show", id)).code(), "a deleted backup is an unknown id");
     }
 
     @Test
@@ -172,8 +172,13 @@ class CliTest {
         Run down = cli("list", "--server", "http://127.0.0.1:9");
         assertEquals(1, down.code());
         assertTrue(down.err().contains("cannot reach the server"), down.err());
+        // Naming something that does not exist is invalid input too (README, "Exit codes").
+        Run unknownBackup = cli(server("show", "20260101T000000000Z-abcdef"));
+        assertEquals(2, unknownBackup.code(), unknownBackup.err());
+        Run unknownDatabase = cli(server("list", "no-such-database"));
+        assertEquals(2, unknownDatabase.code(), unknownDatabase.err());
         Run missingRepo = cli("list", "--repo", dir.resolve("no-such-repo").toString());
-        assertEquals(1, missingRepo.code());
+        assertEquals(2, missingRepo.code());
         assertTrue(missingRepo.err().contains("no Meridian repository"), missingRepo.err());
         assertFalse(missingRepo.err().contains("Exception"), missingRepo.err());
     }

@@ -203,13 +203,15 @@ class S3RepositoryTest {
                 Path conf = dir.resolve("c" + Math.abs(c.getKey().hashCode()) + ".conf");
                 Files.writeString(conf, "meridian { http { host = \"127.0.0.1\", port = 0 }\n  repository.path = \""
                         + dir.resolve("local") + "\"\n  databases = []\n}\n" + s3Config(c.getValue()[0], c.getValue()[1]));
+                // A bucket that does not exist is invalid input (exit 2); the others are failures (exit 1).
+                int expected = c.getKey().startsWith("does not exist") ? 2 : 1;
                 Run serve = cli("serve", "--config", conf.toString());
-                assertEquals(1, serve.code(), serve.err());
+                assertEquals(expected, serve.code(), serve.err());
                 assertTrue(serve.err().startsWith("error: ") && serve.err().contains(c.getKey())
                         && serve.err().contains(c.getValue()[1]), serve.err());
                 assertEquals(1, serve.err().strip().lines().count(), "one line, no stack trace: " + serve.err());
                 Run list = cli("list", "--repo", c.getValue()[0], "--s3-endpoint", c.getValue()[1]);
-                assertEquals(1, list.code(), list.err());
+                assertEquals(expected, list.code(), list.err());
                 assertTrue(list.err().contains(c.getKey()), list.err());
                 assertEquals(1, list.err().strip().lines().count(), list.err());
             }
