@@ -96,8 +96,15 @@ public final class DatabaseActor {
 
     public record GetStatus(ActorRef<DatabaseStatus> replyTo) implements Command {}
 
-    /** Cancels a queued or running operation by its request id; a queued one is answered "cancelled" when reached. */
-    public record Cancel(String requestId) implements Command {}
+    /**
+     * Cancels a queued or running operation by its request id; a queued one is answered "cancelled" when reached.
+     * {@code found} (may be null) hears whether this database had an operation with that id.
+     */
+    public record Cancel(String requestId, ActorRef<Boolean> found) implements Command {
+        public Cancel(String requestId) {
+            this(requestId, null);
+        }
+    }
 
     /** Shutdown: refuse what is queued, let the running operation finish, close the database, then answer. */
     public record Close(ActorRef<Done> replyTo) implements Command {}
@@ -506,8 +513,14 @@ public final class DatabaseActor {
         }
 
         Behavior<Command> onCancel(Cancel msg) {
-            queue.cancel(requestIdOf(msg));
+            answer(msg, queue.cancel(requestIdOf(msg)));
             return this;
+        }
+
+        static void answer(Cancel msg, boolean found) {
+            if (msg.found() != null) {
+                msg.found().tell(found);
+            }
         }
 
         /** A Cancel without a request id is a caller's bug; it fails here, and the supervisor restarts the actor. */
@@ -690,6 +703,7 @@ public final class DatabaseActor {
                 if (current.stop() != null) {
                     current.stop().send();
                 }
+                answer(msg, true);
                 return this;
             }
             return super.onCancel(msg);

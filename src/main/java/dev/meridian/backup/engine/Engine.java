@@ -237,12 +237,23 @@ public final class Engine {
         });
     }
 
-    /** Cancels a queued or running operation, wherever it is; unknown ids are ignored. */
-    public void cancel(String requestId) {
+    /**
+     * Cancels a queued or running operation, wherever it is (any database's queue, or a verification). Completes
+     * with whether any of them had an operation with that request id (false for an unknown or finished one, which
+     * is otherwise ignored); a part that does not answer within 5 s counts as not having it.
+     */
+    public CompletionStage<Boolean> cancel(String requestId) {
+        List<CompletableFuture<Boolean>> answers = new java.util.ArrayList<>();
+        Duration wait = Duration.ofSeconds(5);
         for (String db : env.settings().databases().keySet()) {
-            registry.tell(new DatabaseRegistry.Forward(db, new DatabaseActor.Cancel(requestId)));
+            answers.add(AskPattern.<DatabaseRegistry.Command, Boolean>ask(registry,
+                    ref -> new DatabaseRegistry.Forward(db, new DatabaseActor.Cancel(requestId, ref)), wait, system.scheduler())
+                    .toCompletableFuture().exceptionally(e -> false));
         }
-        verifier.tell(new Verifier.Cancel(requestId));
+        answers.add(AskPattern.<Verifier.Command, Boolean>ask(verifier, ref -> new Verifier.Cancel(requestId, ref), wait,
+                system.scheduler()).toCompletableFuture().exceptionally(e -> false));
+        return CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new))
+                .thenApply(x -> answers.stream().anyMatch(CompletableFuture::join));
     }
 
     /** An actor that passes progress to {@code consumer}; stop it with {@link #stopListener} when the call ends. */

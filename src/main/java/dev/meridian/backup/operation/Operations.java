@@ -87,10 +87,13 @@ public final class Operations {
 
     /** Asks the operation with this request id to stop, wherever it runs or waits; unknown ids are ignored. */
     public static final Operation<String, Map<String, Object>> CANCEL = new Operation<>("operation.cancel", Scope.BACKUP,
-            (engine, requestId, call) -> {
-                engine.cancel(requestId);
-                return CompletableFuture.completedFuture(Map.of("request_id", requestId, "cancel_requested", true));
-            });
+            (engine, requestId, call) -> engine.cancel(requestId).thenApply(found -> {
+                if (!found) {
+                    throw BackupException.notFound("no queued or running operation has request id '" + requestId
+                            + "'; it may have finished already (the id is the X-Request-Id of the call to cancel)");
+                }
+                return Map.<String, Object>of("request_id", requestId, "cancel_requested", true);
+            }));
 
     private static Views.DatabaseView database(Engine engine, DatabaseStatus s) {
         var db = engine.settings().database(s.name());

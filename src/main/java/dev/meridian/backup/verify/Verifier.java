@@ -39,8 +39,15 @@ public final class Verifier extends AbstractBehavior<Verifier.Command> {
         }
     }
 
-    /** Stops a running verification; its caller gets a "cancelled" error. */
-    public record Cancel(String requestId) implements Command {}
+    /**
+     * Stops a running verification; its caller gets a "cancelled" error. {@code found} (may be null) hears whether
+     * a verification with that request id was running.
+     */
+    public record Cancel(String requestId, ActorRef<Boolean> found) implements Command {
+        public Cancel(String requestId) {
+            this(requestId, null);
+        }
+    }
 
     /**
      * Shutdown: cancels every running verification (a verification is re-doable; its caller gets a "cancelled"
@@ -100,6 +107,9 @@ public final class Verifier extends AbstractBehavior<Verifier.Command> {
         ActorRef<VerifyJob.Command> job = running.get(msg.requestId());
         if (job != null) {
             job.tell(VerifyJob.Cancel.INSTANCE);
+        }
+        if (msg.found() != null) {
+            msg.found().tell(job != null);
         }
         return this;
     }

@@ -244,6 +244,45 @@ class RestApiTest {
         }
     }
 
+    /** DELETE /operations/{id} cancels a queued operation (202), and says 404 for an id nothing has (not 202). */
+    @Test
+    void cancellingAnOperationAnswers202ForAQueuedOneAnd404ForAnUnknownId() throws Exception {
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        CompletableFuture<Object> blocker = env.server.engine().withDatabase("users", live -> {
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return null;
+        }).toCompletableFuture();
+        try {
+            var http = java.net.http.HttpClient.newHttpClient();
+            var post = java.net.http.HttpRequest.newBuilder(java.net.URI.create(env.baseUrl() + "/api/v1/databases/users/backups"))
+                    .header("Content-Type", "application/json").header("X-Request-Id", "to-cancel-1")
+                    .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{}")).build();
+            CompletableFuture<java.net.http.HttpResponse<String>> queued = http.sendAsync(post,
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            Reply cancel;
+            long deadline = System.currentTimeMillis() + 20_000;
+            do { // until the backup has reached the queue
+                Thread.sleep(50);
+                cancel = env.request("DELETE", "/api/v1/operations/to-cancel-1", null);
+            } while (cancel.status() == 404 && System.currentTimeMillis() < deadline);
+            assertEquals(202, cancel.status(), cancel.raw().body());
+            assertEquals("to-cancel-1", cancel.json().path("request_id").asText());
+            release.countDown();
+            java.net.http.HttpResponse<String> answered = queued.get(30, java.util.concurrent.TimeUnit.SECONDS);
+            assertEquals(409, answered.statusCode(), answered.body());
+            assertTrue(answered.body().contains("cancelled"), answered.body());
+        } finally {
+            release.countDown();
+            blocker.get();
+        }
+        assertError(env.request("DELETE", "/api/v1/operations/no-such-request", null), 404, "not_found", "no-such-request",
+                "finished");
+    }
+
     @Test
     void progressCanBeFollowedAsServerSentEvents() throws Exception {
         var req = java.net.http.HttpRequest.newBuilder(java.net.URI.create(env.baseUrl() + "/api/v1/databases/users/backups"))
