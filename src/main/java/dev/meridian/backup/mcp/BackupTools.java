@@ -139,10 +139,10 @@ final class BackupTools {
     }
 
     private Tool createPreMigration() {
-        ObjectNode version = string("The schema version the data is in now, before the migration: a string (e.g. "
-                + "\"2026.11.1\") or an integer (42, recorded as \"42\").").put("pattern", anchored(Validation.SCHEMA_VERSION));
-        version.putArray("type").add("string").add("integer");
-        version.put("minimum", 0);
+        // The schema says string only: JSON Schema counts 7.0 as an integer, and 7.0 is refused here (it may mean
+        // "7.0"). A whole number such as 42 is still accepted and recorded as "42", for clients that send one anyway.
+        ObjectNode version = string("The schema version the data is in now, before the migration, as a string (e.g. "
+                + "\"2026.11.1\" or \"42\").").put("pattern", anchored(Validation.SCHEMA_VERSION));
         return new Tool(CREATE_PRE_MIGRATION, "Create pre-migration backup",
                 "Take a backup of type pre_migration right before a schema change, recording schema_version (the "
                         + "schema the data is in now) so the backup to return to is easy to find if the migration "
