@@ -9,7 +9,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "create", description = "Back up a database now.")
-final class CreateCommand extends Verb {
+final class CreateCommand extends ServerVerb {
     @Parameters(arity = "0..1", paramLabel = "DATABASE", description = "Database to back up (optional when only one is configured).")
     String database;
 
@@ -30,9 +30,7 @@ final class CreateCommand extends Verb {
 
     @Override
     public Integer call() {
-        if (offline()) {
-            throw new CliException(CliException.USAGE, "create needs the server (it owns the database); drop --repo");
-        }
+        requireServer("create needs the server (it owns the database)");
         String db = databaseOrOnly(database);
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("type", type);

@@ -7,7 +7,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "delete", description = "Delete a backup (its manifest now; objects no other backup uses at the next collection).")
-final class DeleteCommand extends Verb {
+final class DeleteCommand extends ServerVerb {
     @Parameters(paramLabel = "BACKUP_ID")
     String id;
 
@@ -16,9 +16,7 @@ final class DeleteCommand extends Verb {
 
     @Override
     public Integer call() {
-        if (offline()) {
-            throw new CliException(CliException.USAGE, "delete needs the server; --repo is read-only");
-        }
+        requireServer("delete needs the server; --repo is read-only");
         BackupId backupId = BackupId.parse(id);
         confirm(yes, "delete backup " + backupId);
         JsonNode r = client.api().delete("/api/v1/backups/" + backupId.value());

@@ -27,7 +27,7 @@ final class DirectRepository {
     private DirectRepository() {}
 
     /** The repository of {@code --repo}, read-only: a directory, or an S3 bucket (no lock taken, nothing written). */
-    private static Repository open(ClientOptions client) throws Exception {
+    private static Repository open(RepositoryOptions client) throws Exception {
         if (!S3Location.isS3Url(client.repo)) {
             return Repository.openFileReadOnly(Path.of(client.repo).toAbsolutePath().normalize(), password(client));
         }
@@ -42,7 +42,7 @@ final class DirectRepository {
     }
 
     /** {@code --password-file}, else MERIDIAN_PASSWORD_FILE, else MERIDIAN_PASSWORD; read only if the repository is encrypted. */
-    private static Password.Source password(ClientOptions client) {
+    private static Password.Source password(RepositoryOptions client) {
         return Password.Source.of(client.passwordFile, "--password-file");
     }
 
@@ -50,7 +50,7 @@ final class DirectRepository {
      * The S3 bucket of {@code --repo s3://...} with the {@code --s3-*} options. Read-only work never writes, so its
      * spool directory is a temporary one that is not even created.
      */
-    static S3BlobStore openS3(ClientOptions client) {
+    static S3BlobStore openS3(RepositoryOptions client) {
         boolean endpoint = client.s3Endpoint != null && !client.s3Endpoint.isBlank();
         S3Location location = S3Location.parse(client.repo, client.s3Endpoint, client.s3Region, endpoint && !client.s3VirtualHosted);
         return S3BlobStore.open(location, Path.of(System.getProperty("java.io.tmpdir"), "meridian-spool-" + ProcessHandle.current().pid()),
@@ -58,7 +58,7 @@ final class DirectRepository {
     }
 
     /** A page of backups, shaped like {@code GET /api/v1/backups}. */
-    static JsonNode list(ClientOptions client, String database, String type, String tag, int limit, String cursor) throws Exception {
+    static JsonNode list(RepositoryOptions client, String database, String type, String tag, int limit, String cursor) throws Exception {
         try (Repository r = open(client)) {
             Arguments.ListQuery q = Arguments.ListQuery.of(database, type, tag, limit, cursor);
             return Verb.tree(Views.page(r.catalog().list(q.catalogQuery())));
@@ -66,7 +66,7 @@ final class DirectRepository {
     }
 
     /** One backup's metadata, and its manifest when {@code withManifest}; index 1 is null otherwise. */
-    static JsonNode[] show(ClientOptions client, BackupId id, boolean withManifest) throws Exception {
+    static JsonNode[] show(RepositoryOptions client, BackupId id, boolean withManifest) throws Exception {
         try (Repository r = open(client)) {
             JsonNode b = Verb.tree(r.catalog().get(id).orElseThrow(() -> Repository.unknownBackup(id)));
             return new JsonNode[] {b, withManifest ? Verb.tree(r.readManifest(id)) : null};
@@ -74,7 +74,7 @@ final class DirectRepository {
     }
 
     /** Totals like {@code GET /api/v1/stats}. */
-    static JsonNode stats(ClientOptions client, String database) throws Exception {
+    static JsonNode stats(RepositoryOptions client, String database) throws Exception {
         if (database != null) {
             Validation.databaseName(database);
         }
@@ -87,7 +87,7 @@ final class DirectRepository {
      * Re-reads and hashes every object of one backup with {@code threads} hashing threads; {@code deep} also checks
      * every SST against RocksDB's block checksums.
      */
-    static JsonNode verify(ClientOptions client, BackupId id, int threads, boolean deep, Output.Meter meter) throws Exception {
+    static JsonNode verify(RepositoryOptions client, BackupId id, int threads, boolean deep, Output.Meter meter) throws Exception {
         try (Repository r = open(client)) {
             var m = r.readManifest(id);
             return Verb.tree(OfflineVerification.run(r, m, threads, deep, (d, t) -> meter.update(d, t, null)));
@@ -95,7 +95,7 @@ final class DirectRepository {
     }
 
     /** Writes one backup into {@code target} (a new or empty directory); the answer is shaped like the server's. */
-    static JsonNode restore(ClientOptions client, BackupId id, Path target, Output.Meter meter) throws Exception {
+    static JsonNode restore(RepositoryOptions client, BackupId id, Path target, Output.Meter meter) throws Exception {
         long start = System.currentTimeMillis();
         try (Repository r = open(client)) {
             var m = r.readManifest(id);

@@ -10,7 +10,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "list", description = "List backups, newest first.")
-final class ListCommand extends Verb {
+final class ListCommand extends RepositoryVerb {
     @Parameters(arity = "0..1", paramLabel = "DATABASE", description = "Only this database's backups.")
     String database;
 
@@ -30,7 +30,7 @@ final class ListCommand extends Verb {
     public Integer call() throws Exception {
         JsonNode page;
         if (offline()) {
-            page = DirectRepository.list(client, database, type, tag, limit, cursor);
+            page = DirectRepository.list(repo, database, type, tag, limit, cursor);
         } else {
             Map<String, Object> params = new LinkedHashMap<>();
             params.put("database", database);

@@ -12,7 +12,7 @@ import picocli.CommandLine.Parameters;
 @Command(name = "restore", description = {
         "Restore a backup. Without --target it replaces its database (after a safety backup, unless --no-safety-backup).",
         "With --target DIR it writes a copy into a new directory (under a restore root on the server; anywhere with --repo)."})
-final class RestoreCommand extends Verb {
+final class RestoreCommand extends RepositoryVerb {
     @Parameters(paramLabel = "BACKUP_ID")
     String id;
 
@@ -33,7 +33,7 @@ final class RestoreCommand extends Verb {
             if (target == null) {
                 throw new CliException(CliException.USAGE, "with --repo, restore needs --target DIR (the live database belongs to the server)");
             }
-            JsonNode r = DirectRepository.restore(client, backupId, target.toAbsolutePath().normalize(), meter);
+            JsonNode r = DirectRepository.restore(repo, backupId, target.toAbsolutePath().normalize(), meter);
             meter.done();
             print(r);
             return 0;

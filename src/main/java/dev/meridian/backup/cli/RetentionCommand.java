@@ -9,7 +9,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "retention", description = "Apply a database's retention policies now (see --dry-run).")
-final class RetentionCommand extends Verb {
+final class RetentionCommand extends ServerVerb {
     @Parameters(arity = "0..1", paramLabel = "DATABASE")
     String database;
 
@@ -21,9 +21,7 @@ final class RetentionCommand extends Verb {
 
     @Override
     public Integer call() {
-        if (offline()) {
-            throw new CliException(CliException.USAGE, "retention needs the server; --repo is read-only");
-        }
+        requireServer("retention needs the server; --repo is read-only");
         String db = databaseOrOnly(database);
         if (!dryRun) {
             confirm(yes, "delete the backups of " + db + " that its retention policies do not keep");

@@ -9,7 +9,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "show", description = "Show one backup; --files lists its files from the manifest.")
-final class ShowCommand extends Verb {
+final class ShowCommand extends RepositoryVerb {
     @Parameters(paramLabel = "BACKUP_ID")
     String id;
 
@@ -22,7 +22,7 @@ final class ShowCommand extends Verb {
         JsonNode b;
         JsonNode manifest = null;
         if (offline()) {
-            JsonNode[] shown = DirectRepository.show(client, backupId, files);
+            JsonNode[] shown = DirectRepository.show(repo, backupId, files);
             b = shown[0];
             manifest = shown[1];
         } else {

@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(name = "stats", description = "Totals by database and type, logical vs stored bytes, dedup ratio, backup ages.")
-final class StatsCommand extends Verb {
+final class StatsCommand extends RepositoryVerb {
     @Option(names = "--database", description = "Only this database.")
     String database;
 
@@ -16,7 +16,7 @@ final class StatsCommand extends Verb {
     public Integer call() throws Exception {
         JsonNode s;
         if (offline()) {
-            s = DirectRepository.stats(client, database);
+            s = DirectRepository.stats(repo, database);
         } else {
             s = client.api().get("/api/v1/stats" + ApiClient.query(new java.util.HashMap<>(database == null ? Map.of() : Map.of("database", database))));
         }

@@ -17,7 +17,7 @@ import picocli.CommandLine.Option;
  * process's exit releases, so there it only reports whether a process holds it.
  */
 @Command(name = "unlock", description = "Remove the stale lock of a repository (--repo) left by a server that died.")
-final class UnlockCommand extends Verb {
+final class UnlockCommand extends RepositoryVerb {
     @Option(names = "--force", description = "Remove the lock even if its holder still refreshes it (only when sure it is gone).")
     boolean force;
 
@@ -26,20 +26,20 @@ final class UnlockCommand extends Verb {
         if (!offline()) {
             throw new CliException(CliException.USAGE, "unlock works on a repository directly; pass --repo DIR or --repo s3://bucket/prefix");
         }
-        if (!S3Location.isS3Url(client.repo)) {
-            return unlockDirectory(Path.of(client.repo).toAbsolutePath().normalize());
+        if (!S3Location.isS3Url(repo.repo)) {
+            return unlockDirectory(Path.of(repo.repo).toAbsolutePath().normalize());
         }
         Optional<RepositoryLock.Holder> removed;
-        try (S3BlobStore store = DirectRepository.openS3(client)) {
+        try (S3BlobStore store = DirectRepository.openS3(repo)) {
             removed = RepositoryLock.breakStale(store, force, Clock.systemUTC());
         }
         if (client.json) {
-            Output.json(out, tree(Map.of("repository", client.repo, "removed", removed.isPresent(),
+            Output.json(out, tree(Map.of("repository", repo.repo, "removed", removed.isPresent(),
                     "holder", removed.<Object>map(h -> h).orElse(Map.of()))));
         } else if (removed.isEmpty()) {
-            out.println("repository " + client.repo + " is not locked; nothing to do");
+            out.println("repository " + repo.repo + " is not locked; nothing to do");
         } else {
-            out.println("removed the lock of repository " + client.repo + " held by " + removed.get().describe()
+            out.println("removed the lock of repository " + repo.repo + " held by " + removed.get().describe()
                     + " (expired " + removed.get().expires() + ")");
         }
         return 0;

@@ -16,8 +16,13 @@ abstract class Verb implements Callable<Integer> {
 
     final PrintStream out = System.out;
 
+    /** This verb's --repo options, or null for a verb that needs the server. */
+    RepositoryOptions repository() {
+        return null;
+    }
+
     boolean offline() {
-        return client.repo != null;
+        return repository() != null && repository().repo != null;
     }
 
     static JsonNode tree(Object value) {

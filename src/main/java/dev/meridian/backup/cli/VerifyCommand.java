@@ -9,7 +9,7 @@ import picocli.CommandLine.Parameters;
 
 @Command(name = "verify", description = "Re-read every object of a backup and check sizes and Blake3 hashes (--deep: "
         + "also RocksDB's block checksums of every SST). Exit code 3 if any file is bad.")
-final class VerifyCommand extends Verb {
+final class VerifyCommand extends RepositoryVerb {
     @Parameters(paramLabel = "BACKUP_ID")
     String id;
 
@@ -29,7 +29,7 @@ final class VerifyCommand extends Verb {
             if (threads < 1 || threads > 64) {
                 throw new CliException(CliException.USAGE, "--threads must be 1..64");
             }
-            r = DirectRepository.verify(client, backupId, threads, deep, meter);
+            r = DirectRepository.verify(repo, backupId, threads, deep, meter);
         } else {
             r = client.api().postWithProgress("/api/v1/backups/" + backupId.value() + "/verify", deep ? Map.of("deep", true) : Map.of(),
                     meter::progress);

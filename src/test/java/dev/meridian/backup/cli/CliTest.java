@@ -191,5 +191,16 @@ class CliTest {
             assertEquals(0, help.code(), verb + ": " + help.err());
             assertTrue(help.out().startsWith("Usage: meridian-backup " + verb), verb + ": " + help.out());
         }
+        // Only the verbs that can work without a server offer --repo; the others refuse it with a reason.
+        for (String verb : List.of("create", "delete", "retention")) {
+            assertFalse(cli(verb, "--help").out().contains("--repo"), verb);
+            Run refused = verb.equals("delete") ? cli(verb, "20260101T000000000Z-abcdef", "--repo", dir.toString())
+                    : cli(verb, "--repo", dir.toString());
+            assertEquals(2, refused.code(), verb + ": " + refused.err());
+            assertTrue(refused.err().contains(verb + " needs the server") && refused.err().contains("drop --repo"), refused.err());
+        }
+        for (String verb : List.of("list", "show", "stats", "verify", "restore", "unlock")) {
+            assertTrue(cli(verb, "--help").out().contains("--repo"), verb);
+        }
     }
 }
