@@ -10,7 +10,6 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.meridian.backup.model.BackupSummary;
 import dev.meridian.backup.model.Json;
 import io.modelcontextprotocol.client.McpClient;
 import io.modelcontextprotocol.client.McpSyncClient;
@@ -227,9 +226,5 @@ class McpDestructivePolicyTest {
             assertTrue(tools.get(t).description().contains("confirmation_required"), t);
         }
         assertFalse(map(tools.get("backup_create").inputSchema().get("properties")).containsKey("confirmation"));
-    }
-
-    static long count(List<BackupSummary> backups) {
-        return backups.size();
     }
 }
