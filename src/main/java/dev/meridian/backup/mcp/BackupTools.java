@@ -50,16 +50,26 @@ final class BackupTools {
 
     private final Engine engine;
     private final McpSettings.ToolNameStyle style;
+    private final DestructivePolicy policy;
     private final List<Tool> tools;
 
-    BackupTools(Engine engine, McpSettings.ToolNameStyle style) {
+    /** @param policy what destructive calls do, and which tools are listed ({@code meridian.mcp.destructive}, read-only) */
+    BackupTools(Engine engine, McpSettings.ToolNameStyle style, DestructivePolicy policy) {
         this.engine = engine;
         this.style = style;
-        this.tools = List.of(create(), list(), restore(), verify(), delete(), getStats(), createScheduled(), createPreMigration());
+        this.policy = policy;
+        this.tools = List.of(create(), list(), restore(), verify(), delete(), getStats(), createScheduled(), createPreMigration())
+                .stream().map(t -> policy.gate(t, wireName(t.name()))).toList();
     }
 
+    /** The tools tools/list shows: all eight, less those the policy hides (deny, read-only). */
     List<Tool> all() {
-        return tools;
+        return tools.stream().filter(policy::listed).toList();
+    }
+
+    /** See {@link DestructivePolicy#mayElicit}; false for anything but a known tool. */
+    boolean mayElicit(McpSession s, com.fasterxml.jackson.databind.JsonNode callParams) {
+        return byWireName(callParams.path("name").asText("")).map(t -> policy.mayElicit(s, t, callParams)).orElse(false);
     }
 
     /** The name clients see for a tool, in the configured style. */
@@ -168,11 +178,42 @@ final class BackupTools {
                 "Take a backup of type scheduled (what the built-in scheduler does), then apply the database's "
                         + "retention policy, which DELETES older backups beyond it (scheduled backups default to "
                         + "keep-last 7). Returns the new backup and the ids retention deleted and kept. Use "
-                        + wireName(CREATE) + " for a backup that the default policies never remove.",
-                List.of(databaseToBackUp()), object(out, "backup", "retention"), false, true, false,
-                Operations.CREATE_SCHEDULED.scope(), "backup",
-                (args, ctx) -> result(Operations.CREATE_SCHEDULED, Arguments.Create.of(args.string("database"),
-                        BackupType.SCHEDULED.wireName(), "Scheduled backup (MCP)", null, null, null), ctx));
+                        + wireName(CREATE) + " for a backup that the default policies never remove." + policy.descriptionNote(),
+                concat(List.of(databaseToBackUp()), policy.confirmationParam(wireName(CREATE_SCHEDULED))),
+                policy.outputSchema(object(out, "backup", "retention")), false, true, false,
+                Operations.CREATE_SCHEDULED.scope(), "backup", (args, ctx) -> {
+                    Arguments.Create c = Arguments.Create.of(args.string("database"), BackupType.SCHEDULED.wireName(),
+                            "Scheduled backup (MCP)", null, null, null);
+                    return policy.run(CREATE_SCHEDULED, args, ctx, () -> policy.planScheduled(c.database()),
+                            plan -> plan == null ? result(Operations.CREATE_SCHEDULED, c, ctx) : scheduledAsPlanned(c, plan, ctx));
+                });
+    }
+
+    /**
+     * A confirmed scheduled backup: the backup, then retention only if it deletes no backup beyond the confirmed
+     * plan (a dry run decides); otherwise the backup is kept and nothing is deleted.
+     */
+    private CompletionStage<Tool.Result> scheduledAsPlanned(Arguments.Create c, DestructivePlan plan, Tool.Context ctx) {
+        String db = plan.database();
+        Arguments.Create here = new Arguments.Create(db, c.type(), c.description(), c.tags(), c.schemaVersion(), c.waitForVerify());
+        return run(Operations.CREATE, here, ctx).thenCompose(summary ->
+                run(Operations.RETENTION, new Arguments.Retention(db, true), ctx).thenCompose(dry -> {
+                    List<BackupId> extra = DestructivePolicy.unplanned(plan, dry.deleted());
+                    if (!extra.isEmpty()) {
+                        return java.util.concurrent.CompletableFuture.completedFuture(new Tool.Result(null, true, "["
+                                + ErrorCode.CONFLICT.wireName() + "] backup " + summary.backupId() + " of " + db + " was "
+                                + "created, but retention was NOT applied: it would now also delete " + extra + ", which the "
+                                + "confirmed plan did not list. Nothing was deleted; the scheduler applies retention on its "
+                                + "timer, or call " + wireName(CREATE_SCHEDULED) + " again for a new plan."));
+                    }
+                    return run(Operations.RETENTION, new Arguments.Retention(db, false), ctx).thenApply(r -> Tool.Result.ok(
+                            new dev.meridian.backup.operation.Views.ScheduledOutcome(summary,
+                                    new dev.meridian.backup.operation.Views.RetentionOutcome(r.deleted(), r.kept()))));
+                }));
+    }
+
+    private static <T> List<T> concat(List<T> a, List<T> b) {
+        return java.util.stream.Stream.concat(a.stream(), b.stream()).toList();
     }
 
     private Tool list() {
@@ -232,17 +273,20 @@ final class BackupTools {
                         + "target_path it writes a copy elsewhere and leaves the source alone. Run " + wireName(VERIFY)
                         + " first and confirm with the user before replacing a live database. Queues behind other "
                         + "operations on the database; can be cancelled until the swap starts. Sends progress "
-                        + "notifications when the request has a progressToken.",
-                List.of(backupIdParam("The backup to restore (from " + wireName(LIST) + ")."),
+                        + "notifications when the request has a progressToken." + policy.descriptionNote(),
+                concat(List.of(backupIdParam("The backup to restore (from " + wireName(LIST) + ")."),
                         new Tool.Param("target_path", Tool.Param.Type.STRING, false, target),
                         new Tool.Param("target", Tool.Param.Type.STRING, false, target.deepCopy().put("description",
                                 "The same as target_path, under the name REST uses; give one of the two.")),
                         new Tool.Param("create_safety_backup", Tool.Param.Type.BOOLEAN, false, safety)),
-                object(out, "backup_id", "database", "target", "safety_backup_id", "duration_ms"),
+                        policy.confirmationParam(wireName(RESTORE))),
+                policy.outputSchema(object(out, "backup_id", "database", "target", "safety_backup_id", "duration_ms")),
                 false, true, false, Operations.RESTORE.scope(), "restore", (args, ctx) -> {
                     Arguments.Restore restore = Arguments.Restore.of(args.string("backup_id"), restoreTarget(args),
                             args.bool("create_safety_backup"));
-                    return result(Operations.RESTORE, restore, ctx);
+                    return policy.run(RESTORE, args, ctx,
+                            () -> policy.planRestore(restore.backupId(), restore.target(), restore.createSafetyBackup()),
+                            plan -> result(Operations.RESTORE, restore, ctx));
                 });
     }
 
@@ -324,10 +368,14 @@ final class BackupTools {
         return new Tool(DELETE, "Delete backup",
                 "Permanently delete one backup. It disappears at once and the storage only it used is reclaimed "
                         + "later; other backups that share files are unaffected. This cannot be undone: confirm with "
-                        + "the user first. Deleting it again reports not_found.",
-                List.of(backupIdParam("The backup to delete (from " + wireName(LIST) + ").")),
-                object(out, "backup_id", "database", "deleted"), false, true, true, Operations.DELETE.scope(), "delete",
-                (args, ctx) -> result(Operations.DELETE, BackupId.parse(args.string("backup_id")), ctx));
+                        + "the user first. Deleting it again reports not_found." + policy.descriptionNote(),
+                concat(List.of(backupIdParam("The backup to delete (from " + wireName(LIST) + ").")),
+                        policy.confirmationParam(wireName(DELETE))),
+                policy.outputSchema(object(out, "backup_id", "database", "deleted")), false, true, true,
+                Operations.DELETE.scope(), "delete", (args, ctx) -> {
+                    BackupId id = BackupId.parse(args.string("backup_id"));
+                    return policy.run(DELETE, args, ctx, () -> policy.planDelete(id), plan -> result(Operations.DELETE, id, ctx));
+                });
     }
 
     private Tool getStats() {
@@ -353,6 +401,6 @@ final class BackupTools {
 
     /** Names of all tools in the configured style, for messages. */
     String names() {
-        return tools.stream().map(t -> wireName(t.name())).collect(Collectors.joining(", "));
+        return all().stream().map(t -> wireName(t.name())).collect(Collectors.joining(", "));
     }
 }

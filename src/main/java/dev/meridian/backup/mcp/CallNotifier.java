@@ -66,6 +66,16 @@ final class CallNotifier {
                 : null;
     }
 
+    /** The session the call runs in. */
+    McpSession session() {
+        return session;
+    }
+
+    /** Where messages to the client go while the call runs (its SSE stream, or stdout); null when nowhere. */
+    Outbox outbox() {
+        return out;
+    }
+
     /** Whether anything could be sent at all; when not, no progress listener is needed. */
     boolean active() {
         return out != null && operation != null && (progressToken != null || wants(LogLevel.INFO));

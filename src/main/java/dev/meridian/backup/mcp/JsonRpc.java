@@ -20,7 +20,7 @@ final class JsonRpc {
 
     record Notification(String method, ObjectNode params) implements Message {}
 
-    /** A client's answer to a server-to-client request. This server sends none, so these are accepted and dropped. */
+    /** A client's answer to a server-to-client request (elicitation/create); the transports pass it to {@link ClientRequests}. */
     record Reply(JsonNode id) implements Message {}
 
     /** Parses text into a JSON tree, or fails with -32700 naming where the JSON broke. */

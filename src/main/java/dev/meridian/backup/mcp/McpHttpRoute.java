@@ -171,6 +171,7 @@ public final class McpHttpRoute {
             return done(HttpResponse.create().withStatus(202));
         }
         if (message instanceof JsonRpc.Reply) {
+            s.session().clientRequests().complete(tree); // an answer to elicitation/create (DestructivePolicy)
             return done(HttpResponse.create().withStatus(202));
         }
         JsonRpc.Request r = (JsonRpc.Request) message;
@@ -203,6 +204,7 @@ public final class McpHttpRoute {
                     + settings.maxSessions() + ", meridian.mcp.max-sessions); end unused ones with DELETE or retry later", r.id()))
                     .addHeader(RawHeader.create("Retry-After", "5"));
         }
+        s.get().clientCapabilities(r.params().get("capabilities"));
         return json(JsonRpc.result(r.id(), init.result())).addHeader(RawHeader.create(SESSION_HEADER, s.get().id()));
     }
 

@@ -44,7 +44,7 @@ public final class McpServer {
     public McpServer(Engine engine, McpSettings settings) {
         this.engine = engine;
         this.settings = settings;
-        this.tools = new BackupTools(engine, settings.toolNameStyle());
+        this.tools = new BackupTools(engine, settings.toolNameStyle(), new DestructivePolicy(engine, settings));
         this.instructions = instructions();
     }
 
@@ -112,6 +112,9 @@ public final class McpServer {
     boolean mayNotify(McpSession s, JsonRpc.Request req) {
         if (!"tools/call".equals(req.method())) {
             return false;
+        }
+        if (tools.mayElicit(s, req.params())) {
+            return true; // its confirmation may go to the client as an elicitation/create request (DestructivePolicy)
         }
         Optional<Tool> tool = tools.byWireName(req.params().path("name").asText(""));
         if (tool.isEmpty() || tool.get().progressOperation() == null) {

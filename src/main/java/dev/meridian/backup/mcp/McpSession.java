@@ -18,6 +18,8 @@ final class McpSession {
     private volatile LogLevel logLevel;
     private volatile boolean initialized;
     private volatile long lastActiveNanos = System.nanoTime();
+    private volatile JsonNode clientCapabilities = JsonRpc.NODES.objectNode();
+    private final ClientRequests clientRequests = new ClientRequests();
 
     /** A tools/call in flight: the engine request id to cancel, and whether the client cancelled it. */
     static final class Call {
@@ -107,6 +109,25 @@ final class McpSession {
             call.cancelled.set(true);
         }
         return Optional.ofNullable(call);
+    }
+
+    /** The capabilities the client declared at initialize (an empty object until then, or when it declared none). */
+    JsonNode clientCapabilities() {
+        return clientCapabilities;
+    }
+
+    void clientCapabilities(JsonNode capabilities) {
+        clientCapabilities = capabilities != null && capabilities.isObject() ? capabilities : JsonRpc.NODES.objectNode();
+    }
+
+    /** The requests this server has sent to the client and awaits answers to (elicitation). */
+    ClientRequests clientRequests() {
+        return clientRequests;
+    }
+
+    /** Whether the call running under this engine request id was cancelled by the client. */
+    boolean cancelled(String requestId) {
+        return calls.values().stream().anyMatch(c -> c.requestId.equals(requestId) && c.cancelled());
     }
 
     int callsInFlight() {

@@ -14,6 +14,10 @@ import java.util.Locale;
  *
  * @param progressInterval the longest a tool call with a progressToken goes without a notifications/progress
  *                         (heartbeats fill the gaps while it waits in a queue or between byte updates)
+ * @param destructive      {@code meridian.mcp.destructive}: what a destructive tool call does ({@link Destructive})
+ * @param readOnly         {@code meridian.mcp.read-only}: list and run only the read tools (list, get_stats, verify)
+ * @param confirmationTtl  {@code meridian.mcp.confirmation-ttl}: how long a plan's confirmation token is accepted,
+ *                         and how long the server waits for an elicitation answer (10s to 1h)
  */
 public record McpSettings(
         ToolNameStyle toolNameStyle,
@@ -21,7 +25,20 @@ public record McpSettings(
         Duration sessionIdleTimeout,
         int maxRequestBytes,
         int toolsPageSize,
-        Duration progressInterval) {
+        Duration progressInterval,
+        Destructive destructive,
+        boolean readOnly,
+        Duration confirmationTtl) {
+
+    /**
+     * What a call to a destructive MCP tool (restore over a live database, delete, create_scheduled's retention) does:
+     * run at once ({@code allow}, as before), return a plan and act only once it is confirmed ({@code confirm}, the
+     * default; see {@code DestructivePolicy}), or neither list nor run it ({@code deny}). REST and the CLI are not
+     * affected: they keep their own scopes and {@code --yes}.
+     */
+    public enum Destructive {
+        ALLOW, CONFIRM, DENY
+    }
 
     /**
      * How tools/list spells tool names: {@code backup_create} (the default; it matches {@code ^[a-zA-Z0-9_-]{1,64}$},
@@ -58,9 +75,23 @@ public record McpSettings(
                 throw BackupException.invalid("meridian.mcp.progress-interval must be between 20ms and 30s (clients "
                         + "commonly give up after 60s without progress), got " + progress);
             }
+            String rawDestructive = m.getString("destructive");
+            Destructive destructive;
+            try {
+                destructive = Destructive.valueOf(rawDestructive.toUpperCase(Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw BackupException.invalid("meridian.mcp.destructive '" + rawDestructive + "' is not known; use allow "
+                        + "(destructive tools run at once), confirm (they return a plan to confirm first) or deny "
+                        + "(they are not offered)");
+            }
+            Duration ttl = m.getDuration("confirmation-ttl");
+            if (ttl.compareTo(Duration.ofSeconds(10)) < 0 || ttl.compareTo(Duration.ofHours(1)) > 0) {
+                throw BackupException.invalid("meridian.mcp.confirmation-ttl must be between 10s and 1h, got " + ttl);
+            }
             Config meridian = root.getConfig("meridian");
             return new McpSettings(style, Settings.positive(meridian, "mcp.max-sessions"), idle, (int) maxBytes,
-                    Settings.positive(meridian, "mcp.tools-page-size"), progress);
+                    Settings.positive(meridian, "mcp.tools-page-size"), progress, destructive, m.getBoolean("read-only"),
+                    ttl);
         } catch (ConfigException e) {
             throw BackupException.invalid("configuration is invalid: " + e.getMessage());
         }

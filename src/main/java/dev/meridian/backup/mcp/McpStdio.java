@@ -94,8 +94,9 @@ public final class McpStdio {
 
     private void onMessage(String text) {
         JsonRpc.Message message;
+        JsonNode tree;
         try {
-            JsonNode tree = JsonRpc.read(text);
+            tree = JsonRpc.read(text);
             if (tree.isArray()) {
                 batch((ArrayNode) tree);
                 return;
@@ -111,6 +112,8 @@ public final class McpStdio {
             }
         } else if (message instanceof JsonRpc.Request r) {
             request(r);
+        } else if (message instanceof JsonRpc.Reply && session != null) {
+            session.clientRequests().complete(tree); // an answer to elicitation/create (DestructivePolicy)
         }
     }
 
@@ -119,6 +122,7 @@ public final class McpStdio {
             try {
                 McpServer.Initialized init = server.initialize(r);
                 session = new McpSession(null, init.protocolVersion(), null);
+                session.clientCapabilities(r.params().get("capabilities"));
                 send(JsonRpc.result(r.id(), init.result()));
             } catch (JsonRpcException e) {
                 send(JsonRpc.error(e));

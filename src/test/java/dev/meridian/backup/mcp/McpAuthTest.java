@@ -27,7 +27,9 @@ class McpAuthTest {
                 + "  { name = reader, token = \"" + READER + "\", scopes = [read] }\n"
                 + "  { name = operator, token = \"" + OPERATOR + "\", scopes = [backup] }\n"
                 + "  { name = admin, token = \"" + ADMIN + "\", scopes = [admin] }\n"
-                + "]", "alpha");
+                + "]\n"
+                // Scopes are what this class checks, so destructive calls act at once (McpDestructivePolicyTest: confirm).
+                + "meridian.mcp.destructive = allow", "alpha");
     static final RawMcp mcp = server.mcp();
 
     static McpSyncClient client(String token) {

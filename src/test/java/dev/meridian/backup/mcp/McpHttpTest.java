@@ -32,7 +32,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 class McpHttpTest {
     @RegisterExtension
-    static final McpTestServer server = new McpTestServer("", "alpha", "beta");
+    // allow: every tool acts at once, as before issue 11 (McpDestructivePolicyTest covers the default, confirm).
+    static final McpTestServer server = new McpTestServer("meridian.mcp.destructive = allow", "alpha", "beta");
 
     final List<McpSchema.ProgressNotification> progress = new CopyOnWriteArrayList<>();
     final List<McpSchema.LoggingMessageNotification> logs = new CopyOnWriteArrayList<>();

@@ -32,7 +32,8 @@ class McpProgressHeartbeatTest {
 
     @RegisterExtension
     static final McpTestServer server = new McpTestServer("meridian.io.rate-limit = 2MiB\n"
-            + "meridian.backup.auto-verify = false\nmeridian.mcp.progress-interval = " + INTERVAL_MS + "ms", "alpha");
+            + "meridian.backup.auto-verify = false\nmeridian.mcp.progress-interval = " + INTERVAL_MS + "ms\n"
+            + "meridian.mcp.destructive = allow", "alpha"); // restores and deletes here act at once
 
     /** One notification and when the client got it. */
     record Heard(long atNanos, McpSchema.ProgressNotification notification) {}

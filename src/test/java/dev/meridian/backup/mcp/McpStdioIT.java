@@ -65,8 +65,16 @@ class McpStdioIT {
         StdioClientTransport transport = new StdioClientTransport(ServerParameters.builder(cmd.get(0))
                 .args(cmd.subList(1, cmd.size())).build(), McpJsonDefaults.getMapper());
         List<McpSchema.ProgressNotification> progress = new CopyOnWriteArrayList<>();
+        // Under the default meridian.mcp.destructive = confirm, restore in place, delete and create_scheduled ask
+        // first: over stdio the server sends elicitation/create on stdout, and this client accepts.
+        List<McpSchema.ElicitFormRequest> asked = new CopyOnWriteArrayList<>();
         McpSyncClient client = McpClient.sync(transport).requestTimeout(Duration.ofSeconds(60))
                 .initializationTimeout(Duration.ofSeconds(60)).progressConsumer(progress::add)
+                .capabilities(McpSchema.ClientCapabilities.builder().elicitation().build())
+                .elicitation(req -> {
+                    asked.add(req);
+                    return new McpSchema.ElicitResult(McpSchema.ElicitResult.Action.ACCEPT, Map.of("confirm", true));
+                })
                 .enableCallToolSchemaCaching(true).build();
         try {
             assertEquals("2025-11-25", client.initialize().protocolVersion());
@@ -87,6 +95,8 @@ class McpStdioIT {
             assertNotNull(ok(call(client, "backup.restore", Map.of("backup_id", id))).get("safety_backup_id"));
             assertTrue((Integer) ((Map<?, ?>) ok(call(client, "backup.get_stats", Map.of())).get("total")).get("backups") >= 4);
             assertEquals(true, ok(call(client, "backup.delete", Map.of("backup_id", id))).get("deleted"));
+            assertEquals(3, asked.size(), "create_scheduled, the restore in place and the delete were confirmed, not the copy");
+            assertTrue(asked.get(2).message().startsWith("Confirm backup_delete: permanently delete backup " + id), asked.get(2).message());
             McpSchema.CallToolResult gone = call(client, "backup.verify", Map.of("backup_id", id));
             assertTrue(gone.isError());
             assertTrue(((McpSchema.TextContent) gone.content().get(0)).text().startsWith("[not_found]"));

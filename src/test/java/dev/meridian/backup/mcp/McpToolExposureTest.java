@@ -1,0 +1,77 @@
+package dev.meridian.backup.mcp;
+
+import static dev.meridian.backup.mcp.McpHttpTest.assertToolError;
+import static dev.meridian.backup.mcp.McpHttpTest.structured;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.modelcontextprotocol.client.McpClient;
+import io.modelcontextprotocol.client.McpSyncClient;
+import io.modelcontextprotocol.client.transport.HttpClientStreamableHttpTransport;
+import io.modelcontextprotocol.spec.McpSchema;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * Issue 11: {@code meridian.mcp.destructive = deny} lists no destructive tool and refuses calls to them;
+ * {@code meridian.mcp.read-only = true} lists and runs only the read tools. Refused calls change nothing.
+ */
+class McpToolExposureTest {
+    @RegisterExtension
+    static final McpTestServer deny = new McpTestServer("meridian.mcp.destructive = deny\nmeridian.backup.auto-verify = false", "alpha");
+    @RegisterExtension
+    static final McpTestServer readOnly = new McpTestServer("meridian.mcp.read-only = true", "alpha");
+
+    static McpSyncClient connect(McpTestServer server) {
+        McpSyncClient c = McpClient.sync(HttpClientStreamableHttpTransport.builder(server.baseUrl()).endpoint("/mcp").build())
+                .requestTimeout(Duration.ofSeconds(60)).build();
+        c.initialize();
+        return c;
+    }
+
+    static Set<String> names(McpSyncClient c) {
+        return c.listTools().tools().stream().map(McpSchema.Tool::name).collect(Collectors.toSet());
+    }
+
+    static McpSchema.CallToolResult call(McpSyncClient c, String tool, Map<String, Object> args) {
+        return c.callTool(new McpSchema.CallToolRequest(tool, args));
+    }
+
+    @Test
+    void denyListsNoDestructiveToolAndRefusesThem() {
+        McpSyncClient c = connect(deny);
+        try {
+            assertEquals(Set.of("backup_create", "backup_list", "backup_verify", "backup_get_stats",
+                    "backup_create_pre_migration"), names(c));
+            String id = (String) structured(call(c, "backup_create", Map.of())).get("backup_id");
+            assertToolError(call(c, "backup_delete", Map.of("backup_id", id)), "[forbidden] backup_delete is not available: "
+                    + "destructive MCP tools are turned off on this server (meridian.mcp.destructive = deny)");
+            assertToolError(call(c, "backup.restore", Map.of("backup_id", id)), "meridian.mcp.destructive = deny");
+            assertToolError(call(c, "backup_create_scheduled", Map.of()), "meridian.mcp.destructive = deny");
+            assertEquals(1, deny.engine().backupsOf("alpha").size(), "a refused call changed the backups");
+        } finally {
+            c.closeGracefully();
+        }
+    }
+
+    @Test
+    void readOnlyListsAndRunsOnlyTheReadTools() {
+        McpSyncClient c = connect(readOnly);
+        try {
+            assertEquals(Set.of("backup_list", "backup_verify", "backup_get_stats"), names(c));
+            for (McpSchema.Tool t : c.listTools().tools()) {
+                assertTrue(t.annotations().readOnlyHint(), t.name());
+            }
+            assertToolError(call(c, "backup_create", Map.of()), "meridian.mcp.read-only = true");
+            assertToolError(call(c, "backup_create_pre_migration", Map.of("schema_version", "1")), "read-only");
+            assertEquals(0, readOnly.engine().backupsOf("alpha").size());
+            assertEquals(0, structured(call(c, "backup_list", Map.of())).get("total_count"));
+        } finally {
+            c.closeGracefully();
+        }
+    }
+}
