@@ -15,6 +15,7 @@ import dev.meridian.backup.repository.FileFingerprints.Fingerprint;
 import dev.meridian.backup.repository.JobJournal;
 import dev.meridian.backup.repository.Repository;
 import dev.meridian.backup.rocks.DatabaseLocation;
+import dev.meridian.backup.rocks.HandedOverCheckpoint;
 import dev.meridian.backup.rocks.LiveDatabase;
 import dev.meridian.backup.rocks.SstChecksum;
 import dev.meridian.backup.runtime.Blocking;
@@ -55,6 +56,11 @@ import org.slf4j.LoggerFactory;
  * first), publish the manifest, remove the checkpoint.
  * A crash at any point leaves no manifest (nothing visible) or a complete one (invariant 3). Each blocking step runs
  * on its arguments only and comes back as a message; only the actor reads and writes the job's fields.
+ *
+ * <p>A backup of a checkpoint the owning application handed over ({@link #ingest}) has no handle: its first step
+ * checks the directory ({@link HandedOverCheckpoint#inspect}) instead of taking a checkpoint, it is listed again
+ * before the manifest is published, it is never removed on failure, and it is removed after publishing only when
+ * the request asks, before the reply.
  */
 public final class BackupJob extends AbstractBehavior<BackupJob.Command> {
 
@@ -90,6 +96,23 @@ public final class BackupJob extends AbstractBehavior<BackupJob.Command> {
      */
     public record Ended(BackupId backupId, StatusReply<Manifest> result) {}
 
+    /**
+     * A handed-over checkpoint to ingest, with where it may lie.
+     *
+     * @param roots       the database's checkpoint roots
+     * @param outOfBounds directories it must not overlap (databases, repository, state directory), each named
+     */
+    public record HandOver(Path dir, boolean remove, List<Path> roots, Map<Path, String> outOfBounds) {
+        public HandOver {
+            roots = List.copyOf(roots);
+            outOfBounds = Map.copyOf(outOfBounds);
+        }
+    }
+
+    private record Inspected(HandedOverCheckpoint checkpoint, Snapshot snapshot) implements Command {}
+
+    private record HandOverRemoved(Manifest manifest, Throwable error) implements Command {}
+
     /** The parameters of one backup. {@code startedAt} is when its work began, after any queueing. */
     public record Spec(BackupId id, BackupRequest request, BackupId parent, Instant startedAt, long queuedMs) {}
 
@@ -103,7 +126,14 @@ public final class BackupJob extends AbstractBehavior<BackupJob.Command> {
 
     private final JobContext env;
     private final Settings.BackupLimits limits;
+    /** The open database, or null for a handed-over checkpoint. */
     private final LiveDatabase database;
+    private final String name;
+    private final Path path;
+    /** The handed-over checkpoint, or null when this job takes its own. */
+    private final HandOver handOver;
+    /** Known once {@link Inspected} arrives; null before and for a checkpoint of this job's own. */
+    private HandedOverCheckpoint handedOver;
     private final Spec spec;
     private final ActorRef<Ended> replyTo;
     private final ProgressReporter progress;
@@ -126,22 +156,49 @@ public final class BackupJob extends AbstractBehavior<BackupJob.Command> {
     public static Behavior<Command> create(JobContext env, Settings.BackupLimits limits, LiveDatabase database, Spec spec,
             ActorRef<Ended> replyTo, ActorRef<ProgressUpdate> progressTo) {
         return Behaviors.setup(ctx -> Behaviors.withTimers(timers ->
-                new BackupJob(ctx, timers, env, limits, database, spec, replyTo, progressTo)));
+                new BackupJob(ctx, timers, env, limits, database, database.name(), database.path(), null, spec, replyTo,
+                        progressTo)));
+    }
+
+    /**
+     * A backup of a checkpoint that the application owning database {@code name} (at {@code path}) wrote and handed
+     * over. Nothing is written (not even the journal) until the directory passed {@link HandedOverCheckpoint#inspect};
+     * a refusal there ends the job with that error and changes nothing.
+     */
+    public static Behavior<Command> ingest(JobContext env, Settings.BackupLimits limits, String name, Path path,
+            HandOver handOver, Spec spec, ActorRef<Ended> replyTo, ActorRef<ProgressUpdate> progressTo) {
+        return Behaviors.setup(ctx -> Behaviors.withTimers(timers ->
+                new BackupJob(ctx, timers, env, limits, null, name, path, handOver, spec, replyTo, progressTo)));
     }
 
     private BackupJob(ActorContext<Command> ctx, TimerScheduler<Command> timers, JobContext env, Settings.BackupLimits limits,
-            LiveDatabase database, Spec spec, ActorRef<Ended> replyTo, ActorRef<ProgressUpdate> progressTo) {
+            LiveDatabase database, String name, Path path, HandOver handOver, Spec spec, ActorRef<Ended> replyTo,
+            ActorRef<ProgressUpdate> progressTo) {
         super(ctx);
         this.env = env;
         this.limits = limits;
         this.database = database;
+        this.name = name;
+        this.path = path;
+        this.handOver = handOver;
         this.spec = spec;
         this.replyTo = replyTo;
-        this.progress = new ProgressReporter(progressTo, spec.request().requestId(), "backup", database.name());
+        this.progress = new ProgressReporter(progressTo, spec.request().requestId(), "backup", name);
         this.ingest = env.repository().beginIngest(spec.id().value());
         timers.startSingleTimer(TimedOut.INSTANCE, limits.timeout());
-        event("started").info("Backup " + spec.id() + " of " + database.name() + " started");
+        event("started").info("Backup " + spec.id() + " of " + name + " started"
+                + (handOver == null ? "" : " from the checkpoint handed over at " + handOver.dir()));
         outstanding++;
+        if (handOver != null) {
+            FileFingerprints known = env.fingerprints();
+            Repository.Ingest into = ingest;
+            ctx.pipeToSelf(Blocking.supply(ctx.getSystem(), JobContext.ROCKSDB_DISPATCHER, () -> {
+                HandedOverCheckpoint cp = HandedOverCheckpoint.inspect(name, handOver.dir(), handOver.roots(),
+                        handOver.outOfBounds());
+                return new Inspected(cp, listCheckpoint(name, cp.dir(), cp.sequenceNumber(), known, into));
+            }), (inspected, err) -> err == null ? inspected : new StepFailed(err));
+            return;
+        }
         JobJournal journal = env.journal();
         ctx.pipeToSelf(Blocking.supply(ctx.getSystem(), JobContext.ROCKSDB_DISPATCHER, () -> placeCheckpoint(journal, database, spec.id())),
                 (dir, err) -> err == null ? new Placed(dir) : new StepFailed(err));
@@ -152,6 +209,7 @@ public final class BackupJob extends AbstractBehavior<BackupJob.Command> {
         return newReceiveBuilder()
                 .onMessage(Placed.class, this::onPlaced)
                 .onMessage(Checkpointed.class, this::onCheckpointed)
+                .onMessage(Inspected.class, this::onInspected)
                 .onMessage(FilesDone.class, this::onFilesDone)
                 .onMessage(FileFailed.class, this::onFileFailed)
                 .onMessage(Published.class, this::onPublished)
@@ -163,7 +221,7 @@ public final class BackupJob extends AbstractBehavior<BackupJob.Command> {
     }
 
     private EventLog event(String name) {
-        return EventLog.event(getContext().getLog(), name).database(database.name()).backup(spec.id())
+        return EventLog.event(getContext().getLog(), name).database(this.name).backup(spec.id())
                 .type(spec.request().type());
     }
 
@@ -200,6 +258,12 @@ public final class BackupJob extends AbstractBehavior<BackupJob.Command> {
             Repository.Ingest ingest) throws IOException {
         long seq = database.checkpoint(checkpointDir);
         CrashPoints.reach("backup.after-checkpoint");
+        return listCheckpoint(database.name(), checkpointDir, seq, known, ingest);
+    }
+
+    /** The files of a checkpoint, the unchanged SSTs among them handled at once, the rest as tasks. */
+    private static Snapshot listCheckpoint(String database, Path checkpointDir, long seq, FileFingerprints known,
+            Repository.Ingest ingest) throws IOException {
         List<SourceFile> files = new ArrayList<>();
         try (DirectoryStream<Path> dir = Files.newDirectoryStream(checkpointDir)) {
             for (Path p : dir) {
@@ -208,7 +272,7 @@ public final class BackupJob extends AbstractBehavior<BackupJob.Command> {
                     continue;
                 }
                 Optional<Fingerprint> fp = FileFingerprints.eligible(name) ? FileFingerprints.of(p, null) : Optional.empty();
-                Optional<FileEntry> entry = fp.flatMap(f -> known.lookup(database.name(), name, f));
+                Optional<FileEntry> entry = fp.flatMap(f -> known.lookup(database, name, f));
                 files.add(new SourceFile(name, p, Files.size(p), fp, entry));
             }
         }
@@ -234,6 +298,11 @@ public final class BackupJob extends AbstractBehavior<BackupJob.Command> {
 
     private static final long SMALL_FILE = 1 << 20;
 
+    private Behavior<Command> onInspected(Inspected msg) {
+        handedOver = msg.checkpoint();
+        return onCheckpointed(new Checkpointed(msg.snapshot()));
+    }
+
     private Behavior<Command> onCheckpointed(Checkpointed msg) {
         outstanding--;
         snapshot = msg.snapshot();
@@ -246,13 +315,14 @@ public final class BackupJob extends AbstractBehavior<BackupJob.Command> {
         progress.total(toRead);
         event("checkpointed").field("files", snapshot.files().size()).field("sequence_number", snapshot.sequenceNumber())
                 .bytes(toRead).info("Backup " + spec.id() + " checkpointed " + snapshot.files().size() + " files of "
-                        + database.name() + "; " + toRead + " bytes to read");
+                        + name + "; " + toRead + " bytes to read");
         progress.step("checkpointed");
         return launchFiles();
     }
 
     private Behavior<Command> launchFiles() {
-        LiveDatabase db = database;
+        String db = name;
+        Path live = path;
         Repository.Ingest into = ingest;
         ProgressReporter reporter = progress;
         BackupId id = spec.id();
@@ -261,7 +331,7 @@ public final class BackupJob extends AbstractBehavior<BackupJob.Command> {
             filesInFlight++;
             outstanding++;
             getContext().pipeToSelf(Blocking.supply(getContext().getSystem(), JobContext.IO_DISPATCHER,
-                    () -> storeFiles(task, into, reporter, db, id)),
+                    () -> storeFiles(task, into, reporter, db, live, id)),
                     (done, err) -> err == null ? done : new FileFailed(
                             task.stream().map(SourceFile::name).collect(java.util.stream.Collectors.joining(", ")), err));
         }
@@ -271,8 +341,9 @@ public final class BackupJob extends AbstractBehavior<BackupJob.Command> {
             Manifest draft = draft();
             Map<String, Fingerprint> cache = Map.copyOf(fingerprints);
             FileFingerprints known = env.fingerprints();
+            HandedOverCheckpoint source = handedOver;
             getContext().pipeToSelf(Blocking.supply(getContext().getSystem(), JobContext.IO_DISPATCHER,
-                    () -> publish(into, draft, known, cache)),
+                    () -> publish(into, draft, known, cache, source)),
                     (m, err) -> err == null ? new Published(m) : new StepFailed(err));
         }
         return this;
@@ -280,11 +351,11 @@ public final class BackupJob extends AbstractBehavior<BackupJob.Command> {
 
     // I/O dispatcher: hashes and stores each file of a task (content already held is not rewritten).
     private static FilesDone storeFiles(List<SourceFile> task, Repository.Ingest ingest, ProgressReporter progress,
-            LiveDatabase database, BackupId id) throws IOException {
+            String database, Path databasePath, BackupId id) throws IOException {
         List<FileDone> done = new ArrayList<>();
         for (SourceFile f : task) {
             if (f.name().endsWith(".sst")) {
-                checkBlockChecksums(f, database, id);
+                checkBlockChecksums(f, database, databasePath, id);
             }
             Repository.StoredFile stored = ingest.store(f.path(), f.name(), progress.forFile(), 0, f.size());
             CrashPoints.reach("backup.after-first-object");
@@ -300,16 +371,16 @@ public final class BackupJob extends AbstractBehavior<BackupJob.Command> {
      * written, never published and never entered in the fingerprint cache. The read leaves the file in the page
      * cache for the hashing read right after it.
      */
-    private static void checkBlockChecksums(SourceFile f, LiveDatabase database, BackupId id) throws IOException {
+    private static void checkBlockChecksums(SourceFile f, String database, Path databasePath, BackupId id) throws IOException {
         Optional<String> corruption = SstChecksum.corruption(f.path(), f.name());
         if (corruption.isPresent()) {
-            Path live = database.path().resolve(f.name());
-            throw new BackupException(ErrorCode.VERIFICATION_FAILED, "backup " + id + " of " + database.name()
-                    + " failed: SST " + f.name() + " of database " + database.name() + " is corrupt (" + corruption.get()
+            Path live = databasePath.resolve(f.name());
+            throw new BackupException(ErrorCode.VERIFICATION_FAILED, "backup " + id + " of " + database
+                    + " failed: SST " + f.name() + " of database " + database + " is corrupt (" + corruption.get()
                     + "); nothing was published. RocksDB will fail reads of that file in the live database too. Check "
                     + "it with `sst_dump --file=" + live + " --command=verify`, then restore the database from its last "
                     + "good backup (`verify --deep` judges backups taken before this check existed), or repair it with "
-                    + "`ldb --db=" + database.path() + " repair` if losing the unreadable keys is acceptable");
+                    + "`ldb --db=" + databasePath + " repair` if losing the unreadable keys is acceptable");
         }
     }
 
@@ -351,14 +422,17 @@ public final class BackupJob extends AbstractBehavior<BackupJob.Command> {
         long size = files.stream().mapToLong(FileEntry::size).sum();
         Instant completed = env.clock().instant().truncatedTo(ChronoUnit.MILLIS);
         BackupRequest r = spec.request();
-        return new Manifest(Manifest.FORMAT, spec.id(), database.name(), r.type(), r.description(), r.tags(),
+        return new Manifest(Manifest.FORMAT, spec.id(), name, r.type(), r.description(), r.tags(),
                 spec.startedAt(), completed, spec.queuedMs(), Duration.between(spec.startedAt(), completed).toMillis(),
                 snapshot.sequenceNumber(), r.schemaVersion(), spec.parent(), size, storedBytes, files, null);
     }
 
     // I/O dispatcher: the manifest goes out only after every object is durable.
     private static Manifest publish(Repository.Ingest ingest, Manifest draft, FileFingerprints known,
-            Map<String, Fingerprint> fingerprints) throws IOException {
+            Map<String, Fingerprint> fingerprints, HandedOverCheckpoint handedOver) throws IOException {
+        if (handedOver != null) {
+            handedOver.checkUnchanged(draft.database()); // the files stored are the files that were checked
+        }
         CrashPoints.reach("backup.before-publish");
         Manifest published = ingest.publish(draft);
         ingest.close();
@@ -410,15 +484,50 @@ public final class BackupJob extends AbstractBehavior<BackupJob.Command> {
         env.metrics().bytes("backup", m.database(), "stored", m.storedBytes());
         env.metrics().backupSucceeded(m.database(), m.completedAt());
         progress.step("published");
+        if (handOver != null) {
+            return removeHandOverThenReply(m);
+        }
         replyTo.tell(new Ended(spec.id(), StatusReply.success(m)));
         return removeCheckpointThenStop();
+    }
+
+    /**
+     * A handed-over checkpoint is the application's: it is removed only when the request asked, only now that the
+     * manifest is published, and before the reply, so the caller that hears "created" may reuse the name at once.
+     * A failed removal is logged; the backup stands.
+     */
+    private Behavior<Command> removeHandOverThenReply(Manifest m) {
+        if (!handOver.remove()) {
+            replyTo.tell(new Ended(spec.id(), StatusReply.success(m)));
+            return Behaviors.stopped();
+        }
+        Path dir = handedOver.dir();
+        getContext().pipeToSelf(Blocking.supply(getContext().getSystem(), JobContext.IO_DISPATCHER, () -> {
+            dev.meridian.backup.store.file.DurableFiles.deleteTree(dir);
+            return Boolean.TRUE;
+        }), (v, err) -> new HandOverRemoved(m, err));
+        return Behaviors.receive(Command.class)
+                .onMessage(HandOverRemoved.class, r -> {
+                    if (r.error() != null) {
+                        getContext().getLog().warn("Backup {} of {} is published, but the handed-over checkpoint {} could"
+                                + " not be removed; remove it yourself: {}", spec.id(), name, dir,
+                                Blocking.cause(r.error()).getMessage());
+                    } else {
+                        event("checkpoint-removed").info("Backup " + spec.id() + " of " + name
+                                + " removed the handed-over checkpoint " + dir);
+                    }
+                    replyTo.tell(new Ended(spec.id(), StatusReply.success(r.manifest())));
+                    return Behaviors.stopped();
+                })
+                .onAnyMessage(x -> Behaviors.same())
+                .build();
     }
 
     private Behavior<Command> onCancel() {
         if (publishing) {
             return this;
         }
-        return fail(new BackupException(ErrorCode.CONFLICT, "backup " + spec.id() + " of " + database.name()
+        return fail(new BackupException(ErrorCode.CONFLICT, "backup " + spec.id() + " of " + name
                 + " was cancelled; nothing was published"), null);
     }
 
@@ -426,7 +535,7 @@ public final class BackupJob extends AbstractBehavior<BackupJob.Command> {
         if (publishing) {
             return this;
         }
-        return fail(new BackupException(ErrorCode.TIMEOUT, "backup " + spec.id() + " of " + database.name()
+        return fail(new BackupException(ErrorCode.TIMEOUT, "backup " + spec.id() + " of " + name
                 + " did not finish within " + limits.timeout()
                 + "; nothing was published. Raise meridian.backup.timeout or check disk speed"), null);
     }
@@ -440,9 +549,9 @@ public final class BackupJob extends AbstractBehavior<BackupJob.Command> {
     /** Records the first failure; cleanup starts once no future of this job is running. */
     private Behavior<Command> fail(Throwable cause, String where) {
         if (failure == null) {
-            String context = "backup " + spec.id() + " of " + database.name() + " failed" + (where == null ? "" : " at " + where);
+            String context = "backup " + spec.id() + " of " + name + " failed" + (where == null ? "" : " at " + where);
             failure = cause instanceof CancellationException
-                    ? new BackupException(ErrorCode.CONFLICT, "backup " + spec.id() + " of " + database.name() + " was cancelled")
+                    ? new BackupException(ErrorCode.CONFLICT, "backup " + spec.id() + " of " + name + " was cancelled")
                     : BackupException.from(cause, context);
         }
         progress.cancel();
@@ -474,8 +583,8 @@ public final class BackupJob extends AbstractBehavior<BackupJob.Command> {
 
     private Behavior<Command> onCleanedUp(CleanedUp msg) {
         BackupException e = msg.error();
-        event("failed").warn("Backup " + spec.id() + " of " + database.name() + " failed: " + e.getMessage());
-        env.metrics().operation("backup", database.name(), spec.request().type().wireName(), "failed",
+        event("failed").warn("Backup " + spec.id() + " of " + name + " failed: " + e.getMessage());
+        env.metrics().operation("backup", name, spec.request().type().wireName(), "failed",
                 Duration.between(spec.startedAt(), env.clock().instant()));
         replyTo.tell(new Ended(spec.id(), StatusReply.error(e)));
         return Behaviors.stopped();

@@ -28,6 +28,14 @@ final class CreateCommand extends ServerVerb {
     @Option(names = "--wait-verify", description = "Wait until the new backup is verified and report the outcome.")
     boolean waitVerify;
 
+    @Option(names = "--checkpoint", paramLabel = "DIR", description = {"Ingest this RocksDB checkpoint, written by the"
+            + " application that owns the database (owner = application), instead of taking one. DIR must lie under"
+            + " the database's checkpoint-roots; a relative DIR is taken from the current directory."})
+    java.nio.file.Path checkpoint;
+
+    @Option(names = "--remove-checkpoint", description = "Remove the --checkpoint directory once the backup is published.")
+    boolean removeCheckpoint;
+
     @Override
     public Integer call() {
         requireServer("create needs the server (it owns the database)");
@@ -38,6 +46,11 @@ final class CreateCommand extends ServerVerb {
         body.put("tags", tags);
         body.put("schema_version", schemaVersion);
         body.put("wait_for_verify", waitVerify);
+        if (removeCheckpoint && checkpoint == null) {
+            throw new CliException(CliException.USAGE, "--remove-checkpoint needs --checkpoint DIR");
+        }
+        body.put("checkpoint_dir", checkpoint == null ? null : checkpoint.toAbsolutePath().normalize().toString());
+        body.put("remove_checkpoint", removeCheckpoint ? Boolean.TRUE : null);
         body.values().removeIf(v -> v == null);
         Output.Meter meter = new Output.Meter("backup " + db);
         JsonNode b = client.api().postWithProgress("/api/v1/databases/" + ApiClient.segment(db) + "/backups", body, meter::progress);

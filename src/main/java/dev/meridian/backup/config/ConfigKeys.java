@@ -81,7 +81,9 @@ public final class ConfigKeys {
             "create-if-missing", V,
             "seed-keys", V,
             "schedule", V,
-            "retention", RETENTION));
+            "retention", RETENTION,
+            "owner", V,
+            "checkpoint-roots", V));
 
     /** The keys of one {@code meridian.auth.tokens} element, as {@code Settings.tokens} reads them. */
     public static final Fields TOKEN = new Fields(ordered("name", V, "token", V, "scopes", V));

@@ -94,13 +94,45 @@ public record Settings(
 
     /** One configured database. {@code schedule} is null when scheduled backups are off. */
     public record DatabaseSettings(String name, Path path, boolean createIfMissing, int seedKeys, Schedule schedule,
-            Map<BackupType, RetentionPolicy> retention) {
+            Map<BackupType, RetentionPolicy> retention, Owner owner, List<Path> checkpointRoots) {
         public DatabaseSettings {
             retention = java.util.Collections.unmodifiableMap(new EnumMap<>(retention));
+            checkpointRoots = List.copyOf(checkpointRoots);
+        }
+
+        /** A database Meridian opens and owns ({@link Owner#MERIDIAN}), with no checkpoint roots. */
+        public DatabaseSettings(String name, Path path, boolean createIfMissing, int seedKeys, Schedule schedule,
+                Map<BackupType, RetentionPolicy> retention) {
+            this(name, path, createIfMissing, seedKeys, schedule, retention, Owner.MERIDIAN, List.of());
         }
 
         public RetentionPolicy policyFor(BackupType type) {
             return retention.getOrDefault(type, RetentionPolicy.KEEP_ALL);
+        }
+    }
+
+    /**
+     * Who owns a database ({@code owner} of a {@code meridian.databases} element). {@code meridian}: the service
+     * opens it and takes its checkpoints. {@code application}: its owning process holds it open and Meridian never
+     * opens it (no LOCK, no OPTIONS written); its backups are checkpoints the owner hands over, under
+     * {@code checkpoint-roots}.
+     */
+    public enum Owner {
+        MERIDIAN, APPLICATION;
+
+        public String wireName() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+
+        static Owner parse(String database, String raw) {
+            for (Owner o : values()) {
+                if (o.wireName().equals(raw)) {
+                    return o;
+                }
+            }
+            throw BackupException.invalid("database '" + database + "': owner = \"" + Validation.printable(raw)
+                    + "\" is unknown; use meridian (Meridian opens the database) or application (its owning process"
+                    + " hands over checkpoints)");
         }
     }
 
@@ -184,8 +216,12 @@ public record Settings(
         }
         Map<String, DatabaseSettings> dbs = new LinkedHashMap<>();
         Set<Path> paths = new HashSet<>();
+        List<Path> checkpointRoots = new ArrayList<>();
+        for (String r : m.getStringList("checkpoint-roots")) {
+            checkpointRoots.add(absolute(r));
+        }
         for (Config d : m.getConfigList("databases")) {
-            DatabaseSettings db = database(d);
+            DatabaseSettings db = database(d, checkpointRoots);
             if (dbs.putIfAbsent(db.name(), db) != null) {
                 throw BackupException.invalid("meridian.databases lists '" + db.name() + "' twice; names must be unique");
             }
@@ -197,7 +233,8 @@ public record Settings(
                         + " overlaps the repository at " + repo + "; keep them in separate directories");
             }
         }
-        stateDir(m, dbs);
+        Path state = stateDir(m, dbs);
+        checkCheckpointRoots(dbs, repo, state);
         Encryption.parse(m.getString("repository.encryption"));
         long rate = m.getBytes("io.rate-limit");
         if (rate < 0) {
@@ -320,8 +357,34 @@ public record Settings(
         return out;
     }
 
-    /** One {@code meridian.databases} element. A key read here must be listed in {@link ConfigKeys#DATABASE}. */
-    private static DatabaseSettings database(Config d) {
+    /**
+     * A checkpoint root holds directories that the owning application writes and Meridian may remove: it must not
+     * lie in the repository, the state directory or any database directory, nor contain a database directory.
+     */
+    private static void checkCheckpointRoots(Map<String, DatabaseSettings> dbs, Path repo, Path state) {
+        for (DatabaseSettings db : dbs.values()) {
+            for (Path root : db.checkpointRoots()) {
+                if (root.startsWith(repo) || repo.startsWith(root) || root.startsWith(state) || state.startsWith(root)) {
+                    throw BackupException.invalid("database '" + db.name() + "': checkpoint root " + root
+                            + " overlaps the repository at " + repo + " or the state directory at " + state
+                            + "; give the owning application a directory of its own");
+                }
+                for (DatabaseSettings other : dbs.values()) {
+                    if (root.startsWith(other.path()) || other.path().startsWith(root)) {
+                        throw BackupException.invalid("database '" + db.name() + "': checkpoint root " + root
+                                + " overlaps database '" + other.name() + "' at " + other.path()
+                                + "; put checkpoints in a directory beside the database, not in or around it");
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * One {@code meridian.databases} element. A key read here must be listed in {@link ConfigKeys#DATABASE}.
+     * {@code globalRoots} ({@code meridian.checkpoint-roots}) apply when the element sets no {@code checkpoint-roots}.
+     */
+    private static DatabaseSettings database(Config d, List<Path> globalRoots) {
         String name = Validation.databaseName(d.getString("name"));
         Path path = absolute(d.getString("path"));
         boolean create = d.hasPath("create-if-missing") && d.getBoolean("create-if-missing");
@@ -339,7 +402,28 @@ public record Settings(
                 retention.put(type, policy(name, typeName, r.getConfig(typeName)));
             }
         }
-        return new DatabaseSettings(name, path, create, seed, schedule, retention);
+        Owner owner = d.hasPath("owner") ? Owner.parse(name, d.getString("owner")) : Owner.MERIDIAN;
+        List<Path> roots = globalRoots;
+        if (d.hasPath("checkpoint-roots")) {
+            roots = new ArrayList<>();
+            for (String r : d.getStringList("checkpoint-roots")) {
+                roots.add(absolute(r));
+            }
+        }
+        if (owner == Owner.APPLICATION) {
+            if (schedule != null) {
+                throw BackupException.invalid("database '" + name + "': schedule = \"" + schedule.spec() + "\" cannot"
+                        + " apply to a database with owner = application: Meridian never opens it, so it cannot take a"
+                        + " checkpoint on a timer. The owning process decides when: it makes a checkpoint under"
+                        + " checkpoint-roots and hands it over (POST /api/v1/databases/" + name + "/backups with"
+                        + " checkpoint_dir), or it embeds Meridian. Set schedule = off (retention still runs)");
+            }
+            if (create || seed > 0) {
+                throw BackupException.invalid("database '" + name + "': create-if-missing and seed-keys need Meridian to"
+                        + " open the database, which it never does with owner = application; remove them");
+            }
+        }
+        return new DatabaseSettings(name, path, create, seed, schedule, retention, owner, roots);
     }
 
     /** One type's policy; its keys are {@link RetentionPolicy#RULES}, checked by {@link ConfigKeys} beforehand. */

@@ -58,6 +58,11 @@ import org.apache.pekko.pattern.StatusReply;
  * (idle; the next operation starts at once), {@link Running} (one operation runs; others queue, or are refused once
  * a close has come), {@link Unavailable} (no handle; operations are refused), {@link Closing} (waiting for jobs to
  * stop) and {@link Closed}.
+ *
+ * <p>A database its application owns ({@code owner = application}) is never opened: the actor starts in
+ * {@link Ready} without a handle (state {@code application}). Backups of checkpoints the application hands over,
+ * restores into a directory, deletes and retention run and queue as for any database; whatever needs the handle (a
+ * checkpoint of its own, an in-place restore, direct work) is refused with what to do instead.
  */
 public final class DatabaseActor {
 
@@ -139,7 +144,7 @@ public final class DatabaseActor {
 
     /** The states a database reports ({@link DatabaseStatus#state()}); the strings are the wire's. */
     private enum State {
-        OPENING("opening"), READY("ready"), BUSY("busy"), UNAVAILABLE("unavailable"), CLOSING("closing"), CLOSED("closed");
+        OPENING("opening"), READY("ready"), APPLICATION("application"), BUSY("busy"), UNAVAILABLE("unavailable"), CLOSING("closing"), CLOSED("closed");
 
         private final String wireName;
 
@@ -166,6 +171,8 @@ public final class DatabaseActor {
     private final ActorRef<Verifier.Command> verifier;
     private final ActorRef<GarbageCollector.Command> gc;
     private final OperationQueue queue;
+    /** What a handed-over checkpoint must not overlap: every database, the repository and the state directory. */
+    private final java.util.Map<java.nio.file.Path, String> handOverBounds = new java.util.LinkedHashMap<>();
     private final SplittableRandom random = new SplittableRandom();
     private final List<ActorRef<Done>> closeWaiters = new ArrayList<>();
 
@@ -208,10 +215,25 @@ public final class DatabaseActor {
         this.verifier = verifier;
         this.gc = gc;
         this.queue = new OperationQueue(stash);
+        all.databases().values().forEach(d -> handOverBounds.put(d.path(), "database '" + d.name() + "'"));
+        handOverBounds.put(all.repositoryPath(), "the repository");
+        handOverBounds.put(all.stateDir(), "the state directory");
+    }
+
+    private boolean applicationOwned() {
+        return settings.owner() == Settings.Owner.APPLICATION;
     }
 
     private Behavior<Command> open() {
         jobs.metrics().queueDepth(settings.name(), queue::size);
+        if (applicationOwned()) {
+            // Never opened: its application holds it (and its LOCK); backups come as checkpoints it hands over.
+            event("attached").field("owner", settings.owner().wireName())
+                    .info("Database " + settings.name() + " at " + settings.path() + " is owned by its application;"
+                            + " Meridian does not open it and ingests the checkpoints it hands over under "
+                            + settings.checkpointRoots());
+            return new Ready();
+        }
         Settings.DatabaseSettings db = settings;
         JobContext env = jobs;
         context.pipeToSelf(Blocking.supply(context.getSystem(), JobContext.ROCKSDB_DISPATCHER, () -> {
@@ -363,7 +385,20 @@ public final class DatabaseActor {
         return Long.toHexString(random.nextLong() & 0xffffff);
     }
 
+    /** Refuses an operation that needs the handle of a database Meridian does not hold (its application owns it). */
+    private Behavior<Command> refuseWithoutHandle(Operation<?> op, String what, String instead) {
+        refuseOperation(op, new BackupException(ErrorCode.CONFLICT, what + " of database " + settings.name()
+                + " was refused: its application owns it (owner = application), so Meridian never opens it. " + instead));
+        return Behaviors.same();
+    }
+
     private Behavior<Command> startBackup(CreateBackup c, Ticket t) {
+        if (c.request().checkpointDir() == null && database == null) {
+            return refuseWithoutHandle(c, "a backup", "Hand over a checkpoint: the owning process writes one with"
+                    + " RocksDB's Checkpoint under " + settings.checkpointRoots() + " and sends its path as"
+                    + " checkpoint_dir (REST POST /api/v1/databases/" + settings.name() + "/backups, MCP backup.create,"
+                    + " CLI create --checkpoint DIR)");
+        }
         Instant now = jobs.clock().instant().truncatedTo(ChronoUnit.MILLIS);
         BackupId id = BackupId.generate(now, random);
         BackupId parent = c.request().type() == BackupType.INCREMENTAL
@@ -372,16 +407,29 @@ public final class DatabaseActor {
         long queuedMs = Math.max(0, Duration.between(t.receivedAt(), now).toMillis());
         long run = random.nextLong();
         ActorRef<BackupJob.Ended> adapter = context.messageAdapter(BackupJob.Ended.class, e -> new BackupEnded(run, c, e));
-        ActorRef<BackupJob.Command> job = context.spawn(BackupJob.create(jobs, limits.backup(), database,
-                new BackupJob.Spec(id, c.request(), parent, now, queuedMs), adapter, c.progress()), "backup-" + id);
+        BackupJob.Spec spec = new BackupJob.Spec(id, c.request(), parent, now, queuedMs);
+        Behavior<BackupJob.Command> behavior = c.request().checkpointDir() == null
+                ? BackupJob.create(jobs, limits.backup(), database, spec, adapter, c.progress())
+                : BackupJob.ingest(jobs, limits.backup(), settings.name(), settings.path(),
+                        new BackupJob.HandOver(c.request().checkpointDir(), c.request().removeCheckpoint(),
+                                settings.checkpointRoots(), handOverBounds), spec, adapter, c.progress());
+        ActorRef<BackupJob.Command> job = context.spawn(behavior, "backup-" + id);
         return running(new Current(run, t, job, new Stop<>(job, BackupJob.Cancel.INSTANCE)));
     }
 
     private Behavior<Command> startRestore(Restore r, Ticket t) {
+        if (database == null && r.request().directory() == null) {
+            return refuseWithoutHandle(r, "restore of backup " + r.request().backupId() + " in place", "Restore into a"
+                    + " new directory under a restore root instead (target = a path under " + limits.restore().restoreRoots()
+                    + "), stop the application and move that directory into place yourself; an in-place restore"
+                    + " through the embedding API's hand-off is not available yet");
+        }
         long run = random.nextLong();
         ActorRef<RestoreJob.Ended> adapter = context.messageAdapter(RestoreJob.Ended.class, e -> new RestoreEnded(run, r, e));
-        ActorRef<RestoreJob.Command> job = context.spawn(RestoreJob.create(jobs, limits.restore(), database, r.request(),
-                adapter, r.progress()), "restore-" + r.request().backupId() + "-" + suffix());
+        Behavior<RestoreJob.Command> behavior = database == null
+                ? RestoreJob.intoDirectory(jobs, limits.restore(), settings.name(), r.request(), adapter, r.progress())
+                : RestoreJob.create(jobs, limits.restore(), database, r.request(), adapter, r.progress());
+        ActorRef<RestoreJob.Command> job = context.spawn(behavior, "restore-" + r.request().backupId() + "-" + suffix());
         return running(new Current(run, t, job, new Stop<>(job, RestoreJob.Cancel.INSTANCE)));
     }
 
@@ -402,6 +450,9 @@ public final class DatabaseActor {
     }
 
     private Behavior<Command> startDirectWork(WithHandle w, Ticket t) {
+        if (database == null) {
+            return refuseWithoutHandle(w, "direct work", "Do that work in the owning application");
+        }
         long run = random.nextLong();
         LiveDatabase db = database;
         String what = t.description();
@@ -636,7 +687,7 @@ public final class DatabaseActor {
     private final class Ready extends Phase {
         @Override
         State state() {
-            return State.READY;
+            return database == null ? State.APPLICATION : State.READY;
         }
 
         @Override
@@ -751,8 +802,9 @@ public final class DatabaseActor {
             }
             RestoreJob.Ended ended = msg.ended();
             msg.operation().replyTo().tell(ended.reply());
+            boolean hadHandle = database != null;
             database = ended.database();
-            if (database == null) {
+            if (database == null && hadHandle) {
                 unavailableReason = "it could not be reopened after a failed restore (" + ended.reply().getError().getMessage()
                         + "); check " + settings.path() + " and restart the service";
                 event("failed").warn("Database " + settings.name() + " is unavailable: " + unavailableReason);

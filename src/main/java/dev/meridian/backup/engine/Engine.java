@@ -145,6 +145,12 @@ public final class Engine {
     public CompletionStage<BackupSummary> createBackup(String database, BackupRequest request, ActorRef<ProgressUpdate> progress) {
         return guard(() -> {
             String db = database(database);
+            if (request.checkpointDir() != null && env.settings().databases().get(db).owner() == Settings.Owner.MERIDIAN) {
+                throw new BackupException(ErrorCode.CONFLICT, "checkpoint_dir was refused for database " + db + ": Meridian"
+                        + " owns it (owner = meridian) and takes its own checkpoints. Leave checkpoint_dir out, or set"
+                        + " owner = \"application\" for a database its application holds open; " + request.checkpointDir()
+                        + " was not touched");
+            }
             return askWithStatus(db, (ActorRef<StatusReply<BackupSummary>> ref) ->
                     new DatabaseActor.CreateBackup(request, progressOrIgnore(progress), ref), longTimeout(env.settings().backupTimeout()));
         });

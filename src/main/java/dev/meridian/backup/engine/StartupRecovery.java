@@ -108,6 +108,9 @@ public final class StartupRecovery {
             done.add(what);
         }
         for (Settings.DatabaseSettings db : settings.databases().values()) {
+            if (db.owner() == Settings.Owner.APPLICATION) {
+                continue; // Meridian writes nothing beside or inside a database its application owns
+            }
             DatabaseLocation where;
             try {
                 where = DatabaseLocation.of(db.path());

@@ -55,7 +55,7 @@ public final class ApiRoutes {
     /** Bodies of the POST endpoints; unknown fields and wrong types are refused by {@link JsonBodies}. */
     public record CreateBackupBody(String type, String description, List<String> tags,
             @com.fasterxml.jackson.databind.annotation.JsonDeserialize(using = JsonBodies.StringOrInteger.class) String schemaVersion,
-            Boolean waitForVerify) {}
+            Boolean waitForVerify, String checkpointDir, Boolean removeCheckpoint) {}
 
     public record RestoreBody(String target, Boolean createSafetyBackup) {}
 
@@ -143,7 +143,7 @@ public final class ApiRoutes {
             CreateBackupBody b = JsonBodies.parse(body, CreateBackupBody.class);
             engine.database(db);
             Arguments.Create args = Arguments.Create.of(db, b.type(), b.description(), b.tags(), b.schemaVersion(),
-                    b.waitForVerify());
+                    b.waitForVerify(), b.checkpointDir(), b.removeCheckpoint());
             return withProgress(req, Operations.CREATE, args, requestId(req), summary -> Responses.json(201, summary)
                     .addHeader(Location.create("/api/v1/backups/" + summary.backupId().value())));
         });

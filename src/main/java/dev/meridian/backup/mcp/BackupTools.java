@@ -142,10 +142,17 @@ final class BackupTools {
                         + " to check it now). Manual backups are kept until deleted unless a manual retention "
                         + "policy is configured. Sends progress notifications when the request has a progressToken.",
                 List.of(databaseToBackUp(), description(),
-                        new Tool.Param("tags", Tool.Param.Type.STRING_LIST, false, tags)),
+                        new Tool.Param("tags", Tool.Param.Type.STRING_LIST, false, tags),
+                        new Tool.Param("checkpoint_dir", Tool.Param.Type.STRING, false, string("For a database with owner "
+                                + "= application only: the absolute path of a RocksDB checkpoint its owning process "
+                                + "wrote under the database's checkpoint roots, ingested instead of a checkpoint "
+                                + "Meridian takes.")),
+                        new Tool.Param("remove_checkpoint", Tool.Param.Type.BOOLEAN, false, type("boolean",
+                                "Remove checkpoint_dir once the backup is published (default false; never on failure)."))),
                 backup(), false, false, false, Operations.CREATE.scope(), "backup",
                 (args, ctx) -> result(Operations.CREATE, Arguments.Create.of(args.string("database"), null,
-                        args.string("description"), args.strings("tags"), null, null), ctx));
+                        args.string("description"), args.strings("tags"), null, null, args.string("checkpoint_dir"),
+                        args.bool("remove_checkpoint")), ctx));
     }
 
     private Tool createPreMigration() {

@@ -24,11 +24,62 @@ public final class Arguments {
      *
      * @param database null for "the only configured one"
      * @param schemaVersion required for {@link BackupType#PRE_MIGRATION}: the schema the data is in before the migration
+     * @param checkpointDir a RocksDB checkpoint handed over by the application that owns the database (absolute),
+     *                      ingested instead of a checkpoint Meridian takes; null for none
+     * @param removeCheckpoint remove {@code checkpointDir} once the backup is published
      */
     public record Create(String database, BackupType type, String description, List<String> tags, String schemaVersion,
-            boolean waitForVerify) {
+            boolean waitForVerify, java.nio.file.Path checkpointDir, boolean removeCheckpoint) {
         public Create {
             tags = List.copyOf(tags);
+        }
+
+        /** A backup from a checkpoint Meridian takes itself. */
+        public Create(String database, BackupType type, String description, List<String> tags, String schemaVersion,
+                boolean waitForVerify) {
+            this(database, type, description, tags, schemaVersion, waitForVerify, null, false);
+        }
+
+        /**
+         * {@link #of(String, String, String, List, String, Boolean)} with a handed-over checkpoint.
+         *
+         * @param checkpointDir an absolute path, or null
+         * @param removeCheckpoint true only with a checkpointDir
+         * @throws BackupException invalid_argument for a relative or malformed path, or remove_checkpoint without one
+         */
+        public static Create of(String database, String type, String description, List<String> tags, String schemaVersion,
+                Boolean waitForVerify, String checkpointDir, Boolean removeCheckpoint) {
+            Create c = of(database, type, description, tags, schemaVersion, waitForVerify);
+            boolean remove = Boolean.TRUE.equals(removeCheckpoint);
+            if (checkpointDir == null) {
+                if (remove) {
+                    throw BackupException.invalid("remove_checkpoint needs checkpoint_dir: it removes a checkpoint the"
+                            + " application handed over, never one Meridian takes");
+                }
+                return c;
+            }
+            return new Create(c.database(), c.type(), c.description(), c.tags(), c.schemaVersion(), c.waitForVerify(),
+                    checkpointPath(checkpointDir), remove);
+        }
+
+        /** An absolute, normalized path of at most 4096 characters, without NUL or control characters. */
+        private static java.nio.file.Path checkpointPath(String raw) {
+            if (raw.isEmpty() || raw.length() > 4096 || raw.chars().anyMatch(ch -> ch < 0x20)) {
+                throw BackupException.invalid("checkpoint_dir '" + Validation.printable(raw) + "' is not a usable path;"
+                        + " give the absolute path of the checkpoint directory (1-4096 characters, no control characters)");
+            }
+            java.nio.file.Path p;
+            try {
+                p = java.nio.file.Path.of(raw);
+            } catch (java.nio.file.InvalidPathException e) {
+                throw BackupException.invalid("checkpoint_dir '" + Validation.printable(raw) + "' is not a valid path: "
+                        + e.getReason());
+            }
+            if (!p.isAbsolute()) {
+                throw BackupException.invalid("checkpoint_dir '" + Validation.printable(raw) + "' is relative; give the"
+                        + " absolute path of the checkpoint directory, under the database's checkpoint roots");
+            }
+            return p.normalize();
         }
 
         /** @param type a backup type's wire name, or null for manual */

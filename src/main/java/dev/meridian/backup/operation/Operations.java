@@ -57,7 +57,7 @@ public final class Operations {
             (engine, a, call) -> {
                 String db = engine.databaseOrOnly(a.database());
                 return engine.createBackup(db, new BackupRequest(call.requestId(), a.type(), a.description(), a.tags(),
-                        a.schemaVersion(), a.waitForVerify()), call.progress());
+                        a.schemaVersion(), a.waitForVerify(), a.checkpointDir(), a.removeCheckpoint()), call.progress());
             });
 
     /** Applies a database's retention policy, which deletes the backups beyond it (or, dry, lists them). */
@@ -101,13 +101,15 @@ public final class Operations {
         return new Views.DatabaseView(s.name(), s.path(), s.state(), s.currentOperation(), s.queued(), s.queueCapacity(),
                 s.sequenceNumber(), s.estimatedKeys(), s.liveSstBytes(), s.statsAt(), s.error(),
                 db.map(d -> d.schedule() == null ? "off" : d.schedule().spec()).orElse(null), backups.size(),
-                backups.isEmpty() ? null : backups.get(backups.size() - 1));
+                backups.isEmpty() ? null : backups.get(backups.size() - 1),
+                db.map(d -> d.owner().wireName()).orElse(null));
     }
 
     private static CompletionStage<Views.ScheduledOutcome> createScheduled(Engine engine, Arguments.Create a,
             Operation.Call call) {
         String db = engine.databaseOrOnly(a.database());
-        Arguments.Create here = new Arguments.Create(db, a.type(), a.description(), a.tags(), a.schemaVersion(), a.waitForVerify());
+        Arguments.Create here = new Arguments.Create(db, a.type(), a.description(), a.tags(), a.schemaVersion(), a.waitForVerify(),
+                a.checkpointDir(), a.removeCheckpoint());
         return CREATE.run(engine, here, call).thenCompose(summary -> {
             call.notes().accept("backup " + summary.backupId() + " of " + db + " created; applying retention");
             return RETENTION.run(engine, new Arguments.Retention(db, false), call).handle((r, err) -> {

@@ -11,11 +11,12 @@ public final class Views {
 
     /**
      * One configured database: its live status, its schedule ("off", or the schedule's spec), how many backups it
-     * has and the newest of them (null when none).
+     * has and the newest of them (null when none), and who owns it ("meridian", or "application": its own process
+     * holds it open and hands over checkpoints; its state is then "application" while idle).
      */
     public record DatabaseView(String name, String path, String state, String currentOperation, int queued,
             int queueCapacity, Long sequenceNumber, Long estimatedKeys, Long liveSstBytes, Instant statsAt, String error,
-            String schedule, int backupCount, BackupSummary lastBackup) {}
+            String schedule, int backupCount, BackupSummary lastBackup, String owner) {}
 
     public record DatabaseList(List<DatabaseView> databases) {}
 

@@ -96,7 +96,9 @@ public final class RestoreJob extends AbstractBehavior<RestoreJob.Command> {
 
     private final JobContext env;
     private final Settings.RestoreLimits limits;
+    /** The open database; null for a restore into a directory of a database Meridian has no handle of. */
     private final LiveDatabase live;
+    private final String database;
     private final RestoreRequest request;
     private final ActorRef<Ended> replyTo;
     private final ActorRef<ProgressUpdate> progressTo;
@@ -123,16 +125,29 @@ public final class RestoreJob extends AbstractBehavior<RestoreJob.Command> {
     public static Behavior<Command> create(JobContext env, Settings.RestoreLimits limits, LiveDatabase live,
             RestoreRequest request, ActorRef<Ended> replyTo, ActorRef<ProgressUpdate> progressTo) {
         return Behaviors.setup(ctx -> Behaviors.withTimers(timers ->
-                new RestoreJob(ctx, timers, env, limits, live, request, replyTo, progressTo)));
+                new RestoreJob(ctx, timers, env, limits, live, live.name(), request, replyTo, progressTo)));
+    }
+
+    /**
+     * A restore of a backup of {@code database} into a new directory ({@code request.directory()}, required),
+     * for a database Meridian holds no handle of (one its application owns): it stages and publishes the
+     * directory as any restore into a directory does, and never touches the database.
+     */
+    public static Behavior<Command> intoDirectory(JobContext env, Settings.RestoreLimits limits, String database,
+            RestoreRequest request, ActorRef<Ended> replyTo, ActorRef<ProgressUpdate> progressTo) {
+        java.util.Objects.requireNonNull(request.directory(), "a restore without a handle needs a target directory");
+        return Behaviors.setup(ctx -> Behaviors.withTimers(timers ->
+                new RestoreJob(ctx, timers, env, limits, null, database, request, replyTo, progressTo)));
     }
 
     private RestoreJob(ActorContext<Command> ctx, TimerScheduler<Command> timers, JobContext env,
-            Settings.RestoreLimits limits, LiveDatabase live, RestoreRequest request, ActorRef<Ended> replyTo,
-            ActorRef<ProgressUpdate> progressTo) {
+            Settings.RestoreLimits limits, LiveDatabase live, String database, RestoreRequest request,
+            ActorRef<Ended> replyTo, ActorRef<ProgressUpdate> progressTo) {
         super(ctx);
         this.env = env;
         this.limits = limits;
         this.live = live;
+        this.database = database;
         this.request = request;
         this.replyTo = replyTo;
         this.progressTo = progressTo;
@@ -148,7 +163,7 @@ public final class RestoreJob extends AbstractBehavior<RestoreJob.Command> {
         JobJournal journal = env.journal();
         List<Path> roots = limits.restoreRoots();
         ctx.pipeToSelf(Blocking.supply(ctx.getSystem(), JobContext.IO_DISPATCHER,
-                () -> prepare(repository, journal, live, request, target, jobId, roots)),
+                () -> prepare(repository, journal, live, database, request, target, jobId, roots)),
                 (l, err) -> err == null ? l : new StepFailed(err));
     }
 
@@ -157,7 +172,7 @@ public final class RestoreJob extends AbstractBehavior<RestoreJob.Command> {
     }
 
     private EventLog event(String name) {
-        return EventLog.event(getContext().getLog(), name).database(live.name()).backup(request.backupId())
+        return EventLog.event(getContext().getLog(), name).database(database).backup(request.backupId())
                 .field("target", target);
     }
 
@@ -181,8 +196,8 @@ public final class RestoreJob extends AbstractBehavior<RestoreJob.Command> {
     }
 
     // I/O dispatcher: read the manifest, journal the job, create the staging directory.
-    private static Loaded prepare(Repository repository, JobJournal journal, LiveDatabase live, RestoreRequest request,
-            Path target, String jobId, List<Path> restoreRoots) throws IOException {
+    private static Loaded prepare(Repository repository, JobJournal journal, LiveDatabase live, String database,
+            RestoreRequest request, Path target, String jobId, List<Path> restoreRoots) throws IOException {
         boolean intoDatabase = request.directory() == null;
         // Swap where the database really lives: through a symlink, the link stays and its target is swapped.
         Path liveReal = null;
@@ -201,7 +216,7 @@ public final class RestoreJob extends AbstractBehavior<RestoreJob.Command> {
         Repository.Pin p = repository.pin(m);
         JobJournal.Entry entry;
         try {
-            entry = new JobJournal.Entry(jobId, "restore", live.name(), request.backupId().value(), RestoreSwap.STAGING,
+            entry = new JobJournal.Entry(jobId, "restore", database, request.backupId().value(), RestoreSwap.STAGING,
                     intoDatabase ? liveReal.toString() : null, staging.toString(),
                     intoDatabase ? RestoreSwap.old(liveReal, jobId).toString() : null, List.of(staging.toString()));
             journal.write(entry);
@@ -435,7 +450,7 @@ public final class RestoreJob extends AbstractBehavior<RestoreJob.Command> {
         Path from = staging;
         Path to = target;
         JobJournal journal = env.journal();
-        String name = live.name();
+        String name = database;
         String id = jobId;
         getContext().pipeToSelf(Blocking.supply(getContext().getSystem(), JobContext.IO_DISPATCHER, () -> {
             RestoreSwap.publishDirectory(from, to);
@@ -458,19 +473,19 @@ public final class RestoreJob extends AbstractBehavior<RestoreJob.Command> {
     }
 
     /** The restore is in place; {@code database} is the handle open now (the reopened one, or the untouched live one). */
-    private Behavior<Command> onRestored(LiveDatabase database) {
+    private Behavior<Command> onRestored(LiveDatabase handle) {
         outstanding--;
         releasePin();
         long ms = Duration.between(started, env.clock().instant()).toMillis();
-        RestoreResult result = new RestoreResult(request.backupId(), live.name(), target.toString(),
+        RestoreResult result = new RestoreResult(request.backupId(), database, target.toString(),
                 safety == null ? null : safety.id(), ms, manifest.fileCount(), manifest.sizeBytes());
         event("restored").bytes(manifest.sizeBytes()).durationMs(ms).field("safety_backup_id", result.safetyBackupId())
                 .info("Backup " + request.backupId() + " restored into " + target
                         + (intoDatabase() ? " (database reopened)" : ""));
-        env.metrics().operation("restore", live.name(), manifest.type().wireName(), "ok", Duration.ofMillis(ms));
-        env.metrics().bytes("restore", live.name(), "logical", manifest.sizeBytes());
+        env.metrics().operation("restore", database, manifest.type().wireName(), "ok", Duration.ofMillis(ms));
+        env.metrics().bytes("restore", database, "logical", manifest.sizeBytes());
         progress.step("restored");
-        replyTo.tell(new Ended(StatusReply.success(result), database, safety));
+        replyTo.tell(new Ended(StatusReply.success(result), handle, safety));
         return Behaviors.stopped();
     }
 
@@ -523,7 +538,7 @@ public final class RestoreJob extends AbstractBehavior<RestoreJob.Command> {
         return Behaviors.receive(Command.class)
                 .onMessage(CleanedUp.class, c -> {
                     event("failed").warn("Restore of " + request.backupId() + " into " + target + " failed: " + error.getMessage());
-                    env.metrics().operation("restore", live.name(), "-", "failed", Duration.between(started, env.clock().instant()));
+                    env.metrics().operation("restore", database, "-", "failed", Duration.between(started, env.clock().instant()));
                     replyTo.tell(new Ended(StatusReply.error(error), c.database(), safety));
                     return Behaviors.stopped();
                 })
