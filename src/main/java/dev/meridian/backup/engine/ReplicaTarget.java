@@ -36,11 +36,14 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One replica's blocking work (run by {@link Replicator} on {@code meridian.replica-dispatcher}, one pass at a time).
- * A pass opens the replica with its lock (the OS file lock of a directory, the lock object of an S3 prefix; held only
- * for the pass), creating it when absent, lists the primary's backups oldest first, copies each one the replica lacks
- * with {@link BackupCopy} (objects first, manifest last, so a pass cut short leaves no half backup listed and the next
- * pass resumes), and closes it. The first pass after start, and any pass after a copy failed midway, also collects the
- * replica's unreferenced objects (those of a copy cut short), which is safe because the lock is held.
+ * A pass opens the replica with its lock (the OS file lock of a directory, the lock object of an S3 prefix), creating
+ * it when absent, unless the previous pass left it open; lists the primary's backups oldest first and copies each one
+ * the replica lacks with {@link BackupCopy} (objects first, manifest last, so a pass cut short leaves no half backup
+ * listed and the next pass resumes). The replica stays open (and locked) after a pass that succeeded, so a burst of
+ * backups opens it once (one key derivation, one listing); {@link #release} closes it once the replicator saw it idle,
+ * and a failed pass closes it at once. The first pass after start, and any pass after a copy failed midway, also
+ * collects the replica's unreferenced objects (those of a copy cut short), which is safe because the lock is held.
+ * {@link #run} and {@link #release} are serialized on this object.
  *
  * <p>It also answers the lag gauges from the primary's catalog and the set of backups the replica is known to hold
  * (unknown until a pass has opened it: then every backup of the primary counts as lag).
@@ -66,8 +69,9 @@ final class ReplicaTarget {
     private volatile Set<BackupId> held;
     private final AtomicLong lastSuccess = new AtomicLong();
     private volatile boolean stopping;
-    private volatile CompletableFuture<Void> current = CompletableFuture.completedFuture(null);
     private boolean collect = true;
+    /** The replica, open and locked between passes until {@link #release}; null when closed. */
+    private Repository replicaOpen;
 
     /**
      * @param stateDir {@code meridian.state-dir}: the replica's catalog cache goes under its repository id there, and
@@ -99,19 +103,38 @@ final class ReplicaTarget {
      * still go); any other failure (the replica unreachable, refused, full) ends the pass and is thrown, naming the
      * replica and, when it happened while copying, the backup.
      */
-    Pass run() throws IOException {
-        CompletableFuture<Void> running = new CompletableFuture<>();
-        current = running;
+    synchronized Pass run() throws IOException {
+        if (stopping) {
+            return new Pass(0, 0, 0, true);
+        }
         try {
-            if (stopping) {
-                return new Pass(0, 0, 0, true);
+            if (replicaOpen == null) {
+                Files.createDirectories(workDir.resolve("scratch"));
+                replicaOpen = open();
             }
-            Files.createDirectories(workDir.resolve("scratch"));
-            try (Repository target = open()) {
-                return copyMissing(target);
+            Pass pass = copyMissing(replicaOpen);
+            if (pass.stopped()) {
+                release();
             }
-        } finally {
-            running.complete(null);
+            return pass;
+        } catch (IOException | RuntimeException | Error e) {
+            release();
+            throw e;
+        }
+    }
+
+    /** Closes the replica if it is open, releasing its lock (an S3 lock object is deleted). Failures are logged. */
+    synchronized void release() {
+        Repository r = replicaOpen;
+        replicaOpen = null;
+        if (r == null) {
+            return;
+        }
+        try {
+            r.close();
+        } catch (IOException | RuntimeException e) {
+            log.warn("Replica '{}' ({}): closing it failed: {}; an S3 lock object left behind expires after s3.lock-ttl",
+                    replica.name(), replica.describe(), message(e));
         }
     }
 
@@ -294,9 +317,12 @@ final class ReplicaTarget {
         return lastSuccess.get();
     }
 
-    /** Asks a running pass to stop between files; completes when no pass runs. */
-    CompletableFuture<Void> stop() {
+    /**
+     * Asks a running pass to stop between files, then closes the replica on {@code executor} (blocking: it waits for
+     * the pass); completes when both are done. No pass starts afterwards.
+     */
+    CompletableFuture<Void> stop(java.util.concurrent.Executor executor) {
         stopping = true;
-        return current;
+        return CompletableFuture.runAsync(this::release, executor);
     }
 }

@@ -31,13 +31,17 @@ import org.slf4j.LoggerFactory;
  * <p>A failed pass is logged with the replica's name (and the backup, when it failed while copying one), counted in
  * {@code meridian_replica_copy_failures_total{replica}}, and retried after 5 s, doubling per consecutive failure up
  * to the interval; publishes meanwhile wait for that retry. The lag gauges come from {@link ReplicaTarget#lag()}.
- * CoordinatedShutdown (service-requests-done) asks a running pass to stop between files and waits up to 30 s, so the
- * replica's lock is released before the primary closes.
+ * The replica stays open (and locked) after a pass until no pass ran for {@link #IDLE} (60 s), then is closed, so
+ * other processes (copy, another server pruning it) can take its lock between bursts. CoordinatedShutdown
+ * (service-requests-done) asks a running pass to stop between files and closes the replica, waiting up to 30 s, so
+ * the replica's lock is released before the primary closes.
  */
 public final class Replicator extends AbstractBehavior<Replicator.Command> {
     private static final Logger log = LoggerFactory.getLogger(Replicator.class);
     public static final String DISPATCHER = "meridian.replica-dispatcher";
     static final Duration FIRST_RETRY = Duration.ofSeconds(5);
+    /** How long an idle replica stays open (and locked) after a pass. */
+    static final Duration IDLE = Duration.ofSeconds(60);
 
     public sealed interface Command {}
 
@@ -45,6 +49,8 @@ public final class Replicator extends AbstractBehavior<Replicator.Command> {
     public enum Sync implements Command { INSTANCE }
 
     private enum Retry implements Command { INSTANCE }
+
+    private enum Release implements Command { INSTANCE }
 
     private record PassEnded(ReplicaTarget.Pass pass, Throwable error) implements Command {}
 
@@ -68,8 +74,8 @@ public final class Replicator extends AbstractBehavior<Replicator.Command> {
             ActorRef<Command> ref = ctx.spawn(create(target, settings.replicaInterval(), jobs), "replica-" + r.name());
             jobs.repository().onPublished(id -> ref.tell(Sync.INSTANCE));
             CoordinatedShutdown.get(ctx.getSystem()).addTask(CoordinatedShutdown.PhaseServiceRequestsDone(),
-                    "stop-replica-" + r.name(), () -> target.stop().completeOnTimeout(null, 30, TimeUnit.SECONDS)
-                            .thenApply(x -> Done.getInstance()));
+                    "stop-replica-" + r.name(), () -> target.stop(Blocking.executor(ctx.getSystem(), DISPATCHER))
+                            .completeOnTimeout(null, 30, TimeUnit.SECONDS).thenApply(x -> Done.getInstance()));
         }
     }
 
@@ -95,6 +101,7 @@ public final class Replicator extends AbstractBehavior<Replicator.Command> {
         return newReceiveBuilder()
                 .onMessageEquals(Sync.INSTANCE, this::onSync)
                 .onMessageEquals(Retry.INSTANCE, this::onRetry)
+                .onMessageEquals(Release.INSTANCE, this::onRelease)
                 .onMessage(PassEnded.class, this::onPassEnded)
                 .build();
     }
@@ -117,7 +124,19 @@ public final class Replicator extends AbstractBehavior<Replicator.Command> {
         return this;
     }
 
+    /** No pass ran for {@link #IDLE}: close the replica, releasing its lock (blocking, so on the replica dispatcher). */
+    private Behavior<Command> onRelease() {
+        if (!running) {
+            Blocking.supply(getContext().getSystem(), DISPATCHER, () -> {
+                target.release();
+                return null;
+            });
+        }
+        return this;
+    }
+
     private void startPass() {
+        timers.cancel("release");
         running = true;
         again = false;
         CompletableFuture<ReplicaTarget.Pass> pass = Blocking.supply(getContext().getSystem(), DISPATCHER, target::run);
@@ -153,6 +172,8 @@ public final class Replicator extends AbstractBehavior<Replicator.Command> {
         }
         if (again) {
             startPass();
+        } else {
+            timers.startSingleTimer("release", Release.INSTANCE, IDLE);
         }
         return this;
     }

@@ -142,6 +142,7 @@ class ReplicationTest {
             assertEquals(0.0, value(caughtUp, "meridian_replica_lag_seconds").orElseThrow(), caughtUp);
             assertEquals(0.0, value(caughtUp, "meridian_replica_copy_failures_total").orElseThrow(), caughtUp);
             assertTrue(!caughtUp.contains(PASSWORD), "the password is in no metric");
+            assertTrue(Files.exists(prefixDir(url).resolve(RepositoryLock.KEY)), "the server holds the replica's lock object");
         } finally {
             env.close();
         }
