@@ -72,6 +72,8 @@ final class ReplicaTarget {
     private boolean collect = true;
     /** The replica, open and locked between passes until {@link #release}; null when closed. */
     private Repository replicaOpen;
+    /** The backup being copied when the last pass failed; null when it failed opening the replica, or did not fail. */
+    private volatile BackupId failedOn;
 
     /**
      * @param stateDir {@code meridian.state-dir}: the replica's catalog cache goes under its repository id there, and
@@ -107,6 +109,7 @@ final class ReplicaTarget {
         if (stopping) {
             return new Pass(0, 0, 0, true);
         }
+        failedOn = null;
         try {
             if (replicaOpen == null) {
                 Files.createDirectories(workDir.resolve("scratch"));
@@ -185,6 +188,7 @@ final class ReplicaTarget {
                 }
                 collect = true;
                 if (e.code() != ErrorCode.VERIFICATION_FAILED) {
+                    failedOn = id;
                     throw new BackupException(e.code(), "copying backup " + id + " to replica '" + replica.name() + "' ("
                             + replica.describe() + ") failed: " + e.getMessage(), e);
                 }
@@ -196,6 +200,7 @@ final class ReplicaTarget {
                                 + "); the other backups are still copied");
             } catch (IOException | RuntimeException e) {
                 collect = true;
+                failedOn = id;
                 throw new BackupException(ErrorCode.UNAVAILABLE, "copying backup " + id + " to replica '" + replica.name()
                         + "' (" + replica.describe() + ") failed: " + message(e), e);
             }
@@ -311,6 +316,11 @@ final class ReplicaTarget {
     long lagSeconds() {
         Instant oldest = lag().oldest();
         return oldest == null ? 0 : Math.max(0, clock.instant().getEpochSecond() - oldest.getEpochSecond());
+    }
+
+    /** The backup the last failed pass was copying, or null (it failed opening the replica). */
+    BackupId failedOn() {
+        return failedOn;
     }
 
     long lastSuccess() {

@@ -150,7 +150,8 @@ public final class Replicator extends AbstractBehavior<Replicator.Command> {
             jobs.metrics().replicaCopyFailed(target.name());
             Throwable cause = Blocking.cause(ended.error());
             Duration wait = backoff(failures, interval);
-            EventLog.event(log, "replica_failed").field("replica", target.name()).field("attempt", failures)
+            EventLog.event(log, "replica_failed").backup(target.failedOn()).field("replica", target.name())
+                    .field("attempt", failures)
                     .warn("Replication to '" + target.name() + "' failed: " + (cause instanceof BackupException
                             ? cause.getMessage() : BackupException.from(cause, "replica '" + target.name() + "' ("
                                     + target.describe() + ")").getMessage()) + "; retrying in " + wait.toSeconds() + " s");
