@@ -151,11 +151,17 @@ final class ReplicaTarget {
         } while (after != null);
         held = there;
         if (collect) {
-            Repository.GcReport gc = target.collectGarbage();
             collect = false;
-            if (gc.objectsDeleted() > 0) {
-                log.info("Replica '{}' ({}): removed {} unreferenced objects ({} bytes) left by copies cut short",
-                        replica.name(), replica.describe(), gc.objectsDeleted(), gc.bytesFreed());
+            try {
+                Repository.GcReport gc = target.collectGarbage();
+                if (gc.objectsDeleted() > 0) {
+                    log.info("Replica '{}' ({}): removed {} unreferenced objects ({} bytes) left by copies cut short",
+                            replica.name(), replica.describe(), gc.objectsDeleted(), gc.bytesFreed());
+                }
+            } catch (IOException | RuntimeException e) {
+                // Leftovers only cost space, and the next copy reuses them: never let them stop replication.
+                log.warn("Replica '{}' ({}): collecting objects left by copies cut short failed: {}; copying goes on",
+                        replica.name(), replica.describe(), message(e));
             }
         }
         int copied = 0;
