@@ -88,8 +88,17 @@ public final class ConfigKeys {
     /** The keys of one {@code meridian.auth.tokens} element, as {@code Settings.tokens} reads them. */
     public static final Fields TOKEN = new Fields(ordered("name", V, "token", V, "scopes", V));
 
+    /** The keys of one {@code meridian.repository.replicas} element, as {@code Settings.replicas} reads them. */
+    public static final Fields REPLICA = new Fields(ordered(
+            "name", V,
+            "url", V,
+            "s3", new Fields(ordered("endpoint", V, "region", V, "path-style", V, "lock-ttl", V)),
+            "encryption", V,
+            "password-file", V));
+
     /** Lists of objects under {@code meridian}, by path, and the shape of their elements. */
-    static final Map<String, Shape> LISTS = Map.of("databases", DATABASE, "auth.tokens", TOKEN);
+    static final Map<String, Shape> LISTS = Map.of("databases", DATABASE, "auth.tokens", TOKEN,
+            "repository.replicas", REPLICA);
 
     /**
      * Process switches read with {@code System.getProperty("meridian.<key>")}, given as {@code -D} flags (they reach

@@ -236,6 +236,7 @@ public record Settings(
         Path state = stateDir(m, dbs);
         checkCheckpointRoots(dbs, repo, state);
         Encryption.parse(m.getString("repository.encryption"));
+        replicas(m, repo, dbs);
         long rate = m.getBytes("io.rate-limit");
         if (rate < 0) {
             throw BackupException.invalid("meridian.io.rate-limit must be >= 0 (0 = unlimited)");
@@ -325,6 +326,135 @@ public record Settings(
     /** {@code meridian.repository.s3.lock-ttl}: how long an S3 repository lock lasts without a refresh. */
     public Duration s3LockTtl() {
         return config.getDuration("meridian.repository.s3.lock-ttl");
+    }
+
+    /**
+     * One {@code meridian.repository.replicas} element: a repository that receives a copy of every backup the
+     * primary publishes (docs/operations.md, "Replicas").
+     *
+     * @param name       unique among the replicas: [a-z0-9][a-z0-9_-]{0,62}; the {@code replica} label of its metrics
+     * @param url        as configured ({@code s3://bucket/prefix} or a directory)
+     * @param s3         the S3 location when {@code url} is s3://, else empty
+     * @param directory  the absolute directory when {@code url} is not s3://, else null
+     * @param lockTtl    the S3 lock object's time to live ({@code s3.lock-ttl}, default the primary's)
+     * @param encryption the mode a new replica is created with, and an existing one must have
+     * @param password   {@code password-file} only (never the primary's environment variables)
+     */
+    public record Replica(String name, String url, Optional<S3Location> s3, Path directory, Duration lockTtl,
+            Encryption encryption, Password.Source password) {
+        /** The replica's URL, with the endpoint for S3: for logs and errors. */
+        public String describe() {
+            return s3.map(S3Location::describe).orElse(directory == null ? url : directory.toString());
+        }
+    }
+
+    private static final java.util.regex.Pattern REPLICA_NAME = java.util.regex.Pattern.compile("[a-z0-9][a-z0-9_-]{0,62}");
+
+    /** {@code meridian.repository.replicas}, checked; empty by default. */
+    public List<Replica> replicas() {
+        return replicas(config.getConfig("meridian"), repositoryPath, databases);
+    }
+
+    /** {@code meridian.repository.replica-interval}: how often each replica is compared with the primary (default 5m). */
+    public Duration replicaInterval() {
+        return config.getDuration("meridian.repository.replica-interval");
+    }
+
+    /**
+     * Reads and checks the replicas. A key read from an element must be listed in {@link ConfigKeys#REPLICA}.
+     *
+     * @throws BackupException (invalid_argument) naming the replica and the key: a bad or duplicate name, a missing or
+     *         malformed url, a url that is the primary repository (or a database's directory), an unknown encryption,
+     *         aes-256-gcm without a password-file, or a password file that is not a readable file
+     */
+    private static List<Replica> replicas(Config m, Path primaryDir, Map<String, DatabaseSettings> dbs) {
+        List<Replica> out = new ArrayList<>();
+        if (m.getDuration("repository.replica-interval").toMillis() < 1000) {
+            throw BackupException.invalid("meridian.repository.replica-interval " + m.getDuration("repository.replica-interval")
+                    + " is too short; use at least 1s (default 5m)");
+        }
+        Optional<S3Location> primaryS3 = s3Location(m);
+        Set<String> names = new HashSet<>();
+        Set<String> places = new HashSet<>();
+        int i = 0;
+        for (Config r : m.getConfigList("repository.replicas")) {
+            String at = "meridian.repository.replicas[" + i++ + "]";
+            String name = r.hasPath("name") ? r.getString("name") : "";
+            if (!REPLICA_NAME.matcher(name).matches()) {
+                throw BackupException.invalid(at + ".name '" + name + "' is not a replica name: 1..63 characters a-z, 0-9,"
+                        + " '_', '-', starting with a letter or digit (it labels the replica's metrics)");
+            }
+            at = "replica '" + name + "'";
+            if (!names.add(name)) {
+                throw BackupException.invalid("meridian.repository.replicas lists " + at + " twice; names must be unique");
+            }
+            String url = r.hasPath("url") ? r.getString("url").trim() : "";
+            if (url.isEmpty()) {
+                throw BackupException.invalid(at + " has no url; set it to s3://bucket/prefix or a directory");
+            }
+            Optional<S3Location> s3 = Optional.empty();
+            Path dir = null;
+            String place;
+            if (S3Location.isS3Url(url)) {
+                Config s = r.hasPath("s3") ? r.getConfig("s3") : ConfigFactory.empty();
+                try {
+                    s3 = Optional.of(S3Location.parse(url, s.hasPath("endpoint") ? s.getString("endpoint") : "",
+                            s.hasPath("region") ? s.getString("region") : m.getString("repository.s3.region"),
+                            s.hasPath("path-style") && s.getBoolean("path-style")));
+                } catch (BackupException e) {
+                    throw BackupException.invalid(at + ": " + e.getMessage().replace("meridian.repository.s3.", "s3."));
+                }
+                place = s3.get().bucket() + "/" + s3.get().prefix() + " at " + s3.get().endpoint().map(Object::toString).orElse("");
+                if (primaryS3.isPresent() && primaryS3.get().bucket().equals(s3.get().bucket())
+                        && primaryS3.get().prefix().equals(s3.get().prefix())
+                        && primaryS3.get().endpoint().equals(s3.get().endpoint())) {
+                    throw BackupException.invalid(at + " at " + url + " is the primary repository; a replica must be"
+                            + " another bucket or prefix");
+                }
+            } else {
+                dir = absolute(url.startsWith("file://") ? url.substring("file://".length()) : url);
+                place = dir.toString();
+                if (primaryS3.isEmpty() && (dir.startsWith(primaryDir) || primaryDir.startsWith(dir))) {
+                    throw BackupException.invalid(at + " at " + dir + (dir.equals(primaryDir) ? " is" : " overlaps")
+                            + " the primary repository at " + primaryDir + "; a replica must be a separate directory,"
+                            + " ideally on another disk or host");
+                }
+                for (DatabaseSettings db : dbs.values()) {
+                    if (dir.startsWith(db.path()) || db.path().startsWith(dir)) {
+                        throw BackupException.invalid(at + " at " + dir + " overlaps database '" + db.name() + "' at "
+                                + db.path() + "; keep them in separate directories");
+                    }
+                }
+            }
+            if (!places.add(place)) {
+                throw BackupException.invalid(at + " at " + url + " is the same repository as another replica; list it once");
+            }
+            Duration ttl = r.hasPath("s3.lock-ttl") ? r.getDuration("s3.lock-ttl") : m.getDuration("repository.s3.lock-ttl");
+            if (ttl.toMillis() < 1000) {
+                throw BackupException.invalid(at + ": s3.lock-ttl " + ttl + " is too short; use at least 1s (default 60s)");
+            }
+            Encryption encryption;
+            try {
+                encryption = Encryption.parse(r.hasPath("encryption") ? r.getString("encryption") : "none");
+            } catch (BackupException e) {
+                throw BackupException.invalid(at + ": " + e.getMessage());
+            }
+            String file = r.hasPath("password-file") ? r.getString("password-file").trim() : "";
+            Password.Source password = Password.Source.none();
+            if (!file.isEmpty()) {
+                Path p = absolute(file);
+                if (!Files.isRegularFile(p) || !Files.isReadable(p)) {
+                    throw BackupException.invalid(at + ": password-file " + p + " is not a readable file; check the path"
+                            + " and its permissions");
+                }
+                password = new Password.Source(p, "meridian.repository.replicas '" + name + "' password-file", Map.of());
+            } else if (encryption == Encryption.AES_256_GCM) {
+                throw BackupException.invalid(at + " has encryption = aes-256-gcm but no password-file; set password-file"
+                        + " to a file whose first line is the replica's password");
+            }
+            out.add(new Replica(name, url, s3, dir, ttl, encryption, password));
+        }
+        return List.copyOf(out);
     }
 
     /** {@code meridian.auth.tokens}. A key read from an element must be listed in {@link ConfigKeys#TOKEN}. */

@@ -24,7 +24,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The root of the actor tree: the verifier (with its hashing pool), the garbage collector, the database registry
- * (and through it one actor per database), and the scheduler. It hands the {@link Engine} to whoever started it.
+ * (and through it one actor per database), the scheduler, and one {@link Replicator} per configured replica. It
+ * hands the {@link Engine} to whoever started it.
  */
 public final class Guardian {
     private static final Logger LOG = LoggerFactory.getLogger(Guardian.class);
@@ -42,6 +43,7 @@ public final class Guardian {
             ActorRef<GarbageCollector.Command> gc = ctx.spawn(GarbageCollector.create(jobs), "gc");
             ActorRef<DatabaseRegistry.Command> registry = ctx.spawn(DatabaseRegistry.create(jobs, settings, verifier, gc), "databases");
             ctx.spawn(Scheduler.create(jobs, settings, registry), "scheduler");
+            Replicator.spawnAll(ctx, settings, jobs);
             // Objects left by backups that crashed before publishing are unreferenced: collect them once at start.
             gc.tell(GarbageCollector.Collect.INSTANCE);
             ready.complete(new Engine(ctx.getSystem(), new EngineContext(settings, jobs), registry, verifier, pool));

@@ -66,6 +66,8 @@ public final class Repository implements AutoCloseable {
     /** Objects pinned by in-flight ingests, verifications and restores; never collected while pinned. */
     private final Map<Object, Set<Hash>> pins = new ConcurrentHashMap<>();
     private final Object gcRun = new Object();
+    /** Told of every backup published through this instance ({@link #onPublished}). */
+    private final List<java.util.function.Consumer<BackupId>> published = new java.util.concurrent.CopyOnWriteArrayList<>();
     /** Runs inside garbage collection between reading the pins and the catalog; a test seam, a no-op otherwise. */
     volatile Runnable betweenLiveSnapshots = () -> {};
 
@@ -304,6 +306,15 @@ public final class Repository implements AutoCloseable {
         return java.util.Optional.ofNullable(keySlot);
     }
 
+    /**
+     * Calls {@code listener} with the id of every backup published through this instance from now on (any type, and
+     * copies into it), right after its manifest is durable and listed, on the publishing thread: it must not block
+     * (the replicas' actors only get a message).
+     */
+    public void onPublished(java.util.function.Consumer<BackupId> listener) {
+        published.add(listener);
+    }
+
     public OpenReport openReport() {
         return openReport;
     }
@@ -493,6 +504,13 @@ public final class Repository implements AutoCloseable {
             }
             catalog.add(sealed, null);
             cache.changed();
+            for (java.util.function.Consumer<BackupId> listener : published) {
+                try {
+                    listener.accept(sealed.id());
+                } catch (RuntimeException e) {
+                    log.warn("A listener of published backups failed on {}: {}", sealed.id(), e.toString());
+                }
+            }
             return sealed;
         }
 

@@ -78,6 +78,37 @@ public final class Metrics {
         timestamp(lastVerify, database).accumulateAndGet(at.getEpochSecond(), Math::max);
     }
 
+    /**
+     * Registers a replica's gauges (label {@code replica}): {@code meridian_replica_lag_backups} (backups the primary
+     * lists that the replica is not known to hold), {@code meridian_replica_lag_seconds} (seconds since the oldest of
+     * them completed; 0 when caught up), {@code meridian_replica_last_success_timestamp_seconds} (Unix seconds, UTC,
+     * of the last pass that left the replica caught up; 0 until then), and the counter
+     * {@code meridian_replica_copy_failures_total} at 0.
+     */
+    public void replica(String replica, Supplier<Number> lagBackups, Supplier<Number> lagSeconds, Supplier<Number> lastSuccess) {
+        Gauge.builder("meridian_replica_lag_backups", lagBackups)
+                .description("Backups published in the primary repository and not yet copied to the replica")
+                .tags("replica", replica).register(registry);
+        Gauge.builder("meridian_replica_lag_seconds", lagSeconds)
+                .description("Age of the oldest backup not yet copied to the replica, seconds; 0 when caught up")
+                .tags("replica", replica).register(registry);
+        Gauge.builder("meridian_replica_last_success_timestamp_seconds", lastSuccess)
+                .description("End of the last replication pass that left the replica caught up, Unix seconds; 0 if none")
+                .tags("replica", replica).register(registry);
+        replicaFailures(replica);
+    }
+
+    /** A copy to {@code replica} failed: opening it, or copying one backup ({@code meridian_replica_copy_failures_total}). */
+    public void replicaCopyFailed(String replica) {
+        replicaFailures(replica).increment();
+    }
+
+    private Counter replicaFailures(String replica) {
+        return Counter.builder("meridian_replica_copy_failures")
+                .description("Failed attempts to open a replica or to copy a backup to it")
+                .tags("replica", replica).register(registry);
+    }
+
     private static AtomicLong timestamp(Map<String, AtomicLong> of, String database) {
         return of.computeIfAbsent(database, k -> new AtomicLong());
     }
