@@ -84,6 +84,21 @@ public final class Engine {
         return AskPattern.ask(verifier, Verifier.Stop::new, timeout, system.scheduler());
     }
 
+    /**
+     * The configured database that a restore of a backup of {@code backupDatabase} into {@code target} would replace
+     * (an in-place restore), resolved as the restore itself resolves it ({@link RestoreTargets#resolve}): no target is
+     * the backup's own database; a configured database's path, as written or through symlinks, is that database.
+     * Empty for a new directory, and for a target the restore would refuse anyway. Reads the filesystem (real paths).
+     */
+    public java.util.Optional<String> databaseReplacedBy(String backupDatabase, String target) {
+        try {
+            return RestoreTargets.resolve(env.settings(), backupDatabase, target) instanceof RestoreTargets.IntoDatabase db
+                    ? java.util.Optional.of(db.database()) : java.util.Optional.empty();
+        } catch (BackupException e) {
+            return java.util.Optional.empty();
+        }
+    }
+
     public Settings settings() {
         return env.settings();
     }

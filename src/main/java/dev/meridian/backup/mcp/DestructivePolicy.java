@@ -13,12 +13,7 @@ import dev.meridian.backup.model.DatabaseStatus;
 import dev.meridian.backup.model.ErrorCode;
 import dev.meridian.backup.operation.Failures;
 import dev.meridian.backup.runtime.Blocking;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.InvalidPathException;
-import java.nio.file.LinkOption;
-import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
@@ -463,49 +458,9 @@ final class DestructivePolicy {
         return o;
     }
 
-    /**
-     * The configured database a restore target replaces, or null for a directory. As the engine resolves it
-     * ({@code restore.RestoreTargets}): no target is the backup's own database; a target equal to a configured
-     * database's path, as written or after resolving symlinks, is that database. Anything else is left to the
-     * engine, which accepts only a new or empty directory under a restore root.
-     */
+    /** The configured database a restore target replaces, or null for a directory (as the engine resolves it). */
     private String intoDatabase(String backupDatabase, String target) {
-        if (target == null || target.isEmpty()) {
-            return backupDatabase;
-        }
-        Path p;
-        try {
-            p = Path.of(target).normalize();
-        } catch (InvalidPathException e) {
-            return null;
-        }
-        if (!p.isAbsolute()) {
-            return null; // refused by the engine
-        }
-        Path real = realPath(p);
-        for (Settings.DatabaseSettings db : engine.settings().databases().values()) {
-            if (db.path().equals(p) || realPath(db.path()).equals(real)) {
-                return db.name();
-            }
-        }
-        return null;
-    }
-
-    /** The real path of the deepest existing ancestor, with the rest appended. */
-    private static Path realPath(Path p) {
-        Path abs = p.toAbsolutePath().normalize();
-        Path existing = abs;
-        while (existing != null && !Files.exists(existing, LinkOption.NOFOLLOW_LINKS)) {
-            existing = existing.getParent();
-        }
-        if (existing == null) {
-            return abs;
-        }
-        try {
-            return existing.toRealPath().resolve(existing.relativize(abs)).normalize();
-        } catch (IOException e) {
-            return abs;
-        }
+        return engine.databaseReplacedBy(backupDatabase, target).orElse(null);
     }
 
     private static String digest(String... parts) {

@@ -10,7 +10,6 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -18,16 +17,9 @@ import java.util.Optional;
 import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.rocksdb.ColumnFamilyDescriptor;
-import org.rocksdb.ColumnFamilyHandle;
-import org.rocksdb.ConfigOptions;
-import org.rocksdb.DBOptions;
 import org.rocksdb.LiveFileMetaData;
-import org.rocksdb.Options;
-import org.rocksdb.OptionsUtil;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
-import org.rocksdb.WALRecoveryMode;
 
 /**
  * A RocksDB checkpoint that the application owning a database wrote and handed over for Meridian to ingest
@@ -253,53 +245,28 @@ public record HandedOverCheckpoint(Path dir, long sequenceNumber, Map<String, Fi
      * its recorded size, and returns the last sequence number.
      */
     private static long openReadOnly(String what, Path dir, Map<String, FileState> present) {
-        DBOptions options = new DBOptions();
-        List<ColumnFamilyDescriptor> descriptors = new ArrayList<>();
-        List<ColumnFamilyHandle> handles = new ArrayList<>();
         try {
-            Optional<OptionsFile> owner = OptionsFile.latest(dir);
-            if (owner.isPresent()) {
-                List<OptionsFile.Unconstructible> foreign = owner.get().unconstructible();
-                if (!foreign.isEmpty()) {
-                    throw BackupException.invalid(what + " cannot be checked: its OPTIONS name " + foreign
-                            + ", which only the owning application can construct, so Meridian cannot open it"
-                            + " read-only. Such a database can be backed up only by embedding Meridian in its owner");
-                }
-                try (ConfigOptions config = new ConfigOptions().setIgnoreUnknownOptions(false)) {
-                    OptionsUtil.loadLatestOptions(config, dir.toString(), options, descriptors);
-                }
-            } else {
-                try (Options listOptions = new Options()) {
-                    for (byte[] cf : RocksDB.listColumnFamilies(listOptions, dir.toString())) {
-                        descriptors.add(new ColumnFamilyDescriptor(cf));
+            return LiveDatabase.openReadOnly(dir, ro -> {
+                for (String live : ro.getLiveFiles(false).files) {
+                    String name = live.startsWith("/") ? live.substring(1) : live;
+                    if (!present.containsKey(name)) {
+                        throw BackupException.invalid(what + " is incomplete: its MANIFEST names " + name
+                                + ", which is missing. Make a new checkpoint and hand that over");
                     }
                 }
-            }
-            options.setMaxOpenFiles(64).setWalDir(dir.toString()).setCreateIfMissing(false)
-                    .setWalRecoveryMode(WALRecoveryMode.TolerateCorruptedTailRecords);
-            try (RocksDB ro = RocksDB.openReadOnly(options, dir.toString(), descriptors, handles)) {
-                try {
-                    for (String live : ro.getLiveFiles(false).files) {
-                        String name = live.startsWith("/") ? live.substring(1) : live;
-                        if (!present.containsKey(name)) {
-                            throw BackupException.invalid(what + " is incomplete: its MANIFEST names " + name
-                                    + ", which is missing. Make a new checkpoint and hand that over");
-                        }
+                for (LiveFileMetaData f : ro.getLiveFilesMetaData()) {
+                    String name = f.fileName().startsWith("/") ? f.fileName().substring(1) : f.fileName();
+                    FileState s = present.get(name);
+                    if (s == null || s.size() != f.size()) {
+                        throw BackupException.invalid(what + " is incomplete: its MANIFEST records " + name + " with "
+                                + f.size() + " bytes, but " + (s == null ? "it is missing" : "it has " + s.size())
+                                + ". Make a new checkpoint and hand that over");
                     }
-                    for (LiveFileMetaData f : ro.getLiveFilesMetaData()) {
-                        String name = f.fileName().startsWith("/") ? f.fileName().substring(1) : f.fileName();
-                        FileState s = present.get(name);
-                        if (s == null || s.size() != f.size()) {
-                            throw BackupException.invalid(what + " is incomplete: its MANIFEST records " + name + " with "
-                                    + f.size() + " bytes, but " + (s == null ? "it is missing" : "it has " + s.size())
-                                    + ". Make a new checkpoint and hand that over");
-                        }
-                    }
-                    return ro.getLatestSequenceNumber();
-                } finally {
-                    handles.forEach(ColumnFamilyHandle::close);
                 }
-            }
+                return ro.getLatestSequenceNumber();
+            }, foreign -> BackupException.invalid(what + " cannot be checked: its OPTIONS name " + foreign
+                    + ", which only the owning application can construct, so Meridian cannot open it"
+                    + " read-only. Such a database can be backed up only by embedding Meridian in its owner"));
         } catch (RocksDBException e) {
             String reason = String.valueOf(e.getMessage());
             Matcher m = MISSING_FILE.matcher(reason);
@@ -312,9 +279,6 @@ public record HandedOverCheckpoint(Path dir, long sequenceNumber, Map<String, Fi
                     + " failed (" + reason + "). Hand over a directory made by RocksDB's Checkpoint");
         } catch (IOException e) {
             throw BackupException.invalid(what + " cannot be read: " + e.getMessage());
-        } finally {
-            descriptors.stream().map(ColumnFamilyDescriptor::getOptions).forEach(o -> o.close());
-            options.close();
         }
     }
 }

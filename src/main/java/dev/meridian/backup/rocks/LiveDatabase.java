@@ -372,16 +372,44 @@ public final class LiveDatabase implements AutoCloseable {
      */
     public static long sequenceNumberOf(Path dir) {
         BlockingGuard.check("open read-only " + dir);
+        try {
+            return openReadOnly(dir, RocksDB::getLatestSequenceNumber, foreign -> new BackupException(ErrorCode.INTERNAL,
+                    "directory " + dir + " cannot be opened by Meridian: its OPTIONS name " + foreign
+                            + ", which only the owning application can construct"));
+        } catch (RocksDBException | java.io.IOException e) {
+            throw new BackupException(ErrorCode.INTERNAL, "directory " + dir + " is not an openable RocksDB database: "
+                    + e.getMessage(), e);
+        }
+    }
+
+    /** Work on a database opened read-only by {@link #openReadOnly}; its column family handles are closed after. */
+    @FunctionalInterface
+    public interface ReadOnlyWork<T> {
+        T apply(RocksDB db) throws RocksDBException;
+    }
+
+    /**
+     * Opens {@code dir} read-only as {@link #sequenceNumberOf} describes (its own OPTIONS, its WAL from the directory
+     * itself, at most 64 open files, a WAL that does not replay completely is an error), runs {@code work}, closes.
+     * Blocks.
+     *
+     * @throws BackupException the one {@code foreign} makes when the OPTIONS name a comparator, merge operator or
+     *     other object only the owning application can construct (nothing is opened then)
+     * @throws RocksDBException when RocksDB refuses the open or {@code work} fails
+     * @throws java.io.IOException when the OPTIONS file cannot be read
+     */
+    public static <T> T openReadOnly(Path dir, ReadOnlyWork<T> work,
+            java.util.function.Function<List<OptionsFile.Unconstructible>, BackupException> foreign)
+            throws RocksDBException, java.io.IOException {
         DBOptions options = new DBOptions();
         List<ColumnFamilyDescriptor> descriptors = new ArrayList<>();
         List<ColumnFamilyHandle> handles = new ArrayList<>();
         try {
             Optional<OptionsFile> owner = OptionsFile.latest(dir);
             if (owner.isPresent()) {
-                List<OptionsFile.Unconstructible> foreign = owner.get().unconstructible();
-                if (!foreign.isEmpty()) {
-                    throw new BackupException(ErrorCode.INTERNAL, "directory " + dir + " cannot be opened by Meridian:"
-                            + " its OPTIONS name " + foreign + ", which only the owning application can construct");
+                List<OptionsFile.Unconstructible> unconstructible = owner.get().unconstructible();
+                if (!unconstructible.isEmpty()) {
+                    throw foreign.apply(unconstructible);
                 }
                 try (ConfigOptions config = new ConfigOptions().setIgnoreUnknownOptions(false)) {
                     OptionsUtil.loadLatestOptions(config, dir.toString(), options, descriptors);
@@ -393,16 +421,15 @@ public final class LiveDatabase implements AutoCloseable {
                     }
                 }
             }
-            options.setMaxOpenFiles(64).setWalDir(dir.toString())
+            options.setMaxOpenFiles(64).setWalDir(dir.toString()).setCreateIfMissing(false)
                     .setWalRecoveryMode(WALRecoveryMode.TolerateCorruptedTailRecords);
             try (RocksDB ro = RocksDB.openReadOnly(options, dir.toString(), descriptors, handles)) {
-                long seq = ro.getLatestSequenceNumber();
-                handles.forEach(ColumnFamilyHandle::close);
-                return seq;
+                try {
+                    return work.apply(ro);
+                } finally {
+                    handles.forEach(ColumnFamilyHandle::close);
+                }
             }
-        } catch (RocksDBException | java.io.IOException e) {
-            throw new BackupException(ErrorCode.INTERNAL, "directory " + dir + " is not an openable RocksDB database: "
-                    + e.getMessage(), e);
         } finally {
             closeAll(options, descriptors);
         }

@@ -5,12 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.meridian.backup.CliRun;
 import dev.meridian.backup.TestEnv;
 import dev.meridian.backup.model.Json;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.io.RandomAccessFile;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -26,12 +24,6 @@ class CliTest {
     static Path dir;
     static TestEnv env;
 
-    record Run(int code, String out, String err) {
-        JsonNode json() throws Exception {
-            return Json.MAPPER.readTree(out);
-        }
-    }
-
     @BeforeAll
     static void start() throws Exception {
         env = TestEnv.start(dir, List.of("shop"), "");
@@ -42,20 +34,8 @@ class CliTest {
         env.close();
     }
 
-    static synchronized Run cli(String... args) {
-        PrintStream oldOut = System.out;
-        PrintStream oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            int code = Main.run(args);
-            return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
+    static CliRun cli(String... args) {
+        return CliRun.of(args);
     }
 
     static String[] server(String... args) {
@@ -67,33 +47,33 @@ class CliTest {
 
     @Test
     void createListShowVerifyStatsDeleteThroughTheServer() throws Exception {
-        Run created = cli(server("create", "--json", "-m", "from cli", "--tag", "nightly"));
+        CliRun created = cli(server("create", "--json", "-m", "from cli", "--tag", "nightly"));
         assertEquals(0, created.code(), created.err());
         String id = created.json().path("backup_id").asText();
         assertEquals("shop", created.json().path("database").asText(), "the only database is the default");
 
-        Run list = cli(server("list", "--json", "--tag", "nightly"));
+        CliRun list = cli(server("list", "--json", "--tag", "nightly"));
         assertEquals(id, list.json().path("backups").get(0).path("backup_id").asText());
-        Run table = cli(server("list"));
+        CliRun table = cli(server("list"));
         assertTrue(table.out().startsWith("ID  ") && table.out().contains(id) && table.out().contains("from cli"), table.out());
 
-        Run show = cli(server("show", id, "--files"));
+        CliRun show = cli(server("show", id, "--files"));
         assertEquals(0, show.code());
         assertTrue(show.out().contains("CURRENT") && show.out().contains("BLAKE3"), show.out());
-        Run verify = cli(server("verify", id));
+        CliRun verify = cli(server("verify", id));
         assertEquals(0, verify.code(), verify.out() + verify.err());
         assertTrue(verify.out().startsWith("OK"), verify.out());
-        Run deep = cli(server("verify", id, "--deep", "--json"));
+        CliRun deep = cli(server("verify", id, "--deep", "--json"));
         assertTrue(deep.code() == 0 && deep.json().path("deep").asBoolean(), deep.out() + deep.err());
-        Run deepOffline = cli("verify", id, "--deep", "--repo", env.repository.toString(), "--json");
+        CliRun deepOffline = cli("verify", id, "--deep", "--repo", env.repository.toString(), "--json");
         assertTrue(deepOffline.json().path("valid").asBoolean() && deepOffline.json().path("deep").asBoolean(), deepOffline.out());
-        Run stats = cli(server("stats"));
+        CliRun stats = cli(server("stats"));
         assertTrue(stats.out().contains("TOTAL"), stats.out());
 
-        Run noConfirm = cli(server("delete", id));
+        CliRun noConfirm = cli(server("delete", id));
         assertEquals(CliException.USAGE, noConfirm.code());
         assertTrue(noConfirm.err().contains("--yes"), noConfirm.err());
-        Run deleted = cli(server("delete", id, "--yes"));
+        CliRun deleted = cli(server("delete", id, "--yes"));
         assertEquals(0, deleted.code(), deleted.err());
         assertEquals(CliException.USAGE, cli(server("show", id)).code(), "a deleted backup is an unknown id");
     }
@@ -116,19 +96,19 @@ class CliTest {
             raf.write(b ^ 0xff);
         }
         try {
-            Run r = cli(server("verify", id));
+            CliRun r = cli(server("verify", id));
             assertEquals(CliException.VERIFICATION_FAILED, r.code(), r.out());
             assertTrue(r.out().contains(victim.path("name").asText()), r.out());
-            Run offline = cli("verify", id, "--repo", env.repository.toString(), "--json");
+            CliRun offline = cli("verify", id, "--repo", env.repository.toString(), "--json");
             assertEquals(CliException.VERIFICATION_FAILED, offline.code());
             assertFalse(offline.json().path("valid").asBoolean());
             // A restore that meets the damaged object stops before writing the target, and says so with exit 3.
             Path target = env.restoreRoot.resolve("from-damaged");
-            Run restore = cli(server("restore", id, "--target", target.toString(), "--yes"));
+            CliRun restore = cli(server("restore", id, "--target", target.toString(), "--yes"));
             assertEquals(CliException.VERIFICATION_FAILED, restore.code(), restore.err());
             assertTrue(restore.err().contains("verification_failed"), restore.err());
             assertFalse(Files.exists(target));
-            Run offlineRestore = cli("restore", id, "--repo", env.repository.toString(), "--target", target.toString());
+            CliRun offlineRestore = cli("restore", id, "--repo", env.repository.toString(), "--target", target.toString());
             assertEquals(CliException.VERIFICATION_FAILED, offlineRestore.code(), offlineRestore.err());
             assertFalse(Files.exists(target));
         } finally {
@@ -146,38 +126,38 @@ class CliTest {
         env.write("shop", "dr", 2000, 200, 3);
         var atBackup = env.snapshot("shop");
         String id = cli(server("create", "--json")).json().path("backup_id").asText();
-        Run list = cli("list", "--repo", env.repository.toString(), "--json");
+        CliRun list = cli("list", "--repo", env.repository.toString(), "--json");
         assertEquals(0, list.code(), list.err());
         assertTrue(list.out().contains(id));
         assertEquals(0, cli("stats", "--repo", env.repository.toString()).code());
         Path target = dir.resolve("recovered");
-        Run restore = cli("restore", id, "--repo", env.repository.toString(), "--target", target.toString(), "--json");
+        CliRun restore = cli("restore", id, "--repo", env.repository.toString(), "--target", target.toString(), "--json");
         assertEquals(0, restore.code(), restore.err());
         assertEquals(atBackup, TestEnv.readDirectory(target));
         assertTrue(restore.json().path("file_count").asInt() > 0 && restore.json().path("bytes").asLong() > 0, restore.out());
         assertEquals(CliException.USAGE, cli("stats", "--repo", env.repository.toString(), "--database", "../x").code());
-        Run again = cli("restore", id, "--repo", env.repository.toString(), "--target", target.toString());
+        CliRun again = cli("restore", id, "--repo", env.repository.toString(), "--target", target.toString());
         assertEquals(CliException.FAILURE, again.code(), "an existing, non-empty target is refused");
-        Run noTarget = cli("restore", id, "--repo", env.repository.toString());
+        CliRun noTarget = cli("restore", id, "--repo", env.repository.toString());
         assertEquals(CliException.USAGE, noTarget.code());
     }
 
     @Test
     void usageErrorsExitWithTwoAndAnUnreachableServerWithOne() {
-        Run unknown = cli("list", "--bogus");
+        CliRun unknown = cli("list", "--bogus");
         assertEquals(2, unknown.code());
-        Run badId = cli(server("show", "../etc/passwd"));
+        CliRun badId = cli(server("show", "../etc/passwd"));
         assertEquals(2, badId.code());
         assertTrue(badId.err().contains("invalid backup id"), badId.err());
-        Run down = cli("list", "--server", "http://127.0.0.1:9");
+        CliRun down = cli("list", "--server", "http://127.0.0.1:9");
         assertEquals(1, down.code());
         assertTrue(down.err().contains("cannot reach the server"), down.err());
         // Naming something that does not exist is invalid input too (README, "Exit codes").
-        Run unknownBackup = cli(server("show", "20260101T000000000Z-abcdef"));
+        CliRun unknownBackup = cli(server("show", "20260101T000000000Z-abcdef"));
         assertEquals(2, unknownBackup.code(), unknownBackup.err());
-        Run unknownDatabase = cli(server("list", "no-such-database"));
+        CliRun unknownDatabase = cli(server("list", "no-such-database"));
         assertEquals(2, unknownDatabase.code(), unknownDatabase.err());
-        Run missingRepo = cli("list", "--repo", dir.resolve("no-such-repo").toString());
+        CliRun missingRepo = cli("list", "--repo", dir.resolve("no-such-repo").toString());
         assertEquals(2, missingRepo.code());
         assertTrue(missingRepo.err().contains("no Meridian repository"), missingRepo.err());
         assertFalse(missingRepo.err().contains("Exception"), missingRepo.err());
@@ -187,14 +167,14 @@ class CliTest {
     void everyVerbAnswersHelpWithItsOwnUsage() {
         for (String verb : List.of("serve", "create", "list", "show", "verify", "restore", "delete", "stats", "retention",
                 "bench", "mcp")) {
-            Run help = cli(verb, "--help");
+            CliRun help = cli(verb, "--help");
             assertEquals(0, help.code(), verb + ": " + help.err());
             assertTrue(help.out().startsWith("Usage: meridian-backup " + verb), verb + ": " + help.out());
         }
         // Only the verbs that can work without a server offer --repo; the others refuse it with a reason.
         for (String verb : List.of("create", "delete", "retention")) {
             assertFalse(cli(verb, "--help").out().contains("--repo"), verb);
-            Run refused = verb.equals("delete") ? cli(verb, "20260101T000000000Z-abcdef", "--repo", dir.toString())
+            CliRun refused = verb.equals("delete") ? cli(verb, "20260101T000000000Z-abcdef", "--repo", dir.toString())
                     : cli(verb, "--repo", dir.toString());
             assertEquals(2, refused.code(), verb + ": " + refused.err());
             assertTrue(refused.err().contains(verb + " needs the server") && refused.err().contains("drop --repo"), refused.err());

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.meridian.backup.CliRun;
 import dev.meridian.backup.TestEnv;
 import dev.meridian.backup.store.s3.S3TestServer;
 import java.nio.charset.StandardCharsets;
@@ -29,12 +30,12 @@ class CopyCommandTest {
     @TempDir
     Path dir;
 
-    private static CliTest.Run cli(String... args) {
-        return CliTest.cli(args);
+    private static CliRun cli(String... args) {
+        return CliRun.of(args);
     }
 
     private static String create(TestEnv env) throws Exception {
-        CliTest.Run created = cli("create", "--json", "--server", env.baseUrl());
+        CliRun created = cli("create", "--json", "--server", env.baseUrl());
         assertEquals(0, created.code(), created.err());
         return created.json().path("backup_id").asText();
     }
@@ -85,7 +86,7 @@ class CopyCommandTest {
         return p;
     }
 
-    private static void assertOneLineError(CliTest.Run r, String... fragments) {
+    private static void assertOneLineError(CliRun r, String... fragments) {
         assertNotEquals(0, r.code(), r.out() + r.err());
         assertEquals(1, r.err().strip().lines().count(), r.err());
         assertTrue(r.err().startsWith("error: "), r.err());
@@ -111,7 +112,7 @@ class CopyCommandTest {
             afterSecond = env.snapshot("shop");
 
             // The server keeps running and holding the source's lock: the source is only read.
-            CliTest.Run copy = cli("copy", "--from", env.repository.toString(), "--to", replica.toString(), "--json");
+            CliRun copy = cli("copy", "--from", env.repository.toString(), "--to", replica.toString(), "--json");
             assertEquals(0, copy.code(), copy.err());
             JsonNode r = copy.json();
             assertEquals(2, r.path("copied").asInt(), copy.out());
@@ -126,7 +127,7 @@ class CopyCommandTest {
             assertEquals(objects(replica), r.path("objects_transferred").asInt(), "every object in the replica was transferred once");
             assertEquals(objectNames(env.repository), objectNames(replica), "plaintext to plaintext: same object names");
 
-            CliTest.Run again = cli("copy", "--from", env.repository.toString(), "--to", replica.toString());
+            CliRun again = cli("copy", "--from", env.repository.toString(), "--to", replica.toString());
             assertEquals(0, again.code(), again.err());
             assertTrue(again.out().contains("0 backups copied, 2 skipped; 0 objects transferred"), again.out());
 
@@ -140,7 +141,7 @@ class CopyCommandTest {
             }
 
             // The live server holds the source's lock: copying into it is refused, naming what to do.
-            CliTest.Run locked = cli("copy", "--from", replica.toString(), "--to", env.repository.toString());
+            CliRun locked = cli("copy", "--from", replica.toString(), "--to", env.repository.toString());
             assertOneLineError(locked, "the destination", "stop the server");
         } finally {
             env.close();
@@ -150,11 +151,11 @@ class CopyCommandTest {
         TestEnv.deleteTree(env.repository);
         assertFalse(Files.exists(env.repository));
         for (String id : List.of(first, second)) {
-            CliTest.Run verify = cli("verify", id, "--repo", replica.toString());
+            CliRun verify = cli("verify", id, "--repo", replica.toString());
             assertEquals(0, verify.code(), verify.out() + verify.err());
         }
         Path target = dir.resolve("recovered");
-        CliTest.Run restore = cli("restore", second, "--repo", replica.toString(), "--target", target.toString());
+        CliRun restore = cli("restore", second, "--repo", replica.toString(), "--target", target.toString());
         assertEquals(0, restore.code(), restore.err());
         assertEquals(afterSecond, TestEnv.readDirectory(target));
         Path older = dir.resolve("recovered-first");
@@ -198,7 +199,7 @@ class CopyCommandTest {
         Path encB = dir.resolve("encB");
 
         // plaintext -> encrypted (created by the copy)
-        CliTest.Run toA = cli("copy", "--from", plain, "--to", encA.toString(), "--to-encryption", "aes-256-gcm",
+        CliRun toA = cli("copy", "--from", plain, "--to", encA.toString(), "--to-encryption", "aes-256-gcm",
                 "--to-password-file", pwA.toString());
         assertEquals(0, toA.code(), toA.err());
         assertTrue(toA.out().contains("1 backups copied"), toA.out());
@@ -207,7 +208,7 @@ class CopyCommandTest {
 
         // encrypted A -> encrypted B (a different master key)
         assertEquals(0, cli("init", "--repo", encB.toString(), "--encryption", "aes-256-gcm", "--password-file", pwB.toString()).code());
-        CliTest.Run toB = cli("copy", "--from", encA.toString(), "--to", encB.toString(), "--from-password-file", pwA.toString(),
+        CliRun toB = cli("copy", "--from", encA.toString(), "--to", encB.toString(), "--from-password-file", pwA.toString(),
                 "--to-password-file", pwB.toString(), "--json");
         assertEquals(0, toB.code(), toB.err());
         assertEquals(objects(encB), toB.json().path("objects_transferred").asInt());
@@ -215,34 +216,34 @@ class CopyCommandTest {
         assertTrue(java.util.Collections.disjoint(objectNames(encA), objectNames(encB)), "B names objects with its own key");
 
         for (Path[] side : new Path[][] {{encA, pwA}, {encB, pwB}}) {
-            CliTest.Run verify = cli("verify", id, "--repo", side[0].toString(), "--password-file", side[1].toString());
+            CliRun verify = cli("verify", id, "--repo", side[0].toString(), "--password-file", side[1].toString());
             assertEquals(0, verify.code(), verify.out() + verify.err());
             Path target = dir.resolve("restored-" + side[0].getFileName());
-            CliTest.Run restore = cli("restore", id, "--repo", side[0].toString(), "--password-file", side[1].toString(),
+            CliRun restore = cli("restore", id, "--repo", side[0].toString(), "--password-file", side[1].toString(),
                     "--target", target.toString());
             assertEquals(0, restore.code(), restore.err());
             assertEquals(live, TestEnv.readDirectory(target));
         }
-        CliTest.Run wrongKey = cli("verify", id, "--repo", encB.toString(), "--password-file", pwA.toString());
+        CliRun wrongKey = cli("verify", id, "--repo", encB.toString(), "--password-file", pwA.toString());
         assertNotEquals(0, wrongKey.code(), "B's key slots do not open with A's password");
 
         // encrypted -> S3 (plaintext there), then restore from the bucket
         S3TestServer s3 = S3TestServer.shared();
         String url = s3.newUrl();
-        CliTest.Run toS3 = cli("copy", "--from", encA.toString(), "--from-password-file", pwA.toString(), "--to", url,
+        CliRun toS3 = cli("copy", "--from", encA.toString(), "--from-password-file", pwA.toString(), "--to", url,
                 "--s3-endpoint", s3.endpoint(), "--json");
         assertEquals(0, toS3.code(), toS3.err());
         assertEquals(1, toS3.json().path("copied").asInt(), toS3.out());
-        CliTest.Run againS3 = cli("copy", "--from", encA.toString(), "--from-password-file", pwA.toString(), "--to", url,
+        CliRun againS3 = cli("copy", "--from", encA.toString(), "--from-password-file", pwA.toString(), "--to", url,
                 "--s3-endpoint", s3.endpoint(), "--json");
         assertEquals(0, againS3.code(), againS3.err());
         assertEquals(1, againS3.json().path("skipped").asInt(), againS3.out());
         assertEquals(0, againS3.json().path("objects_transferred").asInt(), againS3.out());
         Path fromS3 = dir.resolve("restored-s3");
-        CliTest.Run restore = cli("restore", id, "--repo", url, "--s3-endpoint", s3.endpoint(), "--target", fromS3.toString());
+        CliRun restore = cli("restore", id, "--repo", url, "--s3-endpoint", s3.endpoint(), "--target", fromS3.toString());
         assertEquals(0, restore.code(), restore.err());
         assertEquals(live, TestEnv.readDirectory(fromS3));
-        CliTest.Run lockFree = cli("unlock", "--repo", url, "--s3-endpoint", s3.endpoint());
+        CliRun lockFree = cli("unlock", "--repo", url, "--s3-endpoint", s3.endpoint());
         assertTrue(lockFree.out().contains("is not locked"), "the copy released the destination's lock: " + lockFree.out() + lockFree.err());
 
         // A damaged source object: the copy stops naming the file, and the backup is not published in the destination.
@@ -257,10 +258,10 @@ class CopyCommandTest {
         Path object = env.repository.resolve("objects").resolve(hash.substring(0, 2)).resolve(hash);
         TestEnv.flip(object, Files.size(object) / 2);
         Path tampered = dir.resolve("tampered");
-        CliTest.Run damaged = cli("copy", "--from", plain, "--to", tampered.toString());
+        CliRun damaged = cli("copy", "--from", plain, "--to", tampered.toString());
         assertEquals(CliException.VERIFICATION_FAILED, damaged.code(), damaged.out() + damaged.err());
         assertOneLineError(damaged, "file " + victim.path("name").asText() + " of backup " + id, "nothing was published");
-        CliTest.Run listed = cli("list", "--repo", tampered.toString(), "--json");
+        CliRun listed = cli("list", "--repo", tampered.toString(), "--json");
         assertEquals(0, listed.json().path("backups").size(), listed.out());
         TestEnv.flip(object, Files.size(object) / 2);
 

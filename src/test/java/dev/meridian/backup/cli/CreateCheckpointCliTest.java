@@ -5,10 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.meridian.backup.CheckpointHost;
+import dev.meridian.backup.CliRun;
 import dev.meridian.backup.TestEnv;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -20,22 +18,8 @@ class CreateCheckpointCliTest {
     @TempDir
     Path dir;
 
-    record Run(int code, String out, String err) {}
-
-    static synchronized Run cli(String... args) {
-        PrintStream oldOut = System.out;
-        PrintStream oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            int code = Main.run(args);
-            return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
+    static CliRun cli(String... args) {
+        return CliRun.of(args);
     }
 
     @Test
@@ -49,19 +33,19 @@ class CreateCheckpointCliTest {
             host.write("k", 200);
             Path cp = roots.resolve("cp-cli");
             long seq = host.checkpoint(cp);
-            Run created = cli("create", "svc", "--checkpoint", cp.toString(), "--remove-checkpoint", "--json",
+            CliRun created = cli("create", "svc", "--checkpoint", cp.toString(), "--remove-checkpoint", "--json",
                     "--server", env.baseUrl());
             assertEquals(0, created.code(), created.err());
             assertTrue(created.out().contains("\"sequence_number\" : " + seq) || created.out().contains("\"sequence_number\":" + seq),
                     created.out());
             assertFalse(Files.exists(cp), "removed after publishing");
 
-            Run usage = cli("create", "svc", "--remove-checkpoint", "--server", env.baseUrl());
+            CliRun usage = cli("create", "svc", "--remove-checkpoint", "--server", env.baseUrl());
             assertEquals(CliException.USAGE, usage.code(), usage.err());
 
             Path kept = roots.resolve("cp-kept");
             host.checkpoint(kept);
-            Run plain = cli("create", "svc", "--checkpoint", kept.toString(), "--server", env.baseUrl());
+            CliRun plain = cli("create", "svc", "--checkpoint", kept.toString(), "--server", env.baseUrl());
             assertEquals(0, plain.code(), plain.err());
             assertTrue(plain.out().contains("Created backup"), plain.out());
             assertTrue(Files.exists(kept.resolve("CURRENT")), "kept without --remove-checkpoint");

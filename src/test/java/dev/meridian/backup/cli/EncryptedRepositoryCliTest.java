@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.meridian.backup.CliRun;
 import dev.meridian.backup.TestEnv;
 import dev.meridian.backup.model.BackupException;
 import dev.meridian.backup.model.Json;
@@ -32,8 +33,8 @@ class EncryptedRepositoryCliTest {
     @TempDir
     Path dir;
 
-    private static CliTest.Run cli(String... args) {
-        return CliTest.cli(args);
+    private static CliRun cli(String... args) {
+        return CliRun.of(args);
     }
 
     private static String[] server(TestEnv env, String... args) {
@@ -105,14 +106,14 @@ class EncryptedRepositoryCliTest {
         try {
             writeMarkedValues(env);
             Map<String, String> live = env.snapshot("shop");
-            CliTest.Run created = cli(server(env, "create", "--json"));
+            CliRun created = cli(server(env, "create", "--json"));
             assertEquals(0, created.code(), created.err());
             String id = created.json().path("backup_id").asText();
-            CliTest.Run verified = cli(server(env, "verify", id));
+            CliRun verified = cli(server(env, "verify", id));
             assertEquals(0, verified.code(), verified.out() + verified.err());
 
             Path target = env.restoreRoot.resolve("copy");
-            CliTest.Run restored = cli(server(env, "restore", id, "--target", target.toString(), "--yes"));
+            CliRun restored = cli(server(env, "restore", id, "--target", target.toString(), "--yes"));
             assertEquals(0, restored.code(), restored.err());
             assertEquals(live, TestEnv.readDirectory(target), "restore through the server gives back the database");
             assertFalse(filesContaining(target, MARKER).isEmpty(), "control: the backed-up files hold the marker in the clear");
@@ -124,20 +125,20 @@ class EncryptedRepositoryCliTest {
 
             // Offline recovery: the repository and the password file are all it takes.
             String repo = env.repository.toString();
-            CliTest.Run list = cli("list", "--repo", repo, "--password-file", pw.toString(), "--json");
+            CliRun list = cli("list", "--repo", repo, "--password-file", pw.toString(), "--json");
             assertEquals(id, list.json().path("backups").get(0).path("backup_id").asText(), list.err());
             assertEquals(0, cli("verify", id, "--repo", repo, "--password-file", pw.toString()).code());
             Path offlineTarget = dir.resolve("offline-copy");
-            CliTest.Run offline = cli("restore", id, "--repo", repo, "--password-file", pw.toString(), "--target", offlineTarget.toString());
+            CliRun offline = cli("restore", id, "--repo", repo, "--password-file", pw.toString(), "--target", offlineTarget.toString());
             assertEquals(0, offline.code(), offline.err());
             assertEquals(live, TestEnv.readDirectory(offlineTarget));
 
-            CliTest.Run missing = cli("list", "--repo", repo);
+            CliRun missing = cli("list", "--repo", repo);
             assertEquals(CliException.FAILURE, missing.code());
             assertEquals(1, missing.err().strip().lines().count(), missing.err());
             assertTrue(missing.err().contains("is encrypted and no password was given") && missing.err().contains("--password-file")
                     && missing.err().contains("MERIDIAN_PASSWORD_FILE"), missing.err());
-            CliTest.Run wrong = cli("list", "--repo", repo, "--password-file", passwordFile("bad", "guess").toString());
+            CliRun wrong = cli("list", "--repo", repo, "--password-file", passwordFile("bad", "guess").toString());
             assertEquals(CliException.FAILURE, wrong.code());
             assertTrue(wrong.err().startsWith("error: wrong password for repository") && !wrong.err().contains("guess"), wrong.err());
 
@@ -152,7 +153,7 @@ class EncryptedRepositoryCliTest {
             assertFalse(victim.path("object").asText().equals(victim.path("blake3").asText()), "objects are named by a keyed hash");
             Path object = env.objectFile(victim.path("object").asText());
             TestEnv.flip(object, Files.size(object) / 2);
-            CliTest.Run bad = cli(server(env, "verify", id));
+            CliRun bad = cli(server(env, "verify", id));
             assertEquals(CliException.VERIFICATION_FAILED, bad.code(), bad.out());
             assertTrue(bad.out().contains("bad file " + victim.path("name").asText()) && bad.out().contains("fails authentication"),
                     bad.out());
@@ -197,23 +198,23 @@ class EncryptedRepositoryCliTest {
         Path two = passwordFile("two", "second password");
         Path three = passwordFile("three", "third password");
 
-        CliTest.Run noPassword = cli("init", "--repo", repo, "--encryption", "aes-256-gcm");
+        CliRun noPassword = cli("init", "--repo", repo, "--encryption", "aes-256-gcm");
         assertEquals(CliException.FAILURE, noPassword.code());
         assertTrue(noPassword.err().contains("MERIDIAN_PASSWORD"), noPassword.err());
         assertFalse(Files.exists(Path.of(repo)), "nothing was created");
 
-        CliTest.Run init = cli("init", "--repo", repo, "--encryption", "aes-256-gcm", "--password-file", one.toString());
+        CliRun init = cli("init", "--repo", repo, "--encryption", "aes-256-gcm", "--password-file", one.toString());
         assertEquals(0, init.code(), init.err());
         assertTrue(init.out().contains("encryption aes-256-gcm"), init.out());
         assertEquals(CliException.FAILURE, cli("init", "--repo", repo, "--password-file", one.toString()).code(), "not twice");
 
-        CliTest.Run listed = cli("key", "list", "--repo", repo, "--password-file", one.toString());
+        CliRun listed = cli("key", "list", "--repo", repo, "--password-file", one.toString());
         assertEquals(0, listed.code(), listed.err());
         assertTrue(listed.out().startsWith("* ") && listed.out().contains("argon2id m=65536KiB t=3 p=1"), listed.out());
         String firstSlot = listed.out().substring(2, 18);
 
         assertEquals(0, cli("key", "add", "--repo", repo, "--password-file", one.toString(), "--new-password-file", two.toString()).code());
-        CliTest.Run viaTwo = cli("key", "list", "--repo", repo, "--password-file", two.toString());
+        CliRun viaTwo = cli("key", "list", "--repo", repo, "--password-file", two.toString());
         assertEquals(2, viaTwo.out().lines().count(), viaTwo.out());
         String secondSlot = viaTwo.out().lines().filter(l -> l.startsWith("* ")).findFirst().orElseThrow().substring(2, 18);
 
@@ -223,7 +224,7 @@ class EncryptedRepositoryCliTest {
 
         assertEquals(0, cli("key", "remove", firstSlot, "--repo", repo, "--password-file", three.toString()).code());
         assertEquals(CliException.FAILURE, cli("key", "list", "--repo", repo, "--password-file", one.toString()).code());
-        CliTest.Run last = cli("key", "remove", secondSlot, "--repo", repo, "--password-file", three.toString());
+        CliRun last = cli("key", "remove", secondSlot, "--repo", repo, "--password-file", three.toString());
         assertEquals(CliException.FAILURE, last.code());
         assertTrue(last.err().contains("last one"), last.err());
         assertEquals(0, cli("list", "--repo", repo, "--password-file", three.toString()).code());

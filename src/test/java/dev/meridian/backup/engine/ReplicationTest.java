@@ -4,16 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import dev.meridian.backup.CliRun;
 import dev.meridian.backup.TestEnv;
-import dev.meridian.backup.cli.Main;
-import dev.meridian.backup.model.Json;
 import dev.meridian.backup.repository.RepositoryLock;
 import dev.meridian.backup.store.s3.S3TestServer;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -46,26 +41,8 @@ class ReplicationTest {
         s3 = S3TestServer.shared();
     }
 
-    record Run(int code, String out, String err) {
-        JsonNode json() throws Exception {
-            return Json.MAPPER.readTree(out);
-        }
-    }
-
-    static synchronized Run cli(String... args) {
-        PrintStream oldOut = System.out;
-        PrintStream oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            int code = Main.run(args);
-            return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
+    static CliRun cli(String... args) {
+        return CliRun.of(args);
     }
 
     static String replicaConfig(String url, String endpoint, Path pw) {
@@ -104,7 +81,7 @@ class ReplicationTest {
     }
 
     static Set<String> replicaIds(String url, Path pw) throws Exception {
-        Run list = cli(offline(url, pw, "list", "--json", "--limit", "100"));
+        CliRun list = cli(offline(url, pw, "list", "--json", "--limit", "100"));
         assertEquals(0, list.code(), list.err());
         Set<String> ids = new TreeSet<>();
         list.json().path("backups").forEach(b -> ids.add(b.path("backup_id").asText()));
@@ -153,10 +130,10 @@ class ReplicationTest {
         TestEnv.deleteTree(env.repository);
         TestEnv.deleteTree(env.stateDir);
         Path target = dir.resolve("recovered");
-        Run restore = cli(offline(url, pw, "restore", preMigration, "--target", target.toString()));
+        CliRun restore = cli(offline(url, pw, "restore", preMigration, "--target", target.toString()));
         assertEquals(0, restore.code(), restore.out() + restore.err());
         assertEquals(atPreMigration, TestEnv.readDirectory(target), "the replica alone restores the same data");
-        Run show = cli(offline(url, pw, "show", preMigration, "--json"));
+        CliRun show = cli(offline(url, pw, "show", preMigration, "--json"));
         assertEquals("pre_migration", show.json().path("type").asText(), show.out());
         assertEquals("v2", show.json().path("schema_version").asText(), show.out());
     }

@@ -53,6 +53,18 @@ class RestApiTest {
         assertFalse(message.contains("Exception") || message.contains("\tat "), "no stack trace: " + message);
     }
 
+    /** Occupies {@code db}'s queue with direct work that ends when {@code release} opens. */
+    static CompletableFuture<Object> holdQueue(String db, java.util.concurrent.CountDownLatch release) {
+        return env.server.engine().withDatabase(db, live -> {
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return null;
+        }).toCompletableFuture();
+    }
+
     String create(String db, String body) throws Exception {
         return ok(env.request("POST", "/api/v1/databases/" + db + "/backups", body), 201).path("backup_id").asText();
     }
@@ -211,14 +223,7 @@ class RestApiTest {
     @Test
     void aFullQueueAnswersBusyWith503AndRetryAfter() throws Exception {
         java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
-        CompletableFuture<Object> blocker = env.server.engine().withDatabase("orders", live -> {
-            try {
-                release.await();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            return null;
-        }).toCompletableFuture();
+        CompletableFuture<Object> blocker = holdQueue("orders", release);
         List<CompletableFuture<Reply>> queued = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
             queued.add(CompletableFuture.supplyAsync(() -> {
@@ -248,14 +253,7 @@ class RestApiTest {
     @Test
     void cancellingAnOperationAnswers202ForAQueuedOneAnd404ForAnUnknownId() throws Exception {
         java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
-        CompletableFuture<Object> blocker = env.server.engine().withDatabase("users", live -> {
-            try {
-                release.await();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            return null;
-        }).toCompletableFuture();
+        CompletableFuture<Object> blocker = holdQueue("users", release);
         try {
             var http = java.net.http.HttpClient.newHttpClient();
             var post = java.net.http.HttpRequest.newBuilder(java.net.URI.create(env.baseUrl() + "/api/v1/databases/users/backups"))

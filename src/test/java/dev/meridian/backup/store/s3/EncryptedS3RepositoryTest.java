@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.meridian.backup.CliRun;
 import dev.meridian.backup.TestEnv;
 import dev.meridian.backup.model.Json;
 import dev.meridian.backup.repository.RepositoryLock;
@@ -131,15 +132,15 @@ class EncryptedS3RepositoryTest {
         try {
             writeMarkedValues(env);
             live = env.snapshot("shop");
-            S3RepositoryTest.Run created = S3RepositoryTest.cli(S3RepositoryTest.args(env, "create", "--json"));
+            CliRun created = CliRun.of(S3RepositoryTest.args(env, "create", "--json"));
             assertEquals(0, created.code(), created.err());
             id = created.json().path("backup_id").asText();
-            S3RepositoryTest.Run verified = S3RepositoryTest.cli(S3RepositoryTest.args(env, "verify", id, "--json"));
+            CliRun verified = CliRun.of(S3RepositoryTest.args(env, "verify", id, "--json"));
             assertEquals(0, verified.code(), verified.out() + verified.err());
-            S3RepositoryTest.Run listed = S3RepositoryTest.cli(S3RepositoryTest.args(env, "list", "--json"));
+            CliRun listed = CliRun.of(S3RepositoryTest.args(env, "list", "--json"));
             assertEquals(0, listed.code(), listed.err());
             assertEquals(id, listed.json().path("backups").get(0).path("backup_id").asText(), listed.out());
-            manifest = Json.MAPPER.readTree(S3RepositoryTest.cli(S3RepositoryTest.args(env, "show", id, "--files", "--json")).out());
+            manifest = Json.MAPPER.readTree(CliRun.of(S3RepositoryTest.args(env, "show", id, "--files", "--json")).out());
             assertFalse(filesContaining(env.dbPath("shop"), MARKER).isEmpty(), "control: the source database holds the marker");
         } finally {
             env.close();
@@ -147,13 +148,13 @@ class EncryptedS3RepositoryTest {
         assertFalse(bucketSnapshot(url).containsKey(RepositoryLock.KEY), "a clean stop deletes the lock object");
 
         // Offline, with the URL and the password file alone.
-        S3RepositoryTest.Run list = S3RepositoryTest.cli(offline(url, pw, "list", "--json"));
+        CliRun list = CliRun.of(offline(url, pw, "list", "--json"));
         assertEquals(0, list.code(), list.err());
         assertEquals(id, list.json().path("backups").get(0).path("backup_id").asText(), list.out());
-        S3RepositoryTest.Run verify = S3RepositoryTest.cli(offline(url, pw, "verify", id));
+        CliRun verify = CliRun.of(offline(url, pw, "verify", id));
         assertEquals(0, verify.code(), verify.out() + verify.err());
         Path target = dir.resolve("restored");
-        S3RepositoryTest.Run restore = S3RepositoryTest.cli(offline(url, pw, "restore", id, "--target", target.toString()));
+        CliRun restore = CliRun.of(offline(url, pw, "restore", id, "--target", target.toString()));
         assertEquals(0, restore.code(), restore.err());
         assertEquals(live, TestEnv.readDirectory(target), "the restored database has the same files");
         assertFalse(filesContaining(target, MARKER).isEmpty(), "control: the restored files hold the marker in the clear");
@@ -169,7 +170,7 @@ class EncryptedS3RepositoryTest {
         Files.writeString(bad, "guess\n");
         for (String[] verb : List.of(new String[] {"list"}, new String[] {"verify", id},
                 new String[] {"restore", id, "--target", dir.resolve("wrong").toString()})) {
-            S3RepositoryTest.Run wrong = S3RepositoryTest.cli(offline(url, bad, verb));
+            CliRun wrong = CliRun.of(offline(url, bad, verb));
             assertNotEquals(0, wrong.code(), wrong.out());
             assertTrue(wrong.err().startsWith("error: wrong password for repository") && !wrong.err().contains("guess"), wrong.err());
             assertEquals(1, wrong.err().strip().lines().count(), wrong.err());
@@ -182,13 +183,13 @@ class EncryptedS3RepositoryTest {
         Files.writeString(empty, "meridian { http { host = \"127.0.0.1\", port = 0 }\n  repository.path = \"" + dir.resolve("local")
                 + "\"\n  state-dir = \"" + dir.resolve("state4") + "\"\n  databases = []\n}\n"
                 + config(url, pw).replace("password-file = \"" + pw + "\"", "password-file = \"\""));
-        S3RepositoryTest.Run serve = S3RepositoryTest.cli("serve", "--config", empty.toString());
+        CliRun serve = CliRun.of("serve", "--config", empty.toString());
         assertEquals(1, serve.code(), serve.out() + serve.err());
         assertTrue(serve.err().startsWith("error: ") && serve.err().contains("no password was given"), serve.err());
         assertEquals(1, serve.err().strip().lines().count(), "one line, no stack trace: " + serve.err());
         assertEquals(before, bucketSnapshot(url), "a refused start writes nothing, no lock object");
         Files.writeString(empty, Files.readString(empty).replace("password-file = \"\"", "password-file = \"" + bad + "\""));
-        S3RepositoryTest.Run wrongServe = S3RepositoryTest.cli("serve", "--config", empty.toString());
+        CliRun wrongServe = CliRun.of("serve", "--config", empty.toString());
         assertEquals(1, wrongServe.code(), wrongServe.out() + wrongServe.err());
         assertTrue(wrongServe.err().startsWith("error: wrong password for repository") && !wrongServe.err().contains("guess"),
                 wrongServe.err());
@@ -208,12 +209,12 @@ class EncryptedS3RepositoryTest {
             objectFile = walk.filter(p -> Files.isRegularFile(p) && p.getFileName().toString().equals(object)).findFirst().orElseThrow();
         }
         TestEnv.flip(objectFile, Files.size(objectFile) / 2);
-        S3RepositoryTest.Run damaged = S3RepositoryTest.cli(offline(url, pw, "verify", id));
+        CliRun damaged = CliRun.of(offline(url, pw, "verify", id));
         assertNotEquals(0, damaged.code(), damaged.out());
         assertTrue(damaged.out().contains("bad file " + victim.path("name").asText()) && damaged.out().contains("fails authentication"),
                 damaged.out() + damaged.err());
         Path damagedTarget = dir.resolve("from-damaged");
-        S3RepositoryTest.Run refused = S3RepositoryTest.cli(offline(url, pw, "restore", id, "--target", damagedTarget.toString()));
+        CliRun refused = CliRun.of(offline(url, pw, "restore", id, "--target", damagedTarget.toString()));
         assertNotEquals(0, refused.code(), refused.out());
         assertFalse(Files.exists(damagedTarget), "a refused restore creates no target");
     }

@@ -6,15 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import dev.meridian.backup.CliRun;
 import dev.meridian.backup.TestEnv;
-import dev.meridian.backup.cli.Main;
 import dev.meridian.backup.model.BackupException;
 import dev.meridian.backup.model.Json;
 import dev.meridian.backup.repository.RepositoryLock;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -37,31 +33,13 @@ class S3RepositoryTest {
     @TempDir
     Path dir;
 
-    record Run(int code, String out, String err) {
-        JsonNode json() throws Exception {
-            return Json.MAPPER.readTree(out);
-        }
-    }
-
     @BeforeAll
     static void start() throws Exception {
         s3 = S3TestServer.shared();
     }
 
-    static synchronized Run cli(String... args) {
-        PrintStream oldOut = System.out;
-        PrintStream oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            int code = Main.run(args);
-            return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
+    static CliRun cli(String... args) {
+        return CliRun.of(args);
     }
 
     static String s3Config(String url, String endpoint) {
@@ -99,7 +77,7 @@ class S3RepositoryTest {
         try (TestEnv env = TestEnv.start(dir, List.of("shop"), s3Config(url, s3.endpoint()))) {
             env.write("shop", "k", 3000, 300, 1);
             Map<String, String> original = env.snapshot("shop");
-            Run created = cli(args(env, "create", "--json"));
+            CliRun created = cli(args(env, "create", "--json"));
             assertEquals(0, created.code(), created.err());
             String id = created.json().path("backup_id").asText();
             assertEquals(0, cli(args(env, "verify", id, "--json")).code());
@@ -107,18 +85,18 @@ class S3RepositoryTest {
             assertTrue(keysUnder(url).stream().anyMatch(k -> k.startsWith("manifests/shop/")), keysUnder(url).toString());
 
             // Read-only --repo work needs no lock: it runs while the server holds it.
-            Run list = cli(offline(url, "list", "--json"));
+            CliRun list = cli(offline(url, "list", "--json"));
             assertEquals(0, list.code(), list.err());
             assertEquals(id, list.json().path("backups").get(0).path("backup_id").asText());
-            Run verify = cli(offline(url, "verify", id, "--json"));
+            CliRun verify = cli(offline(url, "verify", id, "--json"));
             assertEquals(0, verify.code(), verify.err() + verify.out());
             Path target = dir.resolve("restored");
-            Run restore = cli(offline(url, "restore", id, "--target", target.toString(), "--json"));
+            CliRun restore = cli(offline(url, "restore", id, "--target", target.toString(), "--json"));
             assertEquals(0, restore.code(), restore.err());
             assertEquals(original, TestEnv.readDirectory(target));
 
             // unlock refuses a live lock and names its holder.
-            Run unlock = cli(offline(url, "unlock"));
+            CliRun unlock = cli(offline(url, "unlock"));
             assertEquals(1, unlock.code());
             assertTrue(unlock.err().contains("is locked by host ") && unlock.err().contains("pid " + ProcessHandle.current().pid()),
                     unlock.err());
@@ -136,16 +114,16 @@ class S3RepositoryTest {
             assertTrue(e.getMessage().contains("is locked by another Meridian server (host ")
                     && e.getMessage().contains("pid " + ProcessHandle.current().pid()) && e.getMessage().contains("since "),
                     e.getMessage());
-            Run serve = cli("serve", "--config", second.configFile.toString());
+            CliRun serve = cli("serve", "--config", second.configFile.toString());
             assertEquals(1, serve.code());
             assertTrue(serve.err().startsWith("error: repository " + url + " is locked by another Meridian server"), serve.err());
             assertFalse(serve.err().contains("\tat "), serve.err());
             // The holder keeps refreshing its lock past the 3 s TTL, so it stays live.
             Thread.sleep(3500);
             assertThrows(BackupException.class, second::startServer);
-            Run c = cli(args(first, "create", "--json"));
+            CliRun c = cli(args(first, "create", "--json"));
             assertEquals(0, c.code());
-            Run v = cli(args(first, "verify", c.json().path("backup_id").asText(), "--json"));
+            CliRun v = cli(args(first, "verify", c.json().path("backup_id").asText(), "--json"));
             assertEquals(0, v.code(), v.out() + v.err());
         }
     }
@@ -162,10 +140,10 @@ class S3RepositoryTest {
         BackupException e = assertThrows(BackupException.class, env::startServer);
         assertTrue(e.getMessage().contains("stale lock from host gone-host, pid 4242, since 2026-01-01T00:00:00Z")
                 && e.getMessage().contains("bin/meridian-backup unlock --repo " + url), e.getMessage());
-        Run unlock = cli(offline(url, "unlock"));
+        CliRun unlock = cli(offline(url, "unlock"));
         assertEquals(0, unlock.code(), unlock.err());
         assertTrue(unlock.out().contains("removed the lock of repository " + url + " held by host gone-host, pid 4242"), unlock.out());
-        Run again = cli(offline(url, "unlock", "--json"));
+        CliRun again = cli(offline(url, "unlock", "--json"));
         assertEquals(0, again.code(), "unlocking an unlocked repository is a no-op: " + again.err());
         assertFalse(again.json().path("removed").asBoolean(), again.out());
         env.startServer();
@@ -175,11 +153,11 @@ class S3RepositoryTest {
     @Test
     void unlockOfALocalRepositoryOnlySaysWhetherAProcessHoldsItsOsLock() throws Exception {
         try (TestEnv env = TestEnv.start(dir, List.of("shop"), "")) {
-            Run held = cli("unlock", "--repo", env.repository.toString());
+            CliRun held = cli("unlock", "--repo", env.repository.toString());
             assertEquals(1, held.code());
             assertTrue(held.err().contains("is in use by another Meridian process"), held.err());
         }
-        Run free = cli("unlock", "--repo", dir.resolve("repo").toString());
+        CliRun free = cli("unlock", "--repo", dir.resolve("repo").toString());
         assertEquals(0, free.code(), free.err());
         assertTrue(free.out().contains("is not locked"), free.out());
     }
@@ -205,12 +183,12 @@ class S3RepositoryTest {
                         + dir.resolve("local") + "\"\n  databases = []\n}\n" + s3Config(c.getValue()[0], c.getValue()[1]));
                 // A bucket that does not exist is invalid input (exit 2); the others are failures (exit 1).
                 int expected = c.getKey().startsWith("does not exist") ? 2 : 1;
-                Run serve = cli("serve", "--config", conf.toString());
+                CliRun serve = cli("serve", "--config", conf.toString());
                 assertEquals(expected, serve.code(), serve.err());
                 assertTrue(serve.err().startsWith("error: ") && serve.err().contains(c.getKey())
                         && serve.err().contains(c.getValue()[1]), serve.err());
                 assertEquals(1, serve.err().strip().lines().count(), "one line, no stack trace: " + serve.err());
-                Run list = cli("list", "--repo", c.getValue()[0], "--s3-endpoint", c.getValue()[1]);
+                CliRun list = cli("list", "--repo", c.getValue()[0], "--s3-endpoint", c.getValue()[1]);
                 assertEquals(expected, list.code(), list.err());
                 assertTrue(list.err().contains(c.getKey()), list.err());
                 assertEquals(1, list.err().strip().lines().count(), list.err());
@@ -232,13 +210,13 @@ class S3RepositoryTest {
             Map<String, String> original = env.snapshot("shop");
             front.failNext(4);
             front.dropNextUploads(2);
-            Run created = cli(args(env, "create", "--json"));
+            CliRun created = cli(args(env, "create", "--json"));
             assertEquals(0, created.code(), created.err());
             assertEquals(4, front.errorsAnswered());
             assertEquals(2, front.uploadsDropped());
             String id = created.json().path("backup_id").asText();
             Path target = dir.resolve("restored");
-            Run restore = cli(offline(url, "restore", id, "--target", target.toString()));
+            CliRun restore = cli(offline(url, "restore", id, "--target", target.toString()));
             assertEquals(0, restore.code(), restore.err());
             assertEquals(original, TestEnv.readDirectory(target));
         }
@@ -251,11 +229,11 @@ class S3RepositoryTest {
                 TestEnv env = TestEnv.start(dir, List.of("shop"), s3Config(url, front.endpoint()))) {
             env.write("shop", "k", 500, 300, 3);
             front.dropNextUploads(1_000_000);
-            Run created = cli(args(env, "create", "--json"));
+            CliRun created = cli(args(env, "create", "--json"));
             assertNotEquals(0, created.code(), created.out());
             assertTrue(created.err().contains("S3 PUT of " + url), created.err());
             front.dropNextUploads(0);
-            Run list = cli(offline(url, "list", "--json"));
+            CliRun list = cli(offline(url, "list", "--json"));
             assertEquals(0, list.code(), list.err());
             assertEquals(0, list.json().path("backups").size(), list.out());
             assertTrue(keysUnder(url).stream().noneMatch(k -> k.startsWith("manifests/")), keysUnder(url).toString());
