@@ -52,6 +52,16 @@ public final class McpServer {
         return VERSIONS.contains(version);
     }
 
+    /** The tool a tools/call names (its wire name), if this server has it. */
+    Optional<Tool> tool(String wireName) {
+        return tools.byWireName(wireName);
+    }
+
+    /** The instructions initialize and server/discover return. */
+    String instructionsText() {
+        return instructions;
+    }
+
     /** JSON-RPC batches (a JSON array of messages) exist up to 2025-03-26; later revisions removed them. */
     static boolean allowsBatches(String version) {
         return version.compareTo("2025-06-18") < 0;
