@@ -156,7 +156,8 @@ final class McpStateless {
         String why = switch (r.method()) {
             case "initialize", "notifications/initialized" -> " (MCP " + REVISION + " has no initialize: send _meta with "
                     + "every request, or send initialize without it to open a " + McpServer.VERSIONS.get(0) + " session)";
-            case "ping", "logging/setLevel" -> " (removed in MCP " + REVISION + "; set \"" + LOG_LEVEL + "\" in a request's _meta "
+            case "ping" -> " (removed in MCP " + REVISION + "; any request, e.g. server/discover, shows the server is up)";
+            case "logging/setLevel" -> " (removed in MCP " + REVISION + "; set \"" + LOG_LEVEL + "\" in a request's _meta "
                     + "to get its log messages)";
             default -> "";
         };
