@@ -345,6 +345,6 @@ public final class McpServer {
                 + "every " + (settings.progressInterval().toMillis() % 1000 == 0 ? settings.progressInterval().toSeconds() + " s"
                 : settings.progressInterval().toMillis() + " ms") + " while they run or wait in the queue), and can be "
                 + "cancelled with notifications/cancelled until their point of no return (publishing the backup, "
-                + "swapping the database).";
+                + "swapping the database); a stateless (MCP 2026-07-28) call over HTTP is cancelled by closing its stream.";
     }
 }
