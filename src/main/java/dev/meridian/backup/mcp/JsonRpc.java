@@ -84,7 +84,10 @@ final class JsonRpc {
     static ObjectNode error(JsonRpcException e) {
         ObjectNode o = envelope();
         o.set("id", e.id());
-        o.putObject("error").put("code", e.code()).put("message", e.getMessage());
+        ObjectNode error = o.putObject("error").put("code", e.code()).put("message", e.getMessage());
+        if (e.data() != null) {
+            error.set("data", e.data());
+        }
         return o;
     }
 

@@ -38,7 +38,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * MCP over Streamable HTTP at {@code /mcp}.
+ * MCP over Streamable HTTP at {@code /mcp}, for the session-based revisions and the stateless 2026-07-28 one on the
+ * same endpoint, chosen per request (see {@code stateless(HttpRequest, JsonNode)} and {@link McpStateless}).
  * <ul>
  *   <li>Every request: {@code http.HttpServer}'s {@code OriginPolicy} has checked Host, Origin and
  *   the JSON content type, and answered preflights, before this route; here the bearer token is checked (401/403).</li>
@@ -64,6 +65,7 @@ public final class McpHttpRoute {
     private final Engine engine;
     private final McpSettings settings;
     private final McpServer server;
+    private final McpStateless stateless;
     private final McpSessions sessions;
     private final Access access;
 
@@ -71,6 +73,7 @@ public final class McpHttpRoute {
         this.engine = engine;
         this.settings = settings;
         this.server = new McpServer(engine, settings);
+        this.stateless = new McpStateless(server);
         this.sessions = new McpSessions(settings);
         this.access = new Access(engine.settings().authTokens());
         Duration sweep = settings.sessionIdleTimeout().dividedBy(2);
@@ -149,6 +152,9 @@ public final class McpHttpRoute {
             }
             message = JsonRpc.message(tree);
         } catch (JsonRpcException e) {
+            if (stateless(req, tree)) {
+                return done(rpcError(400, e));
+            }
             // A readable request with bad params is answered like any failed request; an unreadable message is refused.
             boolean answerable = e.code() == JsonRpcException.INVALID_PARAMS && !e.id().isNull();
             if (answerable && tree != null && !"initialize".equals(tree.path("method").asText())) {
@@ -158,6 +164,13 @@ public final class McpHttpRoute {
                 }
             }
             return done(rpcError(answerable ? 200 : 400, e));
+        }
+        if (stateless(req, tree)) {
+            if (message instanceof JsonRpc.Request r) {
+                return stateless(req, r);
+            }
+            // 2026-07-28 defines no client notification over HTTP (closing a call's stream cancels it).
+            return done(HttpResponse.create().withStatus(202));
         }
         if (message instanceof JsonRpc.Request r && r.method().equals("initialize")) {
             return done(initialize(req, r));
@@ -180,10 +193,55 @@ public final class McpHttpRoute {
             return done(denied.get());
         }
         if (acceptsEventStream(req) && server.mayNotify(s.session(), r)) {
-            return done(eventStream(s.session(), r));
+            return done(eventStream(out -> server.handle(s.session(), r, out), null));
         }
         return server.handle(s.session(), r, null).thenApply(answer -> answer.map(McpHttpRoute::json)
                 // Cancelled by the client: the spec says send no response; 202 closes the POST with no body.
+                .orElseGet(() -> HttpResponse.create().withStatus(202)));
+    }
+
+    /**
+     * Whether a message is served by the stateless revision (2026-07-28), decided per request: its _meta declares a
+     * version other than the session-based ones; or, without _meta's version and without Mcp-Session-Id, its
+     * MCP-Protocol-Version header does, or it is server/discover. Anything else is served in a session as before.
+     */
+    private static boolean stateless(HttpRequest req, JsonNode tree) {
+        if (tree == null || !tree.isObject()) {
+            return false;
+        }
+        JsonNode declared = tree.path("params").path("_meta").path(McpStateless.PROTOCOL_VERSION);
+        if (declared.isTextual()) {
+            return McpStateless.isStateless(declared.asText());
+        }
+        if (header(req, SESSION_HEADER).isPresent()) {
+            return false;
+        }
+        Optional<String> version = header(req, VERSION_HEADER);
+        return version.isPresent() ? McpStateless.isStateless(version.get().trim())
+                : "server/discover".equals(tree.path("method").asText());
+    }
+
+    /** A stateless request: the checks of {@link McpStateless} in the spec's order, the token's scope, then the answer. */
+    private CompletionStage<HttpResponse> stateless(HttpRequest req, JsonRpc.Request r) {
+        McpSession context;
+        try {
+            McpStateless.Meta meta = McpStateless.meta(r);
+            stateless.checkHeaders(r, meta, name -> header(req, name));
+            McpStateless.checkVersion(meta, r);
+            McpStateless.checkMethod(r);
+            context = McpStateless.context(meta);
+        } catch (JsonRpcException e) {
+            return done(rpcError(McpStateless.httpStatus(e), e.withId(r.id())));
+        }
+        Optional<HttpResponse> denied = denied(req, server.scope(r));
+        if (denied.isPresent()) {
+            return done(denied.get());
+        }
+        if (acceptsEventStream(req) && stateless.streams(r)) {
+            return done(eventStream(out -> stateless.handle(context, r, out),
+                    () -> server.notification(context, McpStateless.cancelled(r.id(), "the client closed the response stream"))));
+        }
+        return stateless.handle(context, r, null).thenApply(answer -> answer.map(McpHttpRoute::json)
                 .orElseGet(() -> HttpResponse.create().withStatus(202)));
     }
 
@@ -267,9 +325,11 @@ public final class McpHttpRoute {
 
     /**
      * Answers a call whose notifications precede its result: each JSON-RPC message is one {@code message} event,
-     * and the stream ends after the result. A disconnect does not cancel the call; notifications/cancelled does.
+     * and the stream ends after the result. In a session a disconnect does not cancel the call (notifications/cancelled
+     * does); a stateless call passes {@code onDisconnect}, run when the stream ends before the result was sent.
      */
-    private HttpResponse eventStream(McpSession s, JsonRpc.Request r) {
+    private HttpResponse eventStream(java.util.function.Function<Outbox, CompletionStage<Optional<ObjectNode>>> call,
+            Runnable onDisconnect) {
         Pair<BoundedSourceQueue<ByteString>, Source<ByteString, NotUsed>> pair =
                 Source.<ByteString>queue(SSE_BUFFER).preMaterialize(engine.system());
         BoundedSourceQueue<ByteString> queue = pair.first();
@@ -279,7 +339,9 @@ public final class McpHttpRoute {
                 queue.offer(event(message));
             }
         };
-        server.handle(s, r, out).whenComplete((answer, err) -> {
+        java.util.concurrent.atomic.AtomicBoolean answered = new java.util.concurrent.atomic.AtomicBoolean();
+        call.apply(out).whenComplete((answer, err) -> {
+            answered.set(true);
             if (answer != null) {
                 answer.ifPresent(a -> queue.offer(event(a)));
             }
@@ -287,7 +349,18 @@ public final class McpHttpRoute {
         });
         Source<ByteString, NotUsed> body = pair.second()
                 .keepAlive(Duration.ofSeconds(15), () -> ByteString.fromString(": keep-alive\n\n"));
+        if (onDisconnect != null) {
+            body = body.watchTermination((mat, done) -> {
+                done.whenComplete((x, err) -> {
+                    if (!answered.get()) {
+                        onDisconnect.run();
+                    }
+                });
+                return mat;
+            });
+        }
         return HttpResponse.create().withStatus(200).addHeader(RawHeader.create("Cache-Control", "no-cache"))
+                .addHeader(RawHeader.create("X-Accel-Buffering", "no")) // proxies must not hold events back (spec)
                 .withEntity(HttpEntities.createChunked(SSE, body));
     }
 

@@ -52,6 +52,16 @@ public final class McpServer {
         return VERSIONS.contains(version);
     }
 
+    /** The tool a tools/call names (its wire name), if this server has it. */
+    Optional<Tool> tool(String wireName) {
+        return tools.byWireName(wireName);
+    }
+
+    /** The instructions initialize and server/discover return. */
+    String instructionsText() {
+        return instructions;
+    }
+
     /** JSON-RPC batches (a JSON array of messages) exist up to 2025-03-26; later revisions removed them. */
     static boolean allowsBatches(String version) {
         return version.compareTo("2025-06-18") < 0;
@@ -338,6 +348,6 @@ public final class McpServer {
                 + "every " + (settings.progressInterval().toMillis() % 1000 == 0 ? settings.progressInterval().toSeconds() + " s"
                 : settings.progressInterval().toMillis() + " ms") + " while they run or wait in the queue), and can be "
                 + "cancelled with notifications/cancelled until their point of no return (publishing the backup, "
-                + "swapping the database).";
+                + "swapping the database); a stateless (MCP 2026-07-28) call over HTTP is cancelled by closing its stream.";
     }
 }

@@ -41,12 +41,16 @@ public final class McpStdio {
     private final LinkedBlockingQueue<Outgoing> outgoing = new LinkedBlockingQueue<>();
     private final Thread writer;
     private final Set<CompletableFuture<Void>> calls = ConcurrentHashMap.newKeySet();
+    /** Stateless (2026-07-28) requests in flight by JSON-RPC id, so notifications/cancelled can find them. */
+    private final ConcurrentHashMap<String, McpSession> statelessCalls = new ConcurrentHashMap<>();
+    private final McpStateless stateless;
     private McpSession session;
 
     private record Outgoing(String line) {}
 
     public McpStdio(McpServer server, McpSettings settings, InputStream in, OutputStream out) {
         this.server = server;
+        this.stateless = new McpStateless(server);
         this.maxLineBytes = settings.maxRequestBytes();
         this.in = new BufferedInputStream(in);
         this.out = out;
@@ -107,11 +111,20 @@ public final class McpStdio {
             return;
         }
         if (message instanceof JsonRpc.Notification n) {
-            if (session != null) {
+            McpSession call = n.method().equals("notifications/cancelled") && n.params().has("requestId")
+                    ? statelessCalls.get(n.params().get("requestId").toString()) : null;
+            if (call != null) {
+                server.notification(call, n);
+            } else if (session != null) {
                 server.notification(session, n);
             }
         } else if (message instanceof JsonRpc.Request r) {
-            request(r);
+            String declared = McpStateless.declaredVersion(r.params());
+            if (McpStateless.isStateless(declared) || declared == null && r.method().equals("server/discover")) {
+                stateless(r);
+            } else {
+                request(r);
+            }
         } else if (message instanceof JsonRpc.Reply && session != null) {
             session.clientRequests().complete(tree); // an answer to elicitation/create (DestructivePolicy)
         }
@@ -135,6 +148,36 @@ public final class McpStdio {
         } else {
             track(server.handle(session, r, this::notify).thenAccept(answer -> answer.ifPresent(this::send)));
         }
+    }
+
+    /**
+     * A stateless (2026-07-28) request, chosen per request by its _meta (server/discover always): answered on its
+     * own beside any initialize session of this process. There is no header layer on stdio.
+     */
+    private void stateless(JsonRpc.Request r) {
+        McpSession context;
+        try {
+            McpStateless.Meta meta = McpStateless.meta(r);
+            McpStateless.checkVersion(meta, r);
+            McpStateless.checkMethod(r);
+            context = McpStateless.context(meta);
+        } catch (JsonRpcException e) {
+            send(JsonRpc.error(e.withId(r.id())));
+            return;
+        }
+        String key = r.id().toString();
+        if (statelessCalls.putIfAbsent(key, context) != null) {
+            send(JsonRpc.error(new JsonRpcException(JsonRpcException.INVALID_REQUEST, "request id " + r.id()
+                    + " is already in use by a call in flight; use a new id", r.id())));
+            return;
+        }
+        track(stateless.handle(context, r, this::notify).handle((answer, err) -> {
+            statelessCalls.remove(key, context);
+            if (answer != null) {
+                answer.ifPresent(this::send);
+            }
+            return null;
+        }));
     }
 
     private void batch(ArrayNode messages) {

@@ -140,4 +140,21 @@ class McpAuthTest {
         }
         throw new AssertionError("no HTTP authorization failure in " + t, t);
     }
+
+    /** A stateless (2026-07-28) call passes the same token and scope checks as one in a session. */
+    @Test
+    void statelessCallsNeedTheToolsScopeToo() {
+        String create = McpStatelessTest.call(30, "backup.create", "{\"database\":\"alpha\"}", "");
+        String[] headers = {"MCP-Protocol-Version", McpStatelessTest.REVISION, "Mcp-Method", "tools/call",
+                "Mcp-Name", "backup.create", "Mcp-Param-Database", "alpha"};
+        assertEquals(401, mcp.post(create, headers).statusCode());
+        String[] asReader = java.util.stream.Stream.concat(java.util.Arrays.stream(headers),
+                java.util.stream.Stream.of("Authorization", "Bearer " + READER)).toArray(String[]::new);
+        HttpResponse<String> denied = mcp.post(create, asReader);
+        assertEquals(403, denied.statusCode(), denied.body());
+        assertTrue(denied.headers().firstValue("WWW-Authenticate").orElse("").contains("insufficient_scope"), denied.headers().toString());
+        HttpResponse<String> listed = mcp.post(McpStatelessTest.request(31, "tools/list", McpStatelessTest.meta("")),
+                "MCP-Protocol-Version", McpStatelessTest.REVISION, "Mcp-Method", "tools/list", "Authorization", "Bearer " + READER);
+        assertEquals(200, listed.statusCode(), listed.body());
+    }
 }

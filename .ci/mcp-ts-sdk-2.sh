@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# The TypeScript SDK v2 client (@modelcontextprotocol/client, on Node 22 from npm) with versionNegotiation 'auto'
+# against this server over stdio (`bin/meridian-backup mcp --stdio`) and over Streamable HTTP (`serve`): it probes
+# with server/discover and must settle on the stateless revision 2026-07-28 without falling back to initialize, list
+# the tools with their caching hints, and call backup_list and backup_create (with progress). Exits non-zero on any
+# failure.
+#
+#   bash .ci/mcp-ts-sdk-2.sh
+#
+# MCP_TS_SDK_2_DIR: keep the npm install there between runs (default: a temp dir, removed at exit).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+CLIENT_VERSION="2.4.0"
+WORK="$(mktemp -d)"
+SERVER_PID=""
+cleanup() {
+  if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
+    kill "$SERVER_PID" 2>/dev/null || true
+    wait "$SERVER_PID" 2>/dev/null || true
+  fi
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+say() { echo "mcp-ts-sdk-2: $*" >&2; }
+
+TOOLS="${MCP_TS_SDK_2_DIR:-$WORK/npm}"
+mkdir -p "$TOOLS"
+NODE="$TOOLS/node_modules/node/bin/node"
+if [ ! -x "$NODE" ] || ! grep -q "\"version\": \"$CLIENT_VERSION\"" \
+    "$TOOLS/node_modules/@modelcontextprotocol/client/package.json" 2>/dev/null; then
+  say "installing node@22 and @modelcontextprotocol/client@$CLIENT_VERSION into $TOOLS"
+  (cd "$TOOLS" && { [ -f package.json ] || npm init -y >/dev/null; } \
+    && npm install --no-audit --no-fund --loglevel=error "node@22" "@modelcontextprotocol/client@$CLIENT_VERSION") >&2
+fi
+
+cat > "$TOOLS/probe.mjs" <<'EOF'
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
+
+const [target, launcher] = process.argv.slice(2);
+const fail = (m) => { console.error('FAIL: ' + m); process.exit(1); };
+const transport = target.startsWith('http')
+  ? new StreamableHTTPClientTransport(new URL(target))
+  : new StdioClientTransport({ command: launcher, args: ['mcp', '--stdio', '--config', target], stderr: 'ignore' });
+const client = new Client({ name: 'ts-sdk-2', version: '2.4.0' }, { versionNegotiation: { mode: 'auto' } });
+await client.connect(transport);
+const era = client.getProtocolEra(), version = client.getNegotiatedProtocolVersion();
+if (era !== 'modern' || version !== '2026-07-28') fail(`negotiated ${era} ${version}, not modern 2026-07-28`);
+const { tools, ttlMs, cacheScope } = await client.listTools();
+if (tools.length !== 8) fail('expected 8 tools, got ' + tools.map((t) => t.name));
+if (!(ttlMs >= 0) || cacheScope !== 'public') fail(`tools/list caching hints: ttlMs ${ttlMs}, cacheScope ${cacheScope}`);
+const list = await client.callTool({ name: 'backup_list', arguments: { database: 'notes' } });
+if (list.isError) fail('backup_list: ' + list.content[0].text);
+let progress = 0;
+const created = await client.callTool({ name: 'backup_create', arguments: { database: 'notes' } }, { onprogress: () => progress++ });
+if (created.isError) fail('backup_create: ' + created.content[0].text);
+if (progress === 0) fail('no progress notification for backup_create');
+await client.close();
+console.log(`ok: ${target.startsWith('http') ? 'HTTP' : 'stdio'} ${era} ${version}; ${tools.length} tools (ttlMs ${ttlMs}, ${cacheScope}); `
+  + `backup ${created.structuredContent.backup_id} with ${progress} progress notifications`);
+EOF
+
+conf() {  # $1: name; a repository and database of its own (stdio runs its own engine)
+  mkdir -p "$WORK/$1/restore"
+  cat > "$WORK/$1.conf" <<EOF
+meridian {
+  http { host = "127.0.0.1", port = 0 }
+  repository.path = "$WORK/$1/repo"
+  restore-roots = ["$WORK/$1/restore"]
+  databases = [ { name = "notes", path = "$WORK/$1/db/notes", create-if-missing = true, seed-keys = 100 } ]
+}
+EOF
+}
+
+conf stdio
+say "stdio: bin/meridian-backup mcp --stdio"
+(cd "$TOOLS" && "$NODE" probe.mjs "$WORK/stdio.conf" "$ROOT/bin/meridian-backup")
+
+conf http
+"$ROOT/bin/meridian-backup" serve --config "$WORK/http.conf" >"$WORK/server.out" 2>"$WORK/server.log" &
+SERVER_PID=$!
+URL=""
+for _ in $(seq 1 1200); do
+  URL="$(grep -o 'listening on http://127\.0\.0\.1:[0-9]*' "$WORK/server.log" | sed -n "1s/listening on //p")" || true
+  [ -n "$URL" ] && break
+  kill -0 "$SERVER_PID" 2>/dev/null || { say "the server exited before listening:"; cat "$WORK/server.log" >&2; exit 1; }
+  sleep 0.5
+done
+[ -n "$URL" ] || { say "the server did not start listening in time"; exit 1; }
+say "HTTP: $URL/mcp"
+(cd "$TOOLS" && "$NODE" probe.mjs "$URL/mcp")
