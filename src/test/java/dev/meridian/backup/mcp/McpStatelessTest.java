@@ -101,6 +101,31 @@ class McpStatelessTest {
         return RawMcp.json(r).path("result").path("structuredContent").path("total_count").asInt();
     }
 
+    /**
+     * The destructive-tool policy (default confirm) holds in this revision too: a stateless backup.delete returns a
+     * plan and deletes nothing; the plan's one-time token, sent back in a later stateless request, carries it out.
+     */
+    @Test
+    void aStatelessDeleteReturnsAPlanAndOnlyItsTokenDeletes() throws Exception {
+        JsonNode made = answer(messages(post(call(40, "backup.create", "{\"database\":\"beta\"}", ""), "tools/call",
+                "backup.create", "Mcp-Param-Database", "beta")), 40);
+        String id = made.path("result").path("structuredContent").path("backup_id").asText();
+        int before = backups("beta");
+        String args = "{\"backup_id\":\"" + id + "\"}";
+        JsonNode plan = answer(messages(post(call(41, "backup.delete", args, ""), "tools/call", "backup.delete")), 41)
+                .path("result");
+        assertEquals("confirmation_required", plan.path("structuredContent").path("status").asText(), plan.toString());
+        assertEquals(before, backups("beta"), "the plan deleted nothing");
+        String token = plan.path("structuredContent").path("confirmation").path("token").asText();
+        assertFalse(token.isEmpty(), plan.toString());
+        String confirmed = "{\"backup_id\":\"" + id + "\",\"confirmation\":\"" + token + "\"}";
+        JsonNode done = answer(messages(post(call(42, "backup.delete", confirmed, ""), "tools/call", "backup.delete")), 42);
+        assertFalse(done.path("result").path("isError").asBoolean(), done.toString());
+        assertEquals(before - 1, backups("beta"));
+        JsonNode replay = answer(messages(post(call(43, "backup.delete", confirmed, ""), "tools/call", "backup.delete")), 43);
+        assertTrue(replay.path("result").path("isError").asBoolean(), replay.toString());
+    }
+
     @Test
     void discoverAndToolsListCarryTheRevisionsFieldsAndNoSession() throws Exception {
         HttpResponse<String> d = post(request("d-1", "server/discover", meta("")), "server/discover", null);
