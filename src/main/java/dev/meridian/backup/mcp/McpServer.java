@@ -325,29 +325,57 @@ public final class McpServer {
         return token;
     }
 
+    /** The agent instructions; they name only the tools this server lists (destructive policy, read-only). */
     private String instructions() {
         String dbs = String.join(", ", engine.settings().databases().keySet());
         String roots = engine.settings().restoreRoots().stream().map(Object::toString).collect(Collectors.joining(", "));
-        return "Meridian Backup backs up and restores the RocksDB databases of this server (" + dbs + ").\n"
-                + "- Look first: " + tools.wireName(BackupTools.LIST) + " finds backups (newest first; pass next_cursor "
-                + "to page) and " + tools.wireName(BackupTools.GET_STATS) + " shows totals and how old the last backup is.\n"
-                + "- " + tools.wireName(BackupTools.CREATE) + " takes a manual backup; "
-                + tools.wireName(BackupTools.CREATE_PRE_MIGRATION) + " takes one before a schema change (needs "
-                + "schema_version); " + tools.wireName(BackupTools.CREATE_SCHEDULED) + " takes a scheduled backup and "
-                + "then applies retention, which may delete older scheduled backups.\n"
-                + "- Before any restore, run " + tools.wireName(BackupTools.VERIFY) + " on the backup and restore only "
-                + "if valid is true.\n"
-                + "- " + tools.wireName(BackupTools.RESTORE) + " without target_path REPLACES the live database: a "
-                + "safety backup of the current state is taken first (keep create_safety_backup true) and its id is "
-                + "returned as safety_backup_id, which undoes the restore if restored. To look at a backup without "
-                + "touching the live database, restore it into a new directory under a restore root (" + roots + ").\n"
-                + "- " + tools.wireName(BackupTools.DELETE) + " is permanent. Confirm restores and deletions with the user.\n"
-                + "- Each database runs one create, restore or delete at a time and queues the rest; a [busy] error "
-                + "means the queue is full: wait and retry. Errors start with a code in brackets and say what to do.\n"
-                + "- Create, restore and verify send progress when the request carries _meta.progressToken (at least "
-                + "every " + (settings.progressInterval().toMillis() % 1000 == 0 ? settings.progressInterval().toSeconds() + " s"
-                : settings.progressInterval().toMillis() + " ms") + " while they run or wait in the queue), and can be "
-                + "cancelled with notifications/cancelled until their point of no return (publishing the backup, "
-                + "swapping the database); a stateless (MCP 2026-07-28) call over HTTP is cancelled by closing its stream.";
+        java.util.Set<String> listed = tools.all().stream().map(Tool::name).collect(Collectors.toSet());
+        StringBuilder b = new StringBuilder("Meridian Backup backs up and restores the RocksDB databases of this server ("
+                + dbs + ").\n");
+        b.append("- Look first: ").append(tools.wireName(BackupTools.LIST)).append(" finds backups (newest first; pass "
+                + "next_cursor to page) and ").append(tools.wireName(BackupTools.GET_STATS))
+                .append(" shows totals and how old the last backup is; ").append(tools.wireName(BackupTools.VERIFY))
+                .append(" re-reads a backup and checks every file.\n");
+        if (listed.contains(BackupTools.CREATE)) {
+            b.append("- ").append(tools.wireName(BackupTools.CREATE)).append(" takes a manual backup; ")
+                    .append(tools.wireName(BackupTools.CREATE_PRE_MIGRATION))
+                    .append(" takes one before a schema change (needs schema_version)");
+            if (listed.contains(BackupTools.CREATE_SCHEDULED)) {
+                b.append("; ").append(tools.wireName(BackupTools.CREATE_SCHEDULED)).append(" takes a scheduled backup "
+                        + "and then applies retention, which may delete older scheduled backups");
+            }
+            b.append(".\n");
+        }
+        if (listed.contains(BackupTools.RESTORE)) {
+            b.append("- Before any restore, run ").append(tools.wireName(BackupTools.VERIFY))
+                    .append(" on the backup and restore only if valid is true.\n");
+            b.append("- ").append(tools.wireName(BackupTools.RESTORE)).append(" without target_path REPLACES the live "
+                    + "database: a safety backup of the current state is taken first (keep create_safety_backup true) "
+                    + "and its id is returned as safety_backup_id, which undoes the restore if restored. To look at a "
+                    + "backup without touching the live database, restore it into a new directory under a restore "
+                    + "root (").append(roots).append(").\n");
+        }
+        if (listed.contains(BackupTools.DELETE)) {
+            b.append("- ").append(tools.wireName(BackupTools.DELETE))
+                    .append(" is permanent. Confirm restores and deletions with the user.\n");
+        }
+        if (settings.destructive() == McpSettings.Destructive.CONFIRM && listed.contains(BackupTools.DELETE)) {
+            b.append("- Restoring over a live database, deleting, and a scheduled backup's retention first return a "
+                    + "plan (status confirmation_required) and change nothing: show the plan to the user, and only if "
+                    + "they agree call again with the plan's confirmation token (one use, a few minutes).\n");
+        }
+        if (listed.contains(BackupTools.CREATE)) {
+            b.append("- Each database runs one create, restore or delete at a time and queues the rest; a [busy] error "
+                    + "means the queue is full: wait and retry.\n");
+        }
+        b.append("- Errors start with a code in brackets and say what to do.\n");
+        b.append("- ").append(listed.contains(BackupTools.CREATE) ? "Create, restore and verify send" : "Verify sends")
+                .append(" progress when the request carries _meta.progressToken (at least every ")
+                .append(settings.progressInterval().toMillis() % 1000 == 0 ? settings.progressInterval().toSeconds() + " s"
+                        : settings.progressInterval().toMillis() + " ms")
+                .append(" while running or queued), and can be cancelled with notifications/cancelled until "
+                        + "the point of no return (publishing the backup, swapping the database); a stateless (MCP "
+                        + "2026-07-28) call over HTTP is cancelled by closing its stream.");
+        return b.toString();
     }
 }

@@ -3,6 +3,7 @@ package dev.meridian.backup.mcp;
 import static dev.meridian.backup.mcp.McpHttpTest.assertToolError;
 import static dev.meridian.backup.mcp.McpHttpTest.structured;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.modelcontextprotocol.client.McpClient;
@@ -10,6 +11,7 @@ import io.modelcontextprotocol.client.McpSyncClient;
 import io.modelcontextprotocol.client.transport.HttpClientStreamableHttpTransport;
 import io.modelcontextprotocol.spec.McpSchema;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -47,6 +49,11 @@ class McpToolExposureTest {
         try {
             assertEquals(Set.of("backup_create", "backup_list", "backup_verify", "backup_get_stats",
                     "backup_create_pre_migration"), names(c));
+            String instructions = c.getCurrentInitializationResult().instructions();
+            for (String hidden : List.of("backup_delete", "backup_restore", "backup_create_scheduled", "REPLACES")) {
+                assertFalse(instructions.contains(hidden), "the instructions name an unlisted tool: " + instructions);
+            }
+            assertTrue(instructions.contains("backup_create"), instructions);
             String id = (String) structured(call(c, "backup_create", Map.of())).get("backup_id");
             assertToolError(call(c, "backup_delete", Map.of("backup_id", id)), "[forbidden] backup_delete is not available: "
                     + "destructive MCP tools are turned off on this server (meridian.mcp.destructive = deny)");
@@ -63,6 +70,9 @@ class McpToolExposureTest {
         McpSyncClient c = connect(readOnly);
         try {
             assertEquals(Set.of("backup_list", "backup_verify", "backup_get_stats"), names(c));
+            String instructions = c.getCurrentInitializationResult().instructions();
+            assertFalse(instructions.contains("backup_create") || instructions.contains("backup_delete"), instructions);
+            assertTrue(instructions.contains("backup_list") && instructions.contains("backup_verify"), instructions);
             for (McpSchema.Tool t : c.listTools().tools()) {
                 assertTrue(t.annotations().readOnlyHint(), t.name());
             }
