@@ -2,12 +2,10 @@ package dev.meridian.backup.cli;
 
 import dev.meridian.backup.model.BackupException;
 import dev.meridian.backup.model.BackupId;
-import dev.meridian.backup.model.ErrorCode;
 import dev.meridian.backup.repository.BackupCopy;
 import dev.meridian.backup.repository.Compression;
 import dev.meridian.backup.repository.IoThrottle;
 import dev.meridian.backup.repository.Repository;
-import dev.meridian.backup.repository.RepositoryLock;
 import dev.meridian.backup.repository.seal.Encryption;
 import dev.meridian.backup.repository.seal.Password;
 import dev.meridian.backup.store.s3.S3BlobStore;
@@ -15,14 +13,12 @@ import dev.meridian.backup.store.s3.S3Location;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.function.Function;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -68,17 +64,8 @@ final class CopyCommand implements Callable<Integer> {
             description = "Compression of the objects written to the destination (default ${DEFAULT-VALUE}).")
     String compression;
 
-    @Option(names = "--s3-endpoint", paramLabel = "URL", defaultValue = "${MERIDIAN_S3_ENDPOINT}",
-            description = "For an s3:// side (both, if both are): the S3 endpoint (env MERIDIAN_S3_ENDPOINT; default AWS S3)."
-                    + " Credentials come from the AWS default provider chain.")
-    String s3Endpoint;
-
-    @Option(names = "--s3-region", paramLabel = "REGION", defaultValue = "${AWS_REGION:-us-east-1}",
-            description = "For an s3:// side: the bucket's region (env AWS_REGION; default ${DEFAULT-VALUE}).")
-    String s3Region;
-
-    @Option(names = "--s3-virtual-hosted", description = "For an s3:// side with --s3-endpoint: virtual-hosted addressing.")
-    boolean s3VirtualHosted;
+    @picocli.CommandLine.Mixin
+    S3Options s3 = new S3Options();
 
     @Option(names = "--json", description = "Print machine-readable JSON on stdout.")
     boolean json;
@@ -155,7 +142,7 @@ final class CopyCommand implements Callable<Integer> {
         if (!S3Location.isS3Url(from)) {
             return Repository.openFileReadOnly(Path.of(from).toAbsolutePath().normalize(), password);
         }
-        S3BlobStore store = s3(from, Path.of(System.getProperty("java.io.tmpdir"), "meridian-spool-" + ProcessHandle.current().pid()));
+        S3BlobStore store = s3.open(from, Path.of(System.getProperty("java.io.tmpdir"), "meridian-spool-" + ProcessHandle.current().pid()));
         try {
             return Repository.open(store, Compression.parse("off"), IoThrottle.UNLIMITED, false, null, null, null, password::read);
         } catch (Exception | Error e) {
@@ -168,42 +155,14 @@ final class CopyCommand implements Callable<Integer> {
         Map<String, String> env = new HashMap<>();
         putIfSet(env, Password.FILE_VARIABLE, System.getenv(TO_FILE_VARIABLE));
         putIfSet(env, Password.VARIABLE, System.getenv(TO_VARIABLE));
-        Password.Source password = new Password.Source(toPasswordFile, "--to-password-file", env);
-        if (!S3Location.isS3Url(to)) {
-            return Repository.openFile(Path.of(to).toAbsolutePath().normalize(), c, IoThrottle.UNLIMITED, null, mode, password);
-        }
-        Path spool = scratch.resolve("s3-spool");
-        S3BlobStore store = s3(to, spool);
-        RepositoryLock lock;
-        Function<String, Password> pw;
-        try {
-            // The password first: a missing or wrong one must fail before the lock object is written.
-            Password early = Repository.needsPassword(store, mode) ? password.read("repository " + to + " is encrypted") : null;
-            pw = early == null ? password::read : what -> early;
-            lock = RepositoryLock.acquire(s3(to, spool), Duration.ofSeconds(60));
-        } catch (Exception | Error e) {
-            store.close();
-            throw e;
-        }
-        try {
-            return Repository.open(store, c, IoThrottle.UNLIMITED, true, lock, null, mode, pw);
-        } catch (Exception | Error e) {
-            store.close();
-            lock.close();
-            throw e;
-        }
+        return DirectRepository.openWritable(to, s3, c, mode, new Password.Source(toPasswordFile, "--to-password-file", env),
+                scratch.resolve("s3-spool"));
     }
 
     private static void putIfSet(Map<String, String> env, String key, String value) {
         if (value != null && !value.isEmpty()) {
             env.put(key, value);
         }
-    }
-
-    private S3BlobStore s3(String url, Path spool) {
-        boolean endpoint = s3Endpoint != null && !s3Endpoint.isBlank();
-        return S3BlobStore.open(S3Location.parse(url, s3Endpoint, s3Region, endpoint && !s3VirtualHosted), spool,
-                S3BlobStore.Tuning.DEFAULT);
     }
 
     /** A repository's identity for the same-repository check: its S3 URL, or its absolute directory. */

@@ -1,6 +1,7 @@
 package dev.meridian.backup.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.meridian.backup.model.BackupException;
 import dev.meridian.backup.model.BackupId;
 import dev.meridian.backup.model.Validation;
 import dev.meridian.backup.operation.Arguments;
@@ -8,8 +9,13 @@ import dev.meridian.backup.operation.Views;
 import dev.meridian.backup.repository.Compression;
 import dev.meridian.backup.repository.IoThrottle;
 import dev.meridian.backup.repository.Repository;
+import dev.meridian.backup.repository.RepositoryFormat;
+import dev.meridian.backup.repository.RepositoryLock;
+import dev.meridian.backup.repository.seal.Encryption;
 import dev.meridian.backup.repository.seal.Password;
 import dev.meridian.backup.restore.OfflineRestore;
+import dev.meridian.backup.store.BlobStore;
+import dev.meridian.backup.store.file.FileBlobStore;
 import dev.meridian.backup.store.s3.S3BlobStore;
 import dev.meridian.backup.store.s3.S3Location;
 import dev.meridian.backup.verify.OfflineVerification;
@@ -51,10 +57,69 @@ final class DirectRepository {
      * spool directory is a temporary one that is not even created.
      */
     static S3BlobStore openS3(RepositoryOptions client) {
-        boolean endpoint = client.s3Endpoint != null && !client.s3Endpoint.isBlank();
-        S3Location location = S3Location.parse(client.repo, client.s3Endpoint, client.s3Region, endpoint && !client.s3VirtualHosted);
-        return S3BlobStore.open(location, Path.of(System.getProperty("java.io.tmpdir"), "meridian-spool-" + ProcessHandle.current().pid()),
-                S3BlobStore.Tuning.DEFAULT);
+        return client.s3.open(client.repo, Path.of(System.getProperty("java.io.tmpdir"), "meridian-spool-"
+                + ProcessHandle.current().pid()));
+    }
+
+    /**
+     * The blob store of the existing repository {@code --repo} (a directory or an S3 bucket), for work on its key
+     * slots: nothing else is opened or written.
+     *
+     * @throws BackupException NOT_FOUND when there is no repository there (no {@code config.json})
+     */
+    static BlobStore existingStore(RepositoryOptions client) throws Exception {
+        BlobStore store;
+        if (S3Location.isS3Url(client.repo)) {
+            store = openS3(client);
+        } else {
+            Path root = Path.of(client.repo).toAbsolutePath().normalize();
+            if (!java.nio.file.Files.isRegularFile(root.resolve(RepositoryFormat.KEY))) {
+                throw BackupException.notFound("no Meridian repository at " + root + " (" + RepositoryFormat.KEY + " is missing)");
+            }
+            store = new FileBlobStore(root);
+        }
+        try {
+            if (!store.exists(RepositoryFormat.KEY)) {
+                throw BackupException.notFound("no Meridian repository at " + store.describe() + " ("
+                        + RepositoryFormat.KEY + " is missing)");
+            }
+            return store;
+        } catch (Exception | Error e) {
+            store.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Opens {@code url} (a directory or {@code s3://bucket/prefix}) for writing, creating a repository there with
+     * encryption {@code mode} when there is none (null: plaintext when creating, whatever it has otherwise), and
+     * taking its writer lock (a file lock, or a lock object with a 60 s expiry refreshed while held). The password is
+     * read before the lock object is written, so a missing or wrong one writes nothing. S3 uploads spool under
+     * {@code spool}.
+     */
+    static Repository openWritable(String url, S3Options s3, Compression c, Encryption mode, Password.Source password,
+            Path spool) throws Exception {
+        if (!S3Location.isS3Url(url)) {
+            return Repository.openFile(Path.of(url).toAbsolutePath().normalize(), c, IoThrottle.UNLIMITED, null, mode, password);
+        }
+        S3BlobStore store = s3.open(url, spool);
+        RepositoryLock lock;
+        java.util.function.Function<String, Password> pw;
+        try {
+            Password early = Repository.needsPassword(store, mode) ? password.read("repository " + url + " is encrypted") : null;
+            pw = early == null ? password::read : what -> early;
+            lock = RepositoryLock.acquire(s3.open(url, spool), java.time.Duration.ofSeconds(60));
+        } catch (Exception | Error e) {
+            store.close();
+            throw e;
+        }
+        try {
+            return Repository.open(store, c, IoThrottle.UNLIMITED, true, lock, null, mode, pw);
+        } catch (Exception | Error e) {
+            store.close();
+            lock.close();
+            throw e;
+        }
     }
 
     /** A page of backups, shaped like {@code GET /api/v1/backups}. */

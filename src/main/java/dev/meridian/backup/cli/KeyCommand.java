@@ -9,8 +9,7 @@ import dev.meridian.backup.repository.seal.KdfParameters;
 import dev.meridian.backup.repository.seal.KeySlot;
 import dev.meridian.backup.repository.seal.KeySlots;
 import dev.meridian.backup.repository.seal.Password;
-import dev.meridian.backup.store.file.FileBlobStore;
-import java.nio.file.Files;
+import dev.meridian.backup.store.BlobStore;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -21,34 +20,35 @@ import picocli.CommandLine.Parameters;
         subcommands = {KeyCommand.ListSlots.class, KeyCommand.Add.class, KeyCommand.Remove.class, KeyCommand.Passwd.class})
 final class KeyCommand {
 
-    /** Options every key verb takes: the repository and the password of one of its slots. */
+    /** Options every key verb takes: the repository (a directory or an S3 bucket) and the password of one of its slots. */
     static final class Access {
-        @Option(names = "--repo", paramLabel = "DIR", required = true, description = "The encrypted repository.")
-        Path repo;
-
-        @Option(names = "--password-file", paramLabel = "FILE",
-                description = "File holding a current password (else env MERIDIAN_PASSWORD_FILE, then MERIDIAN_PASSWORD).")
-        Path passwordFile;
+        @picocli.CommandLine.Mixin
+        RepositoryOptions repository = new RepositoryOptions();
 
         /** The repository's store, its id, and the slot the password opens; nothing is written. */
         Opened open() throws Exception {
-            Path root = repo.toAbsolutePath().normalize();
-            if (!Files.isRegularFile(root.resolve(RepositoryFormat.KEY))) {
-                throw BackupException.notFound("no Meridian repository at " + root + " (" + RepositoryFormat.KEY + " is missing)");
+            if (repository.repo == null) {
+                throw new CliException(CliException.USAGE, "key needs --repo DIR or --repo s3://bucket/prefix: the "
+                        + "encrypted repository whose key slots to manage");
             }
-            RepositoryFormat format = Json.MAPPER.readValue(Files.readAllBytes(root.resolve(RepositoryFormat.KEY)),
-                    RepositoryFormat.class);
-            if (!Encryption.AES_256_GCM.wireName().equals(format.encryption())) {
-                throw new BackupException(ErrorCode.CONFLICT, "repository " + root + " is not encrypted (encryption "
-                        + format.encryption() + "); it has no key slots");
+            BlobStore store = DirectRepository.existingStore(repository);
+            try {
+                RepositoryFormat format = Json.MAPPER.readValue(store.read(RepositoryFormat.KEY), RepositoryFormat.class);
+                if (!Encryption.AES_256_GCM.wireName().equals(format.encryption())) {
+                    throw new BackupException(ErrorCode.CONFLICT, "repository " + store.describe() + " is not encrypted "
+                            + "(encryption " + format.encryption() + "); it has no key slots");
+                }
+                Password password = Password.Source.of(repository.passwordFile, "--password-file")
+                        .read("repository " + store.describe() + " is encrypted");
+                return new Opened(store, format.repositoryId(), KeySlots.unlock(store, format.repositoryId(), password));
+            } catch (Exception | Error e) {
+                store.close();
+                throw e;
             }
-            Password password = Password.Source.of(passwordFile, "--password-file").read("repository " + root + " is encrypted");
-            FileBlobStore store = new FileBlobStore(root);
-            return new Opened(store, format.repositoryId(), KeySlots.unlock(store, format.repositoryId(), password));
         }
     }
 
-    record Opened(FileBlobStore store, String repositoryId, KeySlots.Unlocked unlocked) {}
+    record Opened(BlobStore store, String repositoryId, KeySlots.Unlocked unlocked) {}
 
     /** The new password of add and passwd. (No method here names a repository class: picocli reflects over mixins.) */
     static final class NewPassword {
@@ -65,7 +65,7 @@ final class KeyCommand {
         @Override
         public Integer call() throws Exception {
             Opened o = access.open();
-            try (FileBlobStore store = o.store()) {
+            try (BlobStore store = o.store()) {
                 for (KeySlot s : KeySlots.list(store)) {
                     System.out.println((s.id().equals(o.unlocked().slotId()) ? "* " : "  ") + s.id() + "  " + s.kdf()
                             + " m=" + s.memoryKib() + "KiB t=" + s.iterations() + " p=" + s.parallelism() + "  created "
@@ -88,7 +88,7 @@ final class KeyCommand {
         public Integer call() throws Exception {
             Password next = Password.fromFile(newPassword.file, "--new-password-file");
             Opened o = access.open();
-            try (FileBlobStore store = o.store()) {
+            try (BlobStore store = o.store()) {
                 KeySlot s = KeySlots.add(store, o.repositoryId(), o.unlocked().keys(), next, KdfParameters.DEFAULT);
                 System.out.println("added key slot " + s.id());
             }
@@ -111,7 +111,7 @@ final class KeyCommand {
                         + "' is not 16 hex digits; key list shows the ids");
             }
             Opened o = access.open();
-            try (FileBlobStore store = o.store()) {
+            try (BlobStore store = o.store()) {
                 KeySlots.remove(store, slot, o.unlocked().slotId());
                 System.out.println("removed key slot " + slot);
             }
@@ -131,7 +131,7 @@ final class KeyCommand {
         public Integer call() throws Exception {
             Password next = Password.fromFile(newPassword.file, "--new-password-file");
             Opened o = access.open();
-            try (FileBlobStore store = o.store()) {
+            try (BlobStore store = o.store()) {
                 KeySlots.changePassword(store, o.repositoryId(), o.unlocked().slotId(), o.unlocked().keys(), next,
                         KdfParameters.DEFAULT);
                 System.out.println("changed the password of key slot " + o.unlocked().slotId());

@@ -189,7 +189,8 @@ public sealed interface RepositoryLock extends AutoCloseable permits RepositoryL
             String url = store.location().url();
             if (h.expired(clock.instant())) {
                 return new BackupException(ErrorCode.CONFLICT, "repository " + url + " has a stale lock from " + h.describe()
-                        + " (expired " + h.expires() + "); if that server is gone, run: bin/meridian-backup unlock --repo " + url);
+                        + " (expired " + h.expires() + "); if that server is gone, run: bin/meridian-backup unlock --repo " + url
+                        + store.location().cliOptions());
             }
             return new BackupException(ErrorCode.CONFLICT, "repository " + url + " is locked by another Meridian server ("
                     + h.describe() + ", expires " + h.expires() + " unless refreshed); stop it, or use read-only commands"

@@ -81,4 +81,14 @@ public record S3Location(String bucket, String prefix, Optional<URI> endpoint, S
     public String describe() {
         return url() + " at " + endpoint.map(URI::toString).orElse("AWS S3 (" + region + ")");
     }
+
+    /**
+     * The CLI options that reach this location again, for a command given in a message: {@code " --s3-endpoint
+     * http://127.0.0.1:9000"} (plus {@code --s3-region} when not us-east-1, {@code --s3-virtual-hosted} when
+     * addressing that way with an endpoint); empty for AWS S3 in us-east-1.
+     */
+    public String cliOptions() {
+        return endpoint.map(e -> " --s3-endpoint " + e + (pathStyle ? "" : " --s3-virtual-hosted")).orElse("")
+                + ("us-east-1".equals(region) ? "" : " --s3-region " + region);
+    }
 }

@@ -218,4 +218,40 @@ class EncryptedS3RepositoryTest {
         assertNotEquals(0, refused.code(), refused.out());
         assertFalse(Files.exists(damagedTarget), "a refused restore creates no target");
     }
+
+    /** init and the key verbs work on an S3 repository (they used to write a local directory named "s3:"). */
+    @Test
+    void initAndKeySlotsWorkOnAnS3RepositoryAndWriteNothingLocally() throws Exception {
+        String url = s3.newUrl();
+        Path pw = dir.resolve("pw");
+        Files.writeString(pw, PASSWORD + "\n");
+        Path second = dir.resolve("second");
+        Files.writeString(second, "an-offline-second-password\n");
+        String[] where = {"--repo", url, "--s3-endpoint", s3.endpoint()};
+        CliRun init = CliRun.of(concat(new String[] {"init", "--encryption", "aes-256-gcm", "--password-file", pw.toString()}, where));
+        assertEquals(0, init.code(), init.err());
+        assertTrue(init.out().contains(url), init.out());
+        assertTrue(Files.exists(prefixDir(url).resolve("config.json")), "the repository is in the bucket");
+        assertFalse(Files.exists(Path.of("s3:")), "nothing local named after the URL");
+        CliRun again = CliRun.of(concat(new String[] {"init", "--password-file", pw.toString()}, where));
+        assertNotEquals(0, again.code());
+        assertTrue(again.err().contains("already exists"), again.err());
+
+        CliRun add = CliRun.of(concat(new String[] {"key", "add", "--password-file", pw.toString(), "--new-password-file",
+                second.toString()}, where));
+        assertEquals(0, add.code(), add.err());
+        CliRun list = CliRun.of(concat(new String[] {"key", "list", "--password-file", second.toString()}, where));
+        assertEquals(0, list.code(), list.err());
+        assertEquals(2, list.out().strip().lines().count(), list.out());
+        assertEquals(1, list.out().lines().filter(l -> l.startsWith("* ")).count(), "the second password opens its own slot");
+        CliRun backups = CliRun.of(offline(url, second, "list", "--json"));
+        assertEquals(0, backups.code(), backups.err());
+        assertEquals(0, backups.json().path("total_count").asInt(), backups.out());
+    }
+
+    private static String[] concat(String[] a, String[] b) {
+        String[] all = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, all, a.length, b.length);
+        return all;
+    }
 }
