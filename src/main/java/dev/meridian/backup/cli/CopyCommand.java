@@ -155,7 +155,8 @@ final class CopyCommand implements Callable<Integer> {
         Map<String, String> env = new HashMap<>();
         putIfSet(env, Password.FILE_VARIABLE, System.getenv(TO_FILE_VARIABLE));
         putIfSet(env, Password.VARIABLE, System.getenv(TO_VARIABLE));
-        return DirectRepository.openWritable(to, s3, c, mode, new Password.Source(toPasswordFile, "--to-password-file", env),
+        return DirectRepository.openWritable(to, s3, c, mode, new Password.Source(toPasswordFile, "--to-password-file", env,
+                TO_FILE_VARIABLE + " or " + TO_VARIABLE),
                 scratch.resolve("s3-spool"));
     }
 

@@ -274,7 +274,9 @@ class CopyCommandTest {
                 "--from-password-file");
         assertFalse(Files.exists(fresh));
         int before = objects(encB);
-        assertOneLineError(cli("copy", "--from", plain, "--to", encB.toString()), "the destination", "--to-password-file");
+        // Each side's message names that side's own ways to give a password, never another command's.
+        assertOneLineError(cli("copy", "--from", plain, "--to", encB.toString()), "the destination",
+                "pass --to-password-file FILE, or set MERIDIAN_TO_PASSWORD_FILE or MERIDIAN_TO_PASSWORD");
         assertEquals(before, objects(encB));
         Path aFile = dir.resolve("a-file");
         Files.writeString(aFile, "not a directory");

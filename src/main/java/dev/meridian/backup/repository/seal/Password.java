@@ -63,9 +63,17 @@ public final class Password {
      * key, named by {@code fileOrigin}), then {@code MERIDIAN_PASSWORD_FILE}, then {@code MERIDIAN_PASSWORD} in
      * {@code environment}. Nothing is read until {@link #read()}, so a plaintext repository never needs one.
      */
-    public record Source(Path file, String fileOrigin, Map<String, String> environment) {
+    public record Source(Path file, String fileOrigin, Map<String, String> environment, String variables) {
         public Source {
             environment = Map.copyOf(environment);
+        }
+
+        /**
+         * A source whose environment holds {@code MERIDIAN_PASSWORD_FILE} / {@code MERIDIAN_PASSWORD} under those
+         * names (none are named in messages when {@code environment} is empty).
+         */
+        public Source(Path file, String fileOrigin, Map<String, String> environment) {
+            this(file, fileOrigin, environment, environment.isEmpty() ? "" : FILE_VARIABLE + " or " + VARIABLE);
         }
 
         /** The process environment, with {@code file} (may be null) given by {@code fileOrigin}. */
@@ -103,7 +111,16 @@ public final class Password {
             if (env != null && !env.isEmpty()) {
                 return Password.of(env.getBytes(StandardCharsets.UTF_8), VARIABLE);
             }
-            throw new BackupException(ErrorCode.UNAUTHORIZED, what + " and no password was given: " + HOW);
+            throw new BackupException(ErrorCode.UNAUTHORIZED, what + " and no password was given: " + how());
+        }
+
+        /** The ways this source takes a password, for the message when none was given. */
+        private String how() {
+            String first = fileOrigin.isEmpty() ? "" : fileOrigin.startsWith("--") ? "pass " + fileOrigin + " FILE" : "set " + fileOrigin;
+            if (first.isEmpty()) {
+                return variables.isEmpty() ? HOW : "set " + variables;
+            }
+            return variables.isEmpty() ? first : first + ", or set " + variables;
         }
 
         @Override
