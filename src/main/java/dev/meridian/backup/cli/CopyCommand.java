@@ -108,8 +108,8 @@ final class CopyCommand implements Callable<Integer> {
                     : "copied  " + b.backupId() + " (" + b.database() + "): " + b.objectsTransferred() + " objects transferred ("
                             + Output.size(b.bytesTransferred()) + "), " + b.objectsReused() + " reused");
         }
-        System.out.println(r.copied() + " backups copied, " + r.skipped() + " skipped; " + r.objectsTransferred()
-                + " objects transferred (" + Output.size(r.bytesTransferred()) + ", " + Output.size(r.storedBytes())
+        System.out.println(Output.count(r.copied(), "backup") + " copied, " + r.skipped() + " skipped; "
+                + Output.count(r.objectsTransferred(), "object") + " transferred (" + Output.size(r.bytesTransferred()) + ", " + Output.size(r.storedBytes())
                 + " stored), " + r.objectsReused() + " reused");
     }
 

@@ -20,6 +20,11 @@ final class Output {
         }
     }
 
+    /** {@code count} and the noun in the right number: "1 backup", "3 backups". */
+    static String count(long count, String noun) {
+        return count + " " + noun + (count == 1 ? "" : "s");
+    }
+
     static String size(long bytes) {
         if (bytes < 1024) {
             return bytes + " B";

@@ -202,7 +202,7 @@ class CopyCommandTest {
         CliRun toA = cli("copy", "--from", plain, "--to", encA.toString(), "--to-encryption", "aes-256-gcm",
                 "--to-password-file", pwA.toString());
         assertEquals(0, toA.code(), toA.err());
-        assertTrue(toA.out().contains("1 backups copied"), toA.out());
+        assertTrue(toA.out().contains("1 backup copied"), toA.out());
         assertEquals(List.of(), filesContaining(encA, MARKER), "no plaintext in the encrypted replica");
         assertTrue(java.util.Collections.disjoint(objectNames(env.repository), objectNames(encA)), "keyed object names");
 
