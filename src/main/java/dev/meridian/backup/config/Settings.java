@@ -439,6 +439,13 @@ public record Settings(
             } catch (BackupException e) {
                 throw BackupException.invalid(at + ": " + e.getMessage());
             }
+            if (!r.hasPath("encryption") && Encryption.parse(m.getString("repository.encryption")) != Encryption.NONE) {
+                // A replica of an encrypted primary is never plaintext by default: that must be a visible choice.
+                throw BackupException.invalid(at + " sets no encryption, but the primary repository is encrypted "
+                        + "(meridian.repository.encryption = " + m.getString("repository.encryption") + "), so its copies "
+                        + "would be plaintext; set encryption = \"aes-256-gcm\" with a password-file, or encryption = "
+                        + "\"none\" to copy in plaintext on purpose");
+            }
             String file = r.hasPath("password-file") ? r.getString("password-file").trim() : "";
             Password.Source password = Password.Source.none();
             if (!file.isEmpty()) {

@@ -85,6 +85,11 @@ class ReplicaSettingsTest {
         String unreadable = refused(repo + "meridian.repository.replicas = [{ name = \"a\", url = \"/srv/x\","
                 + " encryption = \"aes-256-gcm\", password-file = \"" + missing + "\" }]");
         assertTrue(unreadable.contains("replica 'a': password-file " + missing + " is not a readable file"), unreadable);
+        // An encrypted primary's replica must say its encryption: plaintext copies are never the silent default.
+        String plain = refused(repo + "meridian.repository { encryption = \"aes-256-gcm\", password-file = \"" + missing
+                + "\" }\nmeridian.repository.replicas = [{ name = \"nas\", url = \"/srv/x\" }]");
+        assertTrue(plain.contains("replica 'nas' sets no encryption, but the primary repository is encrypted")
+                && plain.contains("encryption = \"none\" to copy in plaintext on purpose"), plain);
         String ttl = refused(repo + "meridian.repository.replicas = [{ name = \"a\", url = \"s3://ok-bucket\", s3.lock-ttl = 1ms }]");
         assertTrue(ttl.contains("replica 'a': s3.lock-ttl"), ttl);
         String key = refused(repo + "meridian.repository.replicas = [{ name = \"a\", url = \"/srv/x\", pasword-file = \"/x\" }]");
