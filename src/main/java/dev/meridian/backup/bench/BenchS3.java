@@ -48,15 +48,16 @@ final class BenchS3 implements AutoCloseable {
     }
 
     /**
-     * A server the user runs at {@code endpoint} (http or https URL), path-style, with the credentials in the
-     * environment; the bucket must exist.
+     * A server the user runs at {@code endpoint} (http or https URL), path-style, with the credentials the AWS
+     * default chain reads first: system properties aws.accessKeyId/aws.secretAccessKey, else the environment's
+     * AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (restic is given the same pair); the bucket must exist.
      *
      * @throws BackupException invalid_argument when the credentials are not in the environment; as
      *         {@link S3BlobStore#open} when the server or the bucket cannot be used
      */
     static BenchS3 external(String endpoint, String bucket, Path work) {
-        String key = System.getenv("AWS_ACCESS_KEY_ID");
-        String secret = System.getenv("AWS_SECRET_ACCESS_KEY");
+        String key = System.getProperty("aws.accessKeyId", System.getenv("AWS_ACCESS_KEY_ID"));
+        String secret = System.getProperty("aws.secretAccessKey", System.getenv("AWS_SECRET_ACCESS_KEY"));
         if (key == null || key.isBlank() || secret == null || secret.isBlank()) {
             throw BackupException.invalid("--s3-endpoint " + endpoint + " needs AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY "
                     + "in the environment (both Meridian and restic use them)");
