@@ -220,6 +220,13 @@ final class BenchCommand implements Callable<Integer> {
         }
         Output.table(out, List.of("operation", "restic", "Meridian", "ratio of medians", "median of round ratios",
                 "rounds (ms)"), rows);
+        for (ResticComparison.Row o : r.rows()) {
+            if (o.unsynced() != null) {
+                out.printf("%s against restic without the fsync: restic %s, ratio of medians %s, median of round ratios %s, "
+                        + "rounds (ms) %s%n", o.operation(), ms(o.unsynced().resticMedianMs()), ratio(o.unsynced().ratio()),
+                        ratio(o.unsynced().pairedRatio()), o.unsynced().resticMs());
+            }
+        }
         out.println();
         r.notes().forEach(n -> out.println("- " + n));
         return 0;
