@@ -102,8 +102,6 @@ public final class S3BlobStore implements BlobStore {
     private final Path spool;
     private final Tuning tuning;
     private final ExecutorService parts;
-    /** Fetches the segments a {@link RangedReadChannel} reads ahead; threads come and go with the channels. */
-    private final ExecutorService readAhead;
     private volatile boolean closed;
     /**
      * Sizes that the last listing reported, so that opening a repository (a listing, then the size of every object)
@@ -120,12 +118,6 @@ public final class S3BlobStore implements BlobStore {
         AtomicInteger n = new AtomicInteger();
         this.parts = Executors.newFixedThreadPool(tuning.partConcurrency(), r -> {
             Thread t = new Thread(r, "s3-part-upload-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
-        AtomicInteger m = new AtomicInteger();
-        this.readAhead = Executors.newCachedThreadPool(r -> {
-            Thread t = new Thread(r, "s3-read-ahead-" + m.incrementAndGet());
             t.setDaemon(true);
             return t;
         });
@@ -269,15 +261,9 @@ public final class S3BlobStore implements BlobStore {
                 StandardOpenOption.READ), part);
     }
 
-    /** Bytes per ranged GET when a channel reads a large object ahead. */
-    static final int SEGMENT = 4 * (int) Tuning.MIB;
-    /** Segments fetched ahead of the one being read, each by its own GET: at most (1 + this) x SEGMENT bytes of heap per channel. */
-    static final int SEGMENTS_AHEAD = 3;
-
     /**
-     * Starts the GET of the object's first {@link #SEGMENT} bytes straight away: its answer gives the size (from
-     * Content-Range) and the ETag, so opening costs no HEAD, and a sequential reader (restore, verify) reads that
-     * same response. An empty object (HTTP 416 to a range) is fetched whole.
+     * Starts one GET of the whole object straight away: its response gives the size and the ETag, so opening costs no
+     * HEAD, and a sequential reader (restore, verify) reads that same response.
      */
     @Override
     public SeekableByteChannel open(String key) throws IOException {
@@ -285,14 +271,7 @@ public final class S3BlobStore implements BlobStore {
         String full = full(key);
         ResponseInputStream<GetObjectResponse> first;
         try {
-            try {
-                first = s3.getObject(b -> b.bucket(location.bucket()).key(full).range("bytes=0-" + (SEGMENT - 1)));
-            } catch (AwsServiceException e) {
-                if (e.statusCode() != 416) {
-                    throw e;
-                }
-                first = s3.getObject(b -> b.bucket(location.bucket()).key(full));
-            }
+            first = s3.getObject(b -> b.bucket(location.bucket()).key(full));
         } catch (SdkException e) {
             if (notFound(e)) {
                 throw new NoSuchFileException(location.url() + "/" + key);
@@ -300,18 +279,6 @@ public final class S3BlobStore implements BlobStore {
             throw failure("GET", key, e);
         }
         return new RangedReadChannel(key, full, first);
-    }
-
-    /** The object's whole size from a GET answer: the total of its Content-Range, else its Content-Length. */
-    private static long totalSize(GetObjectResponse r) {
-        String range = r.contentRange();
-        if (range != null) {
-            int slash = range.lastIndexOf('/');
-            if (slash >= 0 && !range.endsWith("*")) {
-                return Long.parseLong(range.substring(slash + 1).trim());
-            }
-        }
-        return r.contentLength();
     }
 
     @Override
@@ -489,7 +456,6 @@ public final class S3BlobStore implements BlobStore {
     public void close() {
         closed = true;
         parts.shutdownNow();
-        readAhead.shutdownNow();
         s3.close();
     }
 
@@ -609,13 +575,9 @@ public final class S3BlobStore implements BlobStore {
     }
 
     /**
-     * A read-only channel over one object. An object of at most {@link #SEGMENT} bytes is read from the GET that
-     * opened it. A larger one is read in segments of {@link #SEGMENT} bytes, the next {@link #SEGMENTS_AHEAD} fetched
-     * in parallel by ranged GETs while the current one is consumed, so the download of a large object overlaps its
-     * decoding and several server connections serve it (restic reads its pack files in parallel the same way); a
-     * seek keeps the segments it lands in and drops the others. A GET dropped mid-stream is reopened at the position
-     * reached. Each GET after the first carries the ETag the first answer gave ({@code If-Match}), so a replaced
-     * object fails the read instead of mixing two versions.
+     * A read-only channel over one object: sequential reads share one ranged GET ({@code bytes=pos-}), a seek opens a
+     * new one, and a GET dropped mid-stream is reopened at the position reached. Each GET carries the ETag seen when
+     * the channel opened ({@code If-Match}), so a replaced object fails the read instead of mixing two versions.
      */
     private final class RangedReadChannel implements SeekableByteChannel {
         private static final int REOPENS = 3;
@@ -627,21 +589,15 @@ public final class S3BlobStore implements BlobStore {
         private ResponseInputStream<GetObjectResponse> stream;
         private long streamPosition = -1;
         private boolean open = true;
-        /** Segment mode (objects larger than one segment): the segment being read, and those being fetched. */
-        private final boolean segmented;
-        private final java.util.TreeMap<Long, Future<byte[]>> ahead = new java.util.TreeMap<>();
-        private byte[] current;
-        private long currentIndex = -1;
 
-        /** Over the object whose first GET ({@code first}, ranged or whole) has answered; reading starts on it. */
+        /** Over the object whose whole-object GET {@code first} has answered; reading starts on that response. */
         RangedReadChannel(String key, String full, ResponseInputStream<GetObjectResponse> first) {
             this.key = key;
             this.full = full;
-            this.size = totalSize(first.response());
+            this.size = first.response().contentLength();
             this.etag = first.response().eTag();
             this.stream = first;
             this.streamPosition = 0;
-            this.segmented = size > SEGMENT && first.response().contentRange() != null;
         }
 
         @Override
@@ -652,9 +608,6 @@ public final class S3BlobStore implements BlobStore {
             }
             if (!dst.hasRemaining()) {
                 return 0;
-            }
-            if (segmented) {
-                return readSegment(dst);
             }
             for (int attempt = 0; ; attempt++) {
                 try {
@@ -685,100 +638,6 @@ public final class S3BlobStore implements BlobStore {
                     }
                     log.debug("S3 GET of {} dropped at byte {}; reopening: {}", key, position, e.getMessage());
                 }
-            }
-        }
-
-        private int readSegment(ByteBuffer dst) throws IOException {
-            long index = position / SEGMENT;
-            if (index != currentIndex) {
-                current = null;
-                Future<byte[]> f = ahead.remove(index);
-                // Segments behind the reader, or beyond its new window after a seek, are not needed.
-                ahead.headMap(index).values().forEach(x -> x.cancel(true));
-                ahead.headMap(index).clear();
-                ahead.tailMap(index + SEGMENTS_AHEAD, false).values().forEach(x -> x.cancel(true));
-                ahead.tailMap(index + SEGMENTS_AHEAD, false).clear();
-                for (long i = index + 1; i <= index + SEGMENTS_AHEAD && i * SEGMENT < size; i++) {
-                    long next = i;
-                    ahead.computeIfAbsent(next, n -> readAhead.submit(() -> fetch(next)));
-                }
-                current = f != null ? await(f) : fetch(index);
-                currentIndex = index;
-            }
-            int offset = (int) (position - index * SEGMENT);
-            int n = Math.min(dst.remaining(), current.length - offset);
-            dst.put(current, offset, n);
-            position += n;
-            return n;
-        }
-
-        private byte[] await(Future<byte[]> f) throws IOException {
-            try {
-                return f.get();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new java.io.InterruptedIOException("reading " + location.url() + "/" + key + " was interrupted");
-            } catch (ExecutionException e) {
-                if (e.getCause() instanceof IOException io) {
-                    throw io;
-                }
-                if (e.getCause() instanceof RuntimeException re) {
-                    throw re;
-                }
-                throw new IOException("reading " + location.url() + "/" + key + " failed: " + e.getCause(), e.getCause());
-            }
-        }
-
-        /**
-         * Segment {@code index} whole: from the first GET's answer for segment 0, else by a ranged GET with If-Match;
-         * a GET dropped mid-stream is retried from the start of the segment.
-         */
-        private byte[] fetch(long index) throws IOException {
-            long from = index * SEGMENT;
-            int length = (int) Math.min(SEGMENT, size - from);
-            byte[] buf = new byte[length];
-            for (int attempt = 0; ; attempt++) {
-                ResponseInputStream<GetObjectResponse> in;
-                synchronized (this) {
-                    in = index == 0 && stream != null ? stream : null;
-                    stream = index == 0 ? null : stream;
-                }
-                try {
-                    if (in == null) {
-                        try {
-                            in = s3.getObject(b -> b.bucket(location.bucket()).key(full)
-                                    .range("bytes=" + from + "-" + (from + length - 1)).ifMatch(etag));
-                        } catch (SdkException e) {
-                            if (e instanceof AwsServiceException se && se.statusCode() == 412) {
-                                throw new ReplacedObjectException(location.url() + "/" + key, e);
-                            }
-                            throw failure("GET", key, e);
-                        }
-                    }
-                    try (InputStream body = in) {
-                        int got = body.readNBytes(buf, 0, length);
-                        if (got < length) {
-                            throw new IOException("S3 GET of " + key + " ended at byte " + (from + got) + " of " + size);
-                        }
-                    }
-                    return buf;
-                } catch (ReplacedObjectException e) {
-                    throw e;
-                } catch (IOException e) {
-                    checkNotStopped();
-                    if (attempt + 1 >= REOPENS) {
-                        throw new IOException("reading " + location.url() + "/" + key + " at byte " + from
-                                + " failed: " + e.getMessage(), e);
-                    }
-                    log.debug("S3 GET of {} dropped in the segment at byte {}; fetching it again: {}", key, from, e.getMessage());
-                }
-            }
-        }
-
-        /** The object's ETag no longer matches: it was replaced since the channel opened. Not retried. */
-        private static final class ReplacedObjectException extends IOException {
-            ReplacedObjectException(String url, Exception cause) {
-                super("S3 object " + url + " was replaced while being read", cause);
             }
         }
 
@@ -849,12 +708,7 @@ public final class S3BlobStore implements BlobStore {
         public void close() {
             if (open) {
                 open = false;
-                ahead.values().forEach(f -> f.cancel(true));
-                ahead.clear();
-                current = null;
-                synchronized (this) {
-                    closeStream();
-                }
+                closeStream();
             }
         }
 

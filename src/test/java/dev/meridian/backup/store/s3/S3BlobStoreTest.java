@@ -61,37 +61,6 @@ class S3BlobStoreTest {
     }
 
     @Test
-    void aLargeObjectIsReadAheadInSegmentsAndStillSeeksAnywhere() throws Exception {
-        // 5 segments and a bit: the reader crosses every boundary with reads that do not align with them.
-        byte[] data = new byte[5 * S3BlobStore.SEGMENT + 4321];
-        new Random(11).nextBytes(data);
-        try (S3BlobStore store = S3BlobStore.open(server.location(), spool, SMALL_PARTS)) {
-            store.putBytes("objects/cd/segments", data);
-            try (SeekableByteChannel ch = store.open("objects/cd/segments")) {
-                assertEquals(data.length, ch.size());
-                ByteBuffer whole = ByteBuffer.allocate(data.length);
-                ByteBuffer step = ByteBuffer.allocate(1_000_003);
-                while (whole.hasRemaining()) {
-                    step.clear().limit(Math.min(step.capacity(), whole.remaining()));
-                    int n = ch.read(step);
-                    assertTrue(n > 0, "no read returns nothing before the end");
-                    whole.put(step.flip());
-                }
-                assertArrayEquals(data, whole.array());
-                assertEquals(-1, ch.read(ByteBuffer.allocate(1)));
-                for (long at : new long[] {17, 3L * S3BlobStore.SEGMENT - 5, data.length - 9L}) {
-                    ch.position(at);
-                    ByteBuffer b = ByteBuffer.allocate((int) Math.min(10, data.length - at));
-                    while (b.hasRemaining()) {
-                        ch.read(b);
-                    }
-                    assertArrayEquals(java.util.Arrays.copyOfRange(data, (int) at, (int) at + b.capacity()), b.array(), "at " + at);
-                }
-            }
-        }
-    }
-
-    @Test
     void aMultipartUploadThatFailsIsAbortedAndNothingIsVisible() throws Exception {
         byte[] data = new byte[11 * 1024 * 1024];
         new Random(8).nextBytes(data);
