@@ -40,9 +40,13 @@ public final class ResticComparison {
      */
     public record Unsynced(List<Long> resticMs, long resticMedianMs, double ratio, double pairedRatio) {}
 
-    /** {@code s3} describes the server (endpoint, and whether the benchmark started S3Proxy). */
+    /**
+     * {@code s3} describes the server (endpoint, and whether the benchmark started S3Proxy); the repository sizes are
+     * the bytes under each contender's prefix right after its full backup (median over the rounds).
+     */
     public record Result(long databaseBytes, int sstFiles, long changeBytes, int rounds, String compression, String s3,
-            String restic, List<Row> rows, double target, List<String> notes) {}
+            String restic, List<Row> rows, long resticRepositoryBytes, long meridianRepositoryBytes, double target,
+            List<String> notes) {}
 
     /**
      * Runs the comparison under {@code workDir} (removed afterwards).
@@ -103,10 +107,15 @@ public final class ResticComparison {
                     + " (filesystem backend under the work directory), bucket " + s3.bucket()
                     : "the running server at " + s3.endpoint() + ", bucket " + s3.bucket();
             return new Result(bytes, BenchData.fileCounts(source)[1], changeBytes, options.runs(), options.compression(), server,
-                    restic, rows, TARGET, notes());
+                    restic, rows, repositoryBytes(rounds, "restic"), repositoryBytes(rounds, contenders.get(0).name()), TARGET,
+                    notes());
         } finally {
             DurableFiles.deleteTree(work);
         }
+    }
+
+    private static long repositoryBytes(List<Round> rounds, String contender) {
+        return Alternation.median(rounds.stream().filter(r -> r.contender.equals(contender)).map(r -> r.repositoryBytes).toList());
     }
 
     private static List<String> notes() {

@@ -227,6 +227,8 @@ final class BenchCommand implements Callable<Integer> {
                         ratio(o.unsynced().pairedRatio()), o.unsynced().resticMs());
             }
         }
+        out.printf("repository size after the full backup: restic %s, Meridian %s%n", Output.size(r.resticRepositoryBytes()),
+                Output.size(r.meridianRepositoryBytes()));
         out.println();
         r.notes().forEach(n -> out.println("- " + n));
         return 0;

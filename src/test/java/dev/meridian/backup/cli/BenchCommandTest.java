@@ -125,6 +125,8 @@ class BenchCommandTest {
         }
         assertEquals(List.of("full backup", "backup after 1% new data", "restore"), operations);
         assertTrue(r.path("restic").asText().startsWith("restic "), r.toString());
+        assertTrue(r.path("restic_repository_bytes").asLong() > 1L << 20, "restic's repository holds the database: " + r);
+        assertTrue(r.path("meridian_repository_bytes").asLong() > 1L << 20, "Meridian's repository holds the database: " + r);
         assertTrue(r.path("s3").asText().contains(s3.endpoint()), r.toString());
         try (Stream<Path> left = Files.list(work)) {
             assertEquals(0, left.count(), "the work directory is removed");
