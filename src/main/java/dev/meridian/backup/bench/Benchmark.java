@@ -159,17 +159,7 @@ public final class Benchmark {
 
     /** Runs {@code runs} rounds, each contender once per round, the order rotated by one place every round. */
     private List<Round> rounds(List<Contender> contenders, Function<Integer, Contender.Plan> plan, Path work) throws Exception {
-        List<Round> rounds = new ArrayList<>();
-        for (int r = 0; r < options.runs(); r++) {
-            for (int k = 0; k < contenders.size(); k++) {
-                Contender c = contenders.get((k + r) % contenders.size());
-                log.printf("round %d/%d: %s%n", r + 1, options.runs(), c.name());
-                Round round = new Round(c.name(), r + 1, heapMeter);
-                c.run(plan.apply(r + 1), work, round);
-                rounds.add(round);
-            }
-        }
-        return rounds;
+        return Alternation.rounds(contenders, options.runs(), plan::apply, work, heapMeter, log);
     }
 
     /** The same change (1% of N) on the N MiB database of the main rounds and on a 4N MiB one. */
@@ -339,8 +329,7 @@ public final class Benchmark {
     }
 
     private static List<Long> msOf(List<Round> rounds, String contender, Operation op) {
-        return rounds.stream().filter(r -> r.contender.equals(contender) && r.nanos.containsKey(op))
-                .map(r -> r.nanos.get(op) / 1_000_000).toList();
+        return Alternation.ms(rounds, contender, op);
     }
 
     private static Long medianMs(List<Round> rounds, String contender, Operation op) {
@@ -351,13 +340,11 @@ public final class Benchmark {
         if (values.isEmpty()) {
             return null;
         }
-        return Math.round(medianOf(values.stream().map(Long::doubleValue).toList()));
+        return Alternation.median(values);
     }
 
     private static double medianOf(List<Double> values) {
-        List<Double> sorted = values.stream().sorted().toList();
-        int n = sorted.size();
-        return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
+        return Alternation.medianOf(values);
     }
 
     private static Double ratio(Long a, Long b) {

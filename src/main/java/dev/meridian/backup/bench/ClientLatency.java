@@ -119,13 +119,21 @@ public final class ClientLatency {
 
     /** bin/meridian-backup of the checkout whose target/ holds the running jar, else of the working directory. */
     private static Path defaultLauncher() {
+        return checkoutFile("bin", "meridian-backup");
+    }
+
+    /**
+     * A file of the checkout whose target/ holds the running jar (e.g. {@code bin/meridian-backup}), else of the
+     * working directory; absolute, not checked to exist.
+     */
+    static Path checkoutFile(String first, String... more) {
         String cp = System.getProperty("java.class.path");
         if (cp.endsWith(".jar") && !cp.contains(java.io.File.pathSeparator)) {
             Path jar = Path.of(cp).toAbsolutePath();
             if (jar.getParent() != null && jar.getParent().getParent() != null) {
-                return jar.getParent().getParent().resolve("bin").resolve("meridian-backup");
+                return jar.getParent().getParent().resolve(Path.of(first, more));
             }
         }
-        return Path.of("bin", "meridian-backup").toAbsolutePath();
+        return Path.of(first, more).toAbsolutePath();
     }
 }

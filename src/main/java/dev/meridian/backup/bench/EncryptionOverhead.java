@@ -56,30 +56,16 @@ public final class EncryptionOverhead {
             log.printf("building a %d MiB database%n", sizeMb);
             BenchData.generate(source, sizeMb, 1);
             long bytes = BenchData.databaseBytes(source);
-            List<Round> rounds = new ArrayList<>();
-            for (int r = 0; r < runs; r++) {
-                for (int k = 0; k < contenders.size(); k++) {
-                    Contender c = contenders.get((k + r) % contenders.size());
-                    log.printf("round %d/%d: %s%n", r + 1, runs, c.name());
-                    Round round = new Round(c.name(), r + 1, heap);
-                    c.run(new Contender.Plan(source, bytes, ops, 0, r + 1, 0), work, round);
-                    rounds.add(round);
-                }
-            }
+            List<Round> rounds = Alternation.rounds(contenders, runs, r -> new Contender.Plan(source, bytes, ops, 0, r, 0), work,
+                    heap, log);
             List<Row> rows = new ArrayList<>();
             for (Operation op : List.of(Operation.FULL_BACKUP, Operation.RESTORE)) {
-                List<Long> plain = ms(rounds, "Meridian", op);
-                List<Long> sealed = ms(rounds, "Meridian encrypted", op);
-                long p = median(plain);
-                long e = median(sealed);
+                List<Long> plain = Alternation.ms(rounds, "Meridian", op);
+                List<Long> sealed = Alternation.ms(rounds, "Meridian encrypted", op);
+                long p = Alternation.median(plain);
+                long e = Alternation.median(sealed);
                 double ratio = e / (double) Math.max(p, 1);
-                List<Double> paired = new ArrayList<>();
-                for (int i = 0; i < Math.min(plain.size(), sealed.size()); i++) {
-                    paired.add(sealed.get(i) / (double) Math.max(plain.get(i), 1));
-                }
-                List<Double> sortedPairs = paired.stream().sorted().toList();
-                int n = sortedPairs.size();
-                double pairedRatio = n % 2 == 1 ? sortedPairs.get(n / 2) : (sortedPairs.get(n / 2 - 1) + sortedPairs.get(n / 2)) / 2;
+                double pairedRatio = Alternation.pairedRatio(sealed, plain);
                 rows.add(new Row(op.label, plain, sealed, p, e, ratio, pairedRatio, pairedRatio <= TARGET));
             }
             return new Result(bytes, runs, compression, rows, TARGET);
@@ -88,14 +74,4 @@ public final class EncryptionOverhead {
         }
     }
 
-    private static List<Long> ms(List<Round> rounds, String contender, Operation op) {
-        return rounds.stream().filter(r -> r.contender.equals(contender) && r.nanos.containsKey(op))
-                .map(r -> r.nanos.get(op) / 1_000_000).toList();
-    }
-
-    private static long median(List<Long> values) {
-        List<Long> sorted = values.stream().sorted().toList();
-        int n = sorted.size();
-        return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
-    }
 }

@@ -28,6 +28,8 @@ final class MeridianContender implements Contender {
     private final String compression;
     /** The password file of an encrypted repository (aes-256-gcm), or null for today's plaintext one. */
     private final Path passwordFile;
+    /** The S3 server each round's repository goes to (a fresh prefix), or null for a local directory. */
+    private final BenchS3 s3;
 
     MeridianContender(String compression) {
         this(compression, null);
@@ -35,8 +37,14 @@ final class MeridianContender implements Contender {
 
     /** With a non-null {@code passwordFile}, every repository is created encrypted with the password it holds. */
     MeridianContender(String compression, Path passwordFile) {
+        this(compression, passwordFile, null);
+    }
+
+    /** As above, with each round's repository on {@code s3} under a fresh prefix (removed afterwards) when non-null. */
+    MeridianContender(String compression, Path passwordFile, BenchS3 s3) {
         this.compression = compression;
         this.passwordFile = passwordFile;
+        this.s3 = s3;
     }
 
     @Override
@@ -49,15 +57,16 @@ final class MeridianContender implements Contender {
         Path db = work.resolve("meridian-db");
         Path repository = work.resolve("meridian-repository");
         Path restoreRoot = work.resolve("meridian-restore");
+        String url = s3 == null ? null : s3.newUrl("meridian");
         try {
             BenchData.copyDatabase(plan.source(), db);
             Files.createDirectories(restoreRoot);
-            try (Server server = Server.start(settings(db, repository, restoreRoot, compression, plan.rateLimit(), passwordFile),
-                    false, e -> List.of())) {
+            try (Server server = Server.start(settings(db, repository, restoreRoot, compression, plan.rateLimit(), passwordFile,
+                    url == null ? Map.of() : s3.meridianConfig(url)), false, e -> List.of())) {
                 Engine engine = server.engine();
                 BackupSummary last = round.time(Operation.FULL_BACKUP, () -> await(engine.createBackup(DATABASE, request(), null)));
                 round.bytes.put(Operation.FULL_BACKUP, last.sizeBytes());
-                round.repositoryBytes = BenchData.sizeOf(repository);
+                round.repositoryBytes = url == null ? BenchData.sizeOf(repository) : s3.bytesUnder(url);
                 if (plan.has(Operation.INCREMENTAL)) {
                     await(engine.withDatabase(DATABASE, live -> {
                         BenchData.writeChange(live.handle(), plan.changeBytes(), plan.changeSeed());
@@ -88,6 +97,9 @@ final class MeridianContender implements Contender {
             }
         } finally {
             BenchData.deleteTrees(db, repository, stateDir(repository), restoreRoot);
+            if (url != null) {
+                s3.clear(url);
+            }
         }
     }
 
@@ -106,9 +118,15 @@ final class MeridianContender implements Contender {
 
     /** As above; with {@code passwordFile}, the repository is encrypted (aes-256-gcm) with the password it holds. */
     static Settings settings(Path db, Path repository, Path restoreRoot, String compression, long rateLimit, Path passwordFile) {
-        Config encryption = ConfigFactory.parseMap(passwordFile == null ? Map.of() : Map.of(
+        return settings(db, repository, restoreRoot, compression, rateLimit, passwordFile, Map.of());
+    }
+
+    /** As above, with {@code extra} settings on top (an S3 repository's url and endpoint; {@code repository} is then its local working directory). */
+    static Settings settings(Path db, Path repository, Path restoreRoot, String compression, long rateLimit, Path passwordFile,
+            Map<String, Object> extra) {
+        Config encryption = ConfigFactory.parseMap(extra).withFallback(ConfigFactory.parseMap(passwordFile == null ? Map.of() : Map.of(
                 "meridian.repository.encryption", "aes-256-gcm",
-                "meridian.repository.password-file", passwordFile.toString()));
+                "meridian.repository.password-file", passwordFile.toString())));
         Config bench = encryption.withFallback(ConfigFactory.parseMap(Map.of(
                 "meridian.repository.path", repository.toString(),
                 "meridian.state-dir", stateDir(repository).toString(),

@@ -15,6 +15,8 @@ final class Round {
     final Map<Operation, HeapMeter.Reading> heap = new EnumMap<>(Operation.class);
     /** Bytes of database content an operation moved, for throughput reports. */
     final Map<Operation, Long> bytes = new EnumMap<>(Operation.class);
+    /** Parts of an operation's time also reported alone, in ms (e.g. restic's restore before the fsync). */
+    final Map<Operation, Long> partMs = new EnumMap<>(Operation.class);
     /** Size of the backup directory or repository right after the full backup; -1 if not measured. */
     long repositoryBytes = -1;
     private final HeapMeter heapMeter;

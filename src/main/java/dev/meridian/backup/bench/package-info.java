@@ -6,8 +6,10 @@
  * timed, its heap measured ({@code HeapMeter}) and marked in flight recordings ({@code OperationEvent}); the
  * {@code BenchReport} holds the medians and ratios. Beside it: {@code HashThroughput} (Blake3 against BouncyCastle),
  * {@code CatalogScale} (list and stats over REST with many backups), {@code ColdStart} with {@code ColdOperation}
- * (first operation in a fresh JVM), {@code ClientLatency} (client verbs end to end) and {@code ProfileBreakdown}
- * (where the time goes, from a recording).
+ * (first operation in a fresh JVM), {@code ClientLatency} (client verbs end to end), {@code ProfileBreakdown}
+ * (where the time goes, from a recording), {@code EncryptionOverhead}, and {@code ResticComparison} (Meridian against
+ * {@code ResticContender} on the S3 server of {@code BenchS3}). {@code Alternation} runs the rotating rounds and
+ * computes medians and per-round ratios for all of them.
  *
  * <p>Layer 11 (process wiring, beside {@code server} and {@code cli}; {@code cli} runs it). May import every layer
  * below and {@code server}. Besides {@code rocks}, this is the one package that imports {@code org.rocksdb}: its

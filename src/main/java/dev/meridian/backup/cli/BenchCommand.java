@@ -9,6 +9,7 @@ import dev.meridian.backup.bench.CatalogScale;
 import dev.meridian.backup.bench.ClientLatency;
 import dev.meridian.backup.bench.ColdStart;
 import dev.meridian.backup.bench.EncryptionOverhead;
+import dev.meridian.backup.bench.ResticComparison;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -22,8 +23,8 @@ import picocli.CommandLine.Option;
         "Benchmark Meridian against RocksDB's BackupEngine and a plain copy, in one run, alternating the contenders.",
         "Prints medians and Meridian/BackupEngine ratios; see docs/performance.md for what each number means."})
 final class BenchCommand implements Callable<Integer> {
-    @Option(names = "--size-mb", defaultValue = "1024", description = "Size of the generated database in MiB (default ${DEFAULT-VALUE}).")
-    int sizeMb;
+    @Option(names = "--size-mb", description = "Size of the generated database in MiB (default 1024; 256 with --repository s3).")
+    Integer sizeMb;
 
     @Option(names = "--runs", defaultValue = "3", description = "Rounds; every contender runs once per round (default ${DEFAULT-VALUE}).")
     int runs;
@@ -72,6 +73,19 @@ final class BenchCommand implements Callable<Integer> {
             + "encrypted (aes-256-gcm) local repository, alternating, and the encrypted/plaintext ratios (target 1.15x).")
     boolean encryptionOverhead;
 
+    @Option(names = "--repository", defaultValue = "local", paramLabel = "KIND", description = "local: the comparison with "
+            + "BackupEngine (default). s3: instead, Meridian against restic, both encrypted, backing up the same database to "
+            + "the same S3 server (S3Proxy started from scripts/s3proxy.sh unless --s3-endpoint); restic must be installed.")
+    String repository;
+
+    @Option(names = "--s3-endpoint", paramLabel = "URL", description = "With --repository s3: use this running S3 server "
+            + "(path-style, e.g. http://127.0.0.1:9000) and AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY from the environment.")
+    String s3Endpoint;
+
+    @Option(names = "--s3-bucket", defaultValue = "meridian-bench", paramLabel = "NAME", description = "With --s3-endpoint: an "
+            + "existing bucket; each round writes under its own bench-* prefix and deletes it (default ${DEFAULT-VALUE}).")
+    String s3Bucket;
+
     @Option(names = "--json", description = "Print the report as JSON.")
     boolean json;
 
@@ -82,6 +96,18 @@ final class BenchCommand implements Callable<Integer> {
         // Per-operation INFO lines from the engine would bury the progress lines; -DMERIDIAN_LOG_LEVEL=INFO brings them back.
         if (System.getProperty("MERIDIAN_LOG_LEVEL") == null && System.getenv("MERIDIAN_LOG_LEVEL") == null) {
             System.setProperty("MERIDIAN_LOG_LEVEL", "WARN");
+        }
+        if (!repository.equals("local") && !repository.equals("s3")) {
+            throw new CliException(CliException.USAGE, "--repository must be local or s3, got '" + repository + "'");
+        }
+        if (sizeMb == null) {
+            sizeMb = repository.equals("s3") ? 256 : 1024;
+        }
+        if (repository.equals("s3")) {
+            return resticComparison();
+        }
+        if (s3Endpoint != null) {
+            throw new CliException(CliException.USAGE, "--s3-endpoint applies only with --repository s3");
         }
         if (catalog != null) {
             return catalogScale();
@@ -165,6 +191,46 @@ final class BenchCommand implements Callable<Integer> {
         }
         Output.table(out, List.of("operation", "plaintext", "aes-256-gcm", "ratio of medians", "median of round ratios",
                 "rounds (ms)"), rows);
+        return 0;
+    }
+
+    private int resticComparison() throws Exception {
+        if (catalog != null || cli != null || cold || encryptionOverhead || scaling || db != null || rateLimit != null
+                || !dataset.equals("standard")) {
+            throw new CliException(CliException.USAGE, "--repository s3 takes only --size-mb, --runs, --compression, "
+                    + "--work-dir, --s3-endpoint, --s3-bucket and --json");
+        }
+        if (sizeMb < 1 || sizeMb > 1 << 20 || runs < 1 || runs > 100) {
+            throw new CliException(CliException.USAGE, "--size-mb must be 1..1048576 and --runs 1..100");
+        }
+        ResticComparison.Result r = ResticComparison.run(new ResticComparison.Options(sizeMb, runs, compression, workDir,
+                s3Endpoint, s3Bucket), System.err);
+        if (json) {
+            Output.json(out, r);
+            return 0;
+        }
+        out.printf("Meridian vs restic on S3: %s database in %d SSTs, 1%% new data = %s, %d round(s) alternating%n",
+                Output.size(r.databaseBytes()), r.sstFiles(), Output.size(r.changeBytes()), r.rounds());
+        out.printf("S3: %s; %s; Meridian aes-256-gcm, compression %s%n", r.s3(), r.restic(), r.compression());
+        List<List<String>> rows = new ArrayList<>();
+        for (ResticComparison.Row o : r.rows()) {
+            rows.add(List.of(o.operation(), ms(o.resticMedianMs()), ms(o.meridianMedianMs()), ratio(o.ratio()),
+                    ratio(o.pairedRatio()) + (o.withinTarget() ? " (ok)" : " (over " + r.target() + "x)"),
+                    o.resticMs() + " / " + o.meridianMs()));
+        }
+        Output.table(out, List.of("operation", "restic", "Meridian", "ratio of medians", "median of round ratios",
+                "rounds (ms)"), rows);
+        for (ResticComparison.Row o : r.rows()) {
+            if (o.unsynced() != null) {
+                out.printf("%s against restic without the fsync: restic %s, ratio of medians %s, median of round ratios %s, "
+                        + "rounds (ms) %s%n", o.operation(), ms(o.unsynced().resticMedianMs()), ratio(o.unsynced().ratio()),
+                        ratio(o.unsynced().pairedRatio()), o.unsynced().resticMs());
+            }
+        }
+        out.printf("repository size after the full backup: restic %s, Meridian %s%n", Output.size(r.resticRepositoryBytes()),
+                Output.size(r.meridianRepositoryBytes()));
+        out.println();
+        r.notes().forEach(n -> out.println("- " + n));
         return 0;
     }
 

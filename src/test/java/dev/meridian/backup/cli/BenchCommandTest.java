@@ -3,9 +3,11 @@ package dev.meridian.backup.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.meridian.backup.model.Json;
+import dev.meridian.backup.store.s3.S3TestServer;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -109,6 +111,42 @@ class BenchCommandTest {
     }
 
     @Test
+    void s3ModeRunsMeridianAndResticAgainstOneS3Server() throws Exception {
+        assumeTrue(resticInstalled(), "restic is not installed (apt-get install restic); the S3 comparison needs it");
+        S3TestServer s3 = S3TestServer.shared();
+        JsonNode r = runJson("bench", "--repository", "s3", "--size-mb", "2", "--runs", "1", "--json", "--work-dir",
+                work.toString(), "--s3-endpoint", s3.endpoint(), "--s3-bucket", S3TestServer.BUCKET);
+        List<String> operations = new ArrayList<>();
+        for (JsonNode row : r.path("rows")) {
+            operations.add(row.path("operation").asText());
+            assertEquals(1, row.path("restic_ms").size(), row.toString());
+            assertEquals(1, row.path("meridian_ms").size(), row.toString());
+            assertTrue(row.path("paired_ratio").asDouble() > 0, row.toString());
+        }
+        assertEquals(List.of("full backup", "backup after 1% new data", "restore"), operations);
+        assertTrue(r.path("restic").asText().startsWith("restic "), r.toString());
+        assertTrue(r.path("restic_repository_bytes").asLong() > 1L << 20, "restic's repository holds the database: " + r);
+        assertTrue(r.path("meridian_repository_bytes").asLong() > 1L << 20, "Meridian's repository holds the database: " + r);
+        assertTrue(r.path("s3").asText().contains(s3.endpoint()), r.toString());
+        try (Stream<Path> left = Files.list(work)) {
+            assertEquals(0, left.count(), "the work directory is removed");
+        }
+        try (Stream<Path> objects = Files.walk(s3.bucketDir())) {
+            assertTrue(objects.filter(Files::isRegularFile).map(p -> s3.bucketDir().relativize(p).toString())
+                    .noneMatch(key -> key.startsWith("bench-")),
+                    "every round's objects are deleted");
+        }
+    }
+
+    private static boolean resticInstalled() {
+        try {
+            return new ProcessBuilder("restic", "version").redirectErrorStream(true).start().waitFor() == 0;
+        } catch (Exception e) {
+            return false;
+        }
+    }
+
+    @Test
     void theManySstsDatasetSplitsTheDatabaseIntoManySmallSsts() throws Exception {
         // Item 6: the benchmark measures the file count as well as the bytes.
         Path db = work.resolve("many");
@@ -127,6 +165,8 @@ class BenchCommandTest {
         assertEquals(CliException.USAGE, Main.run("bench", "--dataset", "tiny"));
         assertEquals(CliException.USAGE, Main.run("bench", "--dataset", "many-ssts", "--db", work.toString()));
         assertEquals(CliException.USAGE, Main.run("bench", "--cold", "--db", work.toString()));
+        assertEquals(CliException.USAGE, Main.run("bench", "--repository", "nfs"));
+        assertEquals(CliException.USAGE, Main.run("bench", "--repository", "s3", "--scaling"));
     }
 
     private static JsonNode runJson(String... args) throws Exception {

@@ -50,7 +50,6 @@ import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.S3Configuration;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
-import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 import software.amazon.awssdk.services.s3.model.ListMultipartUploadsResponse;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
 import software.amazon.awssdk.services.s3.model.MultipartUpload;
@@ -262,20 +261,24 @@ public final class S3BlobStore implements BlobStore {
                 StandardOpenOption.READ), part);
     }
 
+    /**
+     * Starts one GET of the whole object straight away: its response gives the size and the ETag, so opening costs no
+     * HEAD, and a sequential reader (restore, verify) reads that same response.
+     */
     @Override
     public SeekableByteChannel open(String key) throws IOException {
         BlockingGuard.check("s3 open");
         String full = full(key);
-        HeadObjectResponse head;
+        ResponseInputStream<GetObjectResponse> first;
         try {
-            head = s3.headObject(b -> b.bucket(location.bucket()).key(full));
+            first = s3.getObject(b -> b.bucket(location.bucket()).key(full));
         } catch (SdkException e) {
             if (notFound(e)) {
                 throw new NoSuchFileException(location.url() + "/" + key);
             }
-            throw failure("HEAD", key, e);
+            throw failure("GET", key, e);
         }
-        return new RangedReadChannel(key, full, head.contentLength(), head.eTag());
+        return new RangedReadChannel(key, full, first);
     }
 
     @Override
@@ -587,11 +590,14 @@ public final class S3BlobStore implements BlobStore {
         private long streamPosition = -1;
         private boolean open = true;
 
-        RangedReadChannel(String key, String full, long size, String etag) {
+        /** Over the object whose whole-object GET {@code first} has answered; reading starts on that response. */
+        RangedReadChannel(String key, String full, ResponseInputStream<GetObjectResponse> first) {
             this.key = key;
             this.full = full;
-            this.size = size;
-            this.etag = etag;
+            this.size = first.response().contentLength();
+            this.etag = first.response().eTag();
+            this.stream = first;
+            this.streamPosition = 0;
         }
 
         @Override
