@@ -173,7 +173,7 @@ public final class S3BlobStore implements BlobStore {
             String code = se.awsErrorDetails() == null ? null : se.awsErrorDetails().errorCode();
             if (status == 404 || "NoSuchBucket".equals(code)) {
                 return new BackupException(ErrorCode.NOT_FOUND, "S3 " + where + " does not exist; create the bucket"
-                        + " (e.g. aws s3 mb s3://" + location.bucket() + ") or fix meridian.repository.url");
+                        + " (e.g. aws s3 mb s3://" + location.bucket() + ") or fix the repository URL (meridian.repository.url, or --repo)");
             }
             if (status == 403 || status == 401) {
                 return new BackupException(ErrorCode.FORBIDDEN, "S3 " + where + " refused the credentials (HTTP " + status
@@ -181,15 +181,15 @@ public final class S3BlobStore implements BlobStore {
                         + " AWS profile) and the bucket's policy");
             }
             return new BackupException(ErrorCode.UNAVAILABLE, "S3 " + where + " answered HTTP " + status
-                    + (code == null ? "" : " " + code) + "; check meridian.repository.s3.endpoint and region, then try again");
+                    + (code == null ? "" : " " + code) + "; check the endpoint and region (meridian.repository.s3, or --s3-endpoint and --s3-region), then try again");
         }
         String msg = rootMessage(e);
         if (msg.contains("Unable to load credentials") || msg.contains("credentials")) {
             return new BackupException(ErrorCode.FORBIDDEN, "no AWS credentials for S3 " + where + "; set"
-                    + " AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or an AWS profile) in the server's environment");
+                    + " AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or an AWS profile) in the environment of the server or command");
         }
         return new BackupException(ErrorCode.UNAVAILABLE, "cannot reach S3 " + where + ": " + msg
-                + "; check meridian.repository.s3.endpoint and that the S3 server is running and reachable");
+                + "; check the endpoint (meridian.repository.s3.endpoint, or --s3-endpoint) and that the S3 server is running and reachable");
     }
 
     private static String rootMessage(Throwable e) {
