@@ -102,6 +102,14 @@ public final class DatabaseActor {
     public record GetStatus(ActorRef<DatabaseStatus> replyTo) implements Command {}
 
     /**
+     * The embedding API: the host application registers its open handle ({@link LiveDatabase#attach}) of a
+     * database it owns ({@code owner = application}). Registering only sets the handle: from then on backups and
+     * scheduled backups checkpoint through it, and an in-place restore goes through its hand-off. Refused (conflict)
+     * for a database Meridian owns, and (busy) while a restore runs; a later registration replaces the handle.
+     */
+    public record RegisterHandle(LiveDatabase handle, ActorRef<StatusReply<Done>> replyTo) implements Command {}
+
+    /**
      * Cancels a queued or running operation by its request id; a queued one is answered "cancelled" when reached.
      * {@code found} (may be null) hears whether this database had an operation with that id.
      */
@@ -418,11 +426,13 @@ public final class DatabaseActor {
     }
 
     private Behavior<Command> startRestore(Restore r, Ticket t) {
-        if (database == null && r.request().directory() == null) {
+        if (r.request().directory() == null && (database == null || !database.canBeSwapped())) {
             return refuseWithoutHandle(r, "restore of backup " + r.request().backupId() + " in place", "Restore into a"
                     + " new directory under a restore root instead (target = a path under " + limits.restore().restoreRoots()
-                    + "), stop the application and move that directory into place yourself; an in-place restore"
-                    + " through the embedding API's hand-off is not available yet");
+                    + "), stop the application and move that directory into place yourself; or, in a JVM application"
+                    + " that embeds Meridian, register a restore hand-off with its handle (Meridian.register with a"
+                    + " HandOff, docs/embedding.md), which lets Meridian swap the database while the application"
+                    + " has closed it");
         }
         long run = random.nextLong();
         ActorRef<RestoreJob.Ended> adapter = context.messageAdapter(RestoreJob.Ended.class, e -> new RestoreEnded(run, r, e));
@@ -463,6 +473,26 @@ public final class DatabaseActor {
     }
 
     // ---- after an operation ----
+
+    /** The host learns how an in-place restore through its hand-off ended, in every case (off this actor's thread). */
+    private void tellHost(dev.meridian.backup.rocks.HostHandOff handOff, RestoreJob.Ended ended, BackupId backupId) {
+        boolean restored = ended.reply().isSuccess();
+        String message = restored
+                ? "backup " + backupId + " of " + settings.name() + " was restored in place and the database reopened"
+                : ended.reply().getError().getMessage()
+                        + (ended.database() == null ? "; Meridian holds no handle of " + settings.name()
+                                + " now: reopen the database and register it again" : "");
+        String name = settings.name();
+        Blocking.supply(context.getSystem(), JobContext.IO_DISPATCHER, () -> {
+            handOff.restoreEnded(restored, message);
+            return Done.getInstance();
+        }).whenComplete((x, err) -> {
+            if (err != null) {
+                org.slf4j.LoggerFactory.getLogger(DatabaseActor.class).warn(
+                        "The application's restoreEnded callback for {} failed: {}", name, Blocking.cause(err).toString());
+            }
+        });
+    }
 
     private void verifyInBackground(Manifest m) {
         verifier.tell(new Verifier.Verify(m.id(), "auto-verify-" + m.id(), context.getSystem().ignoreRef(),
@@ -544,6 +574,7 @@ public final class DatabaseActor {
         public Receive<Command> createReceive() {
             return operations(own(newReceiveBuilder()))
                     .onMessage(GetStatus.class, this::onGetStatus)
+                    .onMessage(RegisterHandle.class, this::onRegisterHandle)
                     .onMessage(Cancel.class, this::onCancel)
                     .onMessage(Close.class, this::onClose)
                     .onMessage(JobStopped.class, this::onJobStopped)
@@ -560,6 +591,36 @@ public final class DatabaseActor {
                     current == null ? null : current.ticket().kind().wireName(), queue.size(), queue.capacity(),
                     stats == null ? null : stats.sequenceNumber(), stats == null ? null : stats.estimatedKeys(),
                     stats == null ? null : stats.liveSstBytes(), stats == null ? null : stats.at(), unavailableReason));
+            return this;
+        }
+
+        Behavior<Command> onRegisterHandle(RegisterHandle msg) {
+            String refused = null;
+            if (!applicationOwned()) {
+                refused = "database " + settings.name() + " is owned by Meridian (owner = meridian), which opens it"
+                        + " itself; set owner = \"application\" for a database the application holds open";
+            } else if (state() == State.CLOSING || state() == State.CLOSED) {
+                refused = "the service is shutting down; the handle of " + settings.name() + " was not registered";
+            } else if (current != null && current.ticket().kind() == OperationKind.RESTORE) {
+                refused = "a restore of " + settings.name() + " is running; register the handle again once it ended";
+            }
+            if (refused != null) {
+                msg.replyTo().tell(StatusReply.error(new BackupException(
+                        applicationOwned() ? ErrorCode.BUSY : ErrorCode.CONFLICT, refused)));
+                return this;
+            }
+            database = msg.handle();
+            event("registered").field("owner", settings.owner().wireName())
+                    .info("Database " + settings.name() + ": the application registered its open handle"
+                            + (msg.handle().handOff() != null ? " with a restore hand-off" : ""));
+            msg.replyTo().tell(StatusReply.success(Done.getInstance()));
+            if (current == null) {
+                refreshStats();
+            }
+            if (state() == State.UNAVAILABLE) {
+                unavailableReason = null; // a restore left no handle; the application reopened and registered it
+                return unstashAndTellPositions(new Ready());
+            }
             return this;
         }
 
@@ -803,10 +864,20 @@ public final class DatabaseActor {
             RestoreJob.Ended ended = msg.ended();
             msg.operation().replyTo().tell(ended.reply());
             boolean hadHandle = database != null;
+            boolean intoDirectory = msg.operation().request().directory() != null;
+            if (intoDirectory && ended.database() == null) {
+                // A restore into a directory that ran without a handle: one the host registered meanwhile stays.
+                return next();
+            }
+            LiveDatabase before = database;
             database = ended.database();
+            if (!intoDirectory && before != null && before.handOff() != null) {
+                tellHost(before.handOff(), ended, msg.operation().request().backupId());
+            }
             if (database == null && hadHandle) {
                 unavailableReason = "it could not be reopened after a failed restore (" + ended.reply().getError().getMessage()
-                        + "); check " + settings.path() + " and restart the service";
+                        + "); check " + settings.path() + (applicationOwned()
+                                ? ", reopen it in the application and register its handle again" : " and restart the service");
                 event("failed").warn("Database " + settings.name() + " is unavailable: " + unavailableReason);
             } else if (ended.reply().isSuccess() && ended.safetyBackup() != null && autoVerify) {
                 verifyInBackground(ended.safetyBackup());
