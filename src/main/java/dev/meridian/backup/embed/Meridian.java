@@ -175,7 +175,7 @@ public final class Meridian implements AutoCloseable {
      * </ol>
      * The outcome ({@code applied}, {@code rolled_back}, {@code rollback_failed}) is recorded beside the
      * pre-migration backup ({@code migration} in list/show), logged (event {@code migration}) and counted
-     * ({@code meridian_operations_total{operation="migration"}}).
+     * ({@code meridian_operation_duration_seconds{operation="migration"}}).
      *
      * @return the record ({@code applied})
      * @throws MigrationFailedException when the migration failed, naming its error and the rollback's outcome
