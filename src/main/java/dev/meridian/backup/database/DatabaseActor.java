@@ -185,6 +185,11 @@ public final class DatabaseActor {
     private final List<ActorRef<Done>> closeWaiters = new ArrayList<>();
 
     private LiveDatabase database;
+    /**
+     * A scheduled backup of an embedded database that came before its application registered the handle (the
+     * scheduler's catch-up at start, before the host's register): it runs on registration. At most one is kept.
+     */
+    private CreateBackup scheduledBeforeRegistration;
     private Stats stats;
     /** Why the database is unavailable; null while it is not. */
     private String unavailableReason;
@@ -401,6 +406,17 @@ public final class DatabaseActor {
     }
 
     private Behavior<Command> startBackup(CreateBackup c, Ticket t) {
+        if (c.request().checkpointDir() == null && database == null && c.request().type() == BackupType.SCHEDULED
+                && settings.schedule() != null) {
+            // A schedule on an application-owned database exists only embedded: wait for the host's handle.
+            if (scheduledBeforeRegistration != null) {
+                refuse(scheduledBeforeRegistration, new BackupException(ErrorCode.CONFLICT, "a later scheduled backup of "
+                        + settings.name() + " replaced this one while both waited for the application to register its handle"));
+            }
+            scheduledBeforeRegistration = c;
+            event("waiting").info("Scheduled backup of " + settings.name() + " waits for the application to register its handle");
+            return Behaviors.same();
+        }
         if (c.request().checkpointDir() == null && database == null) {
             return refuseWithoutHandle(c, "a backup", "Hand over a checkpoint: the owning process writes one with"
                     + " RocksDB's Checkpoint under " + settings.checkpointRoots() + " and sends its path as"
@@ -519,6 +535,11 @@ public final class DatabaseActor {
     }
 
     private Behavior<Command> closeNow() {
+        if (scheduledBeforeRegistration != null) {
+            refuse(scheduledBeforeRegistration, new BackupException(ErrorCode.UNAVAILABLE, "the service is shutting down"
+                    + " before the application registered the handle of " + settings.name() + "; the scheduled backup did not run"));
+            scheduledBeforeRegistration = null;
+        }
         LiveDatabase db = database;
         database = null;
         context.pipeToSelf(Blocking.supply(context.getSystem(), JobContext.ROCKSDB_DISPATCHER, () -> {
@@ -610,6 +631,10 @@ public final class DatabaseActor {
                 return this;
             }
             database = msg.handle();
+            if (scheduledBeforeRegistration != null) {
+                context.getSelf().tell(scheduledBeforeRegistration);
+                scheduledBeforeRegistration = null;
+            }
             event("registered").field("owner", settings.owner().wireName())
                     .info("Database " + settings.name() + ": the application registered its open handle"
                             + (msg.handle().handOff() != null ? " with a restore hand-off" : ""));

@@ -50,7 +50,14 @@ class EmbeddedMeridianTest {
     @Test
     void backupsTakenWhileFourWritersWriteRestoreToAConsistentPrefixPerWriter(@TempDir Path work) throws Exception {
         try (WritingHost host = new WritingHost(work.resolve("app")); Meridian meridian = Meridian.start(config(work))) {
+            // A scheduled backup (as the scheduler's catch-up at start sends it) that comes before the host registered
+            // its handle waits for the handle, then runs through it.
+            var scheduled = meridian.engine().createBackup("app", new dev.meridian.backup.model.BackupRequest("sched-1",
+                    BackupType.SCHEDULED, "Scheduled backup", List.of(), null, false), null).toCompletableFuture();
+            Thread.sleep(300);
+            assertTrue(!scheduled.isDone(), "the scheduled backup waits for the handle");
             meridian.register("app", host.db(), host.handles());
+            assertEquals(BackupType.SCHEDULED, scheduled.get(30, java.util.concurrent.TimeUnit.SECONDS).type());
             host.startWriters();
             List<BackupSummary> backups = new ArrayList<>();
             for (int i = 0; i < 3; i++) {
