@@ -106,6 +106,8 @@ public final class DatabaseActor {
      * database it owns ({@code owner = application}). Registering only sets the handle: from then on backups and
      * scheduled backups checkpoint through it, and an in-place restore goes through its hand-off. Refused (conflict)
      * for a database Meridian owns, and (busy) while a restore runs; a later registration replaces the handle.
+     * {@code handle} null unregisters: the reply comes once Meridian's use of the old handle has ended, so the host
+     * may close it then.
      */
     public record RegisterHandle(LiveDatabase handle, ActorRef<StatusReply<Done>> replyTo) implements Command {}
 
@@ -616,29 +618,48 @@ public final class DatabaseActor {
         }
 
         Behavior<Command> onRegisterHandle(RegisterHandle msg) {
-            String refused = null;
+            BackupException refused = null;
             if (!applicationOwned()) {
-                refused = "database " + settings.name() + " is owned by Meridian (owner = meridian), which opens it"
-                        + " itself; set owner = \"application\" for a database the application holds open";
+                refused = new BackupException(ErrorCode.CONFLICT, "database " + settings.name() + " is owned by Meridian"
+                        + " (owner = meridian), which opens it itself; set owner = \"application\" for a database the"
+                        + " application holds open");
             } else if (state() == State.CLOSING || state() == State.CLOSED) {
-                refused = "the service is shutting down; the handle of " + settings.name() + " was not registered";
+                refused = new BackupException(ErrorCode.UNAVAILABLE, "the service is shutting down; the handle of "
+                        + settings.name() + " was not " + (msg.handle() == null ? "unregistered" : "registered"));
             } else if (current != null && current.ticket().kind() == OperationKind.RESTORE) {
-                refused = "a restore of " + settings.name() + " is running; register the handle again once it ended";
+                refused = new BackupException(ErrorCode.BUSY, "a restore of " + settings.name() + " is running; it"
+                        + " reopens the database through the hand-off. Retry once it ended");
             }
             if (refused != null) {
-                msg.replyTo().tell(StatusReply.error(new BackupException(
-                        applicationOwned() ? ErrorCode.BUSY : ErrorCode.CONFLICT, refused)));
+                msg.replyTo().tell(StatusReply.error(refused));
                 return this;
             }
+            LiveDatabase previous = database;
             database = msg.handle();
+            if (previous != null && previous != database) {
+                // Meridian's use of the old handle ends (waiting for work in progress) before the caller hears back,
+                // so the host may close it afterwards; the host's handle itself is never closed here.
+                ActorRef<StatusReply<Done>> replyTo = msg.replyTo();
+                Blocking.supply(context.getSystem(), JobContext.ROCKSDB_DISPATCHER, () -> {
+                    previous.close();
+                    return Done.getInstance();
+                }).whenComplete((x, err) -> replyTo.tell(err == null ? StatusReply.success(Done.getInstance())
+                        : StatusReply.error(BackupException.from(err, "releasing the previous handle of " + settings.name()))));
+            } else {
+                msg.replyTo().tell(StatusReply.success(Done.getInstance()));
+            }
+            if (database == null) {
+                event("unregistered").info("Database " + settings.name() + ": the application unregistered its handle;"
+                        + " backups through it are refused until it registers one again");
+                return this;
+            }
             if (scheduledBeforeRegistration != null) {
                 context.getSelf().tell(scheduledBeforeRegistration);
                 scheduledBeforeRegistration = null;
             }
             event("registered").field("owner", settings.owner().wireName())
                     .info("Database " + settings.name() + ": the application registered its open handle"
-                            + (msg.handle().handOff() != null ? " with a restore hand-off" : ""));
-            msg.replyTo().tell(StatusReply.success(Done.getInstance()));
+                            + (database.handOff() != null ? " with a restore hand-off" : ""));
             if (current == null) {
                 refreshStats();
             }

@@ -103,6 +103,16 @@ public final class Meridian implements AutoCloseable {
         await(engine.registerHandle(name, handle), Duration.ofSeconds(30));
     }
 
+    /**
+     * Ends Meridian's use of the registered handle of {@code database}: returns once any backup running through it
+     * has let go, after which the host may close the handle while Meridian keeps running. Backups (scheduled ones
+     * included) are refused until a handle is registered again. Closing a registered handle without this (or
+     * {@link #close}) first is a use-after-free in RocksDB's native code.
+     */
+    public void unregister(String database) {
+        await(engine.registerHandle(engine.database(database), null), Duration.ofDays(1));
+    }
+
     private static HostHandOff adapt(HandOff h) {
         return new HostHandOff() {
             @Override

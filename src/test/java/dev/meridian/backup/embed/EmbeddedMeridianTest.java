@@ -82,6 +82,12 @@ class EmbeddedMeridianTest {
             }
             VerifyResult v = meridian.verify(backups.get(2).backupId());
             assertTrue(v.valid(), v.toString());
+
+            // Unregistered, Meridian no longer touches the handle (the host may close it): backups are refused.
+            meridian.unregister("app");
+            BackupException refused = assertThrows(BackupException.class, () -> meridian.backup("app", BackupType.MANUAL, "x"));
+            assertEquals(ErrorCode.CONFLICT, refused.code());
+            assertTrue(refused.getMessage().contains("owner = application"), refused.getMessage());
         }
     }
 
