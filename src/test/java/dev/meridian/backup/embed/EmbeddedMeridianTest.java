@@ -138,6 +138,18 @@ class EmbeddedMeridianTest {
             meridian.restoreTo(later.backupId(), dir);
             assertTrue(WritingHost.readIndependently(dir).digest().equals(host.digest()));
             assertEquals("kept", host.get(0, "after-reopen"));
+
+            // The host cannot open the restored copy: Meridian puts the previous database back and asks again.
+            String current = host.digest();
+            host.failingReopens = 1;
+            BackupException rolledBack = assertThrows(BackupException.class, () -> meridian.restoreInPlace(b.backupId()));
+            assertTrue(rolledBack.getMessage().contains("the previous database was put back"), rolledBack.getMessage());
+            assertTrue(rolledBack.getMessage().contains("schema check refused"), rolledBack.getMessage());
+            assertEquals(current, host.digest(), "the host has its previous database back");
+            waitFor(() -> host.outcomes.size() == 2);
+            assertTrue(host.outcomes.get(1).startsWith("failed: "), host.outcomes.toString());
+            assertEquals("kept", host.get(0, "after-reopen"));
+            meridian.backup("app", BackupType.MANUAL, "through the handle given back"); // registered again
         }
         // And on disk, as an independent reader opens it after the host closed.
         WritingHost.Contents onDisk = WritingHost.readIndependently(work.resolve("app"));

@@ -46,6 +46,8 @@ final class WritingHost implements HandOff, AutoCloseable {
     private long handOffStamp;
     /** When set, quiesceAndClose refuses (a host that cannot let go). */
     volatile boolean refuseToClose;
+    /** How many of the next reopens fail (a host that cannot open what it was given). */
+    volatile int failingReopens;
     final List<String> outcomes = new java.util.concurrent.CopyOnWriteArrayList<>();
     int closes;
     int reopens;
@@ -240,6 +242,10 @@ final class WritingHost implements HandOff, AutoCloseable {
     public Reopened reopen(Path directory) throws RocksDBException {
         if (handOffStamp == 0) {
             return new Reopened(db, handles); // it never closed: hand back the open handle
+        }
+        if (failingReopens > 0) {
+            failingReopens--;
+            throw new IllegalStateException("the host's schema check refused the database at " + directory);
         }
         open();
         // The database may now hold an earlier state: each writer goes on after its last record there.
