@@ -58,6 +58,15 @@ final class WritingHost implements HandOff, AutoCloseable {
             next[w] = new AtomicLong();
         }
         open();
+        resumeCounters();
+    }
+
+    /** Each writer goes on after its last record in the database (which may be a restored, earlier state). */
+    private void resumeCounters() throws RocksDBException {
+        for (int w = 0; w < WRITERS; w++) {
+            String last = get(0, "last:w" + w);
+            next[w].set(last == null ? 0 : Long.parseLong(last) + 1);
+        }
     }
 
     private void open() throws RocksDBException {
@@ -210,8 +219,13 @@ final class WritingHost implements HandOff, AutoCloseable {
                         for (long n = 0; n <= last[w]; n++) {
                             want.append(n == 0 ? "" : ",").append(n);
                         }
-                        assertEquals(last[w] < 0 ? null : want.toString(), c == null ? null : new String(c, StandardCharsets.UTF_8),
-                                "writer " + w + ": the merged counter holds exactly records 0..last in " + dir);
+                        String got = c == null ? null : new String(c, StandardCharsets.UTF_8);
+                        String expectedCounter = last[w] < 0 ? null : want.toString();
+                        if (!java.util.Objects.equals(expectedCounter, got)) {
+                            throw new AssertionError("writer " + w + ": the merged counter does not hold exactly records 0.."
+                                    + last[w] + " in " + dir + " (it has " + (got == null ? "none" : got.split(",").length
+                                    + " entries, ending " + got.substring(Math.max(0, got.length() - 40))) + ")");
+                        }
                     }
                     return new Contents(last, digest(ro, hs));
                 } finally {
@@ -248,11 +262,7 @@ final class WritingHost implements HandOff, AutoCloseable {
             throw new IllegalStateException("the host's schema check refused the database at " + directory);
         }
         open();
-        // The database may now hold an earlier state: each writer goes on after its last record there.
-        for (int w = 0; w < WRITERS; w++) {
-            String last = get(0, "last:w" + w);
-            next[w].set(last == null ? 0 : Long.parseLong(last) + 1);
-        }
+        resumeCounters();
         reopens++;
         gate.unlockWrite(handOffStamp);
         handOffStamp = 0;

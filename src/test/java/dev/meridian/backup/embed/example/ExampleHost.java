@@ -39,8 +39,8 @@ public final class ExampleHost implements HandOff, AutoCloseable {
     private final Meridian meridian;
 
     public ExampleHost(Path databaseDir, Path meridianConfig) throws Exception {
+        meridian = Meridian.start(meridianConfig); // first: it finishes a restore a crash interrupted
         open(databaseDir);
-        meridian = Meridian.start(meridianConfig);
         meridian.register("orders", db, columnFamilies, this);
     }
 
