@@ -17,7 +17,7 @@ import com.tngtech.archunit.lang.ArchRule;
  * it keeps; production classes only (tests may reach across layers to set up and inspect).
  *
  * <pre>
- *  11 Wiring      server, cli, bench         (cli may use bench)
+ *  11 Wiring      server, cli, bench, embed  (cli may use bench; embed uses server)
  *  10 Gateways    http | mcp                  (neither uses the other)
  *  10 Operations  operation                   (the one table of operations both gateways bind to)
  *   9 Engine      engine
@@ -56,7 +56,7 @@ class ArchitectureTest {
             .layer("Operations").definedBy(pkg("operation"))
             .layer("Rest").definedBy(pkg("http"))
             .layer("Mcp").definedBy(pkg("mcp"))
-            .layer("Wiring").definedBy(pkg("server"), pkg("cli"), pkg("bench"))
+            .layer("Wiring").definedBy(pkg("server"), pkg("cli"), pkg("bench"), pkg("embed"))
             .whereLayer("Values").mayNotAccessAnyLayer()
             .whereLayer("Storage").mayOnlyAccessLayers("Values")
             .whereLayer("Repository").mayOnlyAccessLayers("Values", "Storage")
@@ -109,10 +109,13 @@ class ArchitectureTest {
                                 pkg("runtime"), pkg(gateway))));
     }
 
-    /** RocksDB is opened and read in rocks only; bench also runs RocksDB's own BackupEngine as a reference. */
+    /**
+     * RocksDB is opened and read in rocks only; bench also runs RocksDB's own BackupEngine as a reference, and the
+     * embedding API takes the host's RocksDB handles (its public signatures name them).
+     */
     @ArchTest
     static final ArchRule onlyRocksAndBenchUseRocksDb = noClasses()
-            .that().resideOutsideOfPackages(pkg("rocks"), pkg("bench"))
+            .that().resideOutsideOfPackages(pkg("rocks"), pkg("bench"), pkg("embed"))
             .should().dependOnClassesThat().resideInAPackage("org.rocksdb..");
 
     /** The value types are plain Java: no actor system and no database handle behind a model record. */

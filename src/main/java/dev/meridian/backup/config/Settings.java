@@ -220,8 +220,9 @@ public record Settings(
         for (String r : m.getStringList("checkpoint-roots")) {
             checkpointRoots.add(absolute(r));
         }
+        boolean embedded = m.hasPath("embedded") && m.getBoolean("embedded");
         for (Config d : m.getConfigList("databases")) {
-            DatabaseSettings db = database(d, checkpointRoots);
+            DatabaseSettings db = database(d, checkpointRoots, embedded);
             if (dbs.putIfAbsent(db.name(), db) != null) {
                 throw BackupException.invalid("meridian.databases lists '" + db.name() + "' twice; names must be unique");
             }
@@ -521,7 +522,7 @@ public record Settings(
      * One {@code meridian.databases} element. A key read here must be listed in {@link ConfigKeys#DATABASE}.
      * {@code globalRoots} ({@code meridian.checkpoint-roots}) apply when the element sets no {@code checkpoint-roots}.
      */
-    private static DatabaseSettings database(Config d, List<Path> globalRoots) {
+    private static DatabaseSettings database(Config d, List<Path> globalRoots, boolean embedded) {
         String name = Validation.databaseName(d.getString("name"));
         Path path = absolute(d.getString("path"));
         boolean create = d.hasPath("create-if-missing") && d.getBoolean("create-if-missing");
@@ -548,12 +549,15 @@ public record Settings(
             }
         }
         if (owner == Owner.APPLICATION) {
-            if (schedule != null) {
+            // Embedded (meridian.embedded, set by the embedding API), the application registers its handle, so a
+            // timer can take the checkpoint through it.
+            if (schedule != null && !embedded) {
                 throw BackupException.invalid("database '" + name + "': schedule = \"" + schedule.spec() + "\" cannot"
                         + " apply to a database with owner = application: Meridian never opens it, so it cannot take a"
                         + " checkpoint on a timer. The owning process decides when: it makes a checkpoint under"
                         + " checkpoint-roots and hands it over (POST /api/v1/databases/" + name + "/backups with"
-                        + " checkpoint_dir), or it embeds Meridian. Set schedule = off (retention still runs)");
+                        + " checkpoint_dir), or it embeds Meridian (dev.meridian.backup.embed.Meridian, which sets"
+                        + " meridian.embedded = true). Set schedule = off (retention still runs)");
             }
             if (create || seed > 0) {
                 throw BackupException.invalid("database '" + name + "': create-if-missing and seed-keys need Meridian to"

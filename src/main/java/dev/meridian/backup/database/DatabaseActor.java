@@ -102,6 +102,16 @@ public final class DatabaseActor {
     public record GetStatus(ActorRef<DatabaseStatus> replyTo) implements Command {}
 
     /**
+     * The embedding API: the host application registers its open handle ({@link LiveDatabase#attach}) of a
+     * database it owns ({@code owner = application}). Registering only sets the handle: from then on backups and
+     * scheduled backups checkpoint through it, and an in-place restore goes through its hand-off. Refused (conflict)
+     * for a database Meridian owns, and (busy) while a restore runs; a later registration replaces the handle.
+     * {@code handle} null unregisters: the reply comes once Meridian's use of the old handle has ended, so the host
+     * may close it then.
+     */
+    public record RegisterHandle(LiveDatabase handle, ActorRef<StatusReply<Done>> replyTo) implements Command {}
+
+    /**
      * Cancels a queued or running operation by its request id; a queued one is answered "cancelled" when reached.
      * {@code found} (may be null) hears whether this database had an operation with that id.
      */
@@ -177,6 +187,11 @@ public final class DatabaseActor {
     private final List<ActorRef<Done>> closeWaiters = new ArrayList<>();
 
     private LiveDatabase database;
+    /**
+     * A scheduled backup of an embedded database that came before its application registered the handle (the
+     * scheduler's catch-up at start, before the host's register): it runs on registration. At most one is kept.
+     */
+    private CreateBackup scheduledBeforeRegistration;
     private Stats stats;
     /** Why the database is unavailable; null while it is not. */
     private String unavailableReason;
@@ -393,6 +408,17 @@ public final class DatabaseActor {
     }
 
     private Behavior<Command> startBackup(CreateBackup c, Ticket t) {
+        if (c.request().checkpointDir() == null && database == null && c.request().type() == BackupType.SCHEDULED
+                && settings.schedule() != null) {
+            // A schedule on an application-owned database exists only embedded: wait for the host's handle.
+            if (scheduledBeforeRegistration != null) {
+                refuse(scheduledBeforeRegistration, new BackupException(ErrorCode.CONFLICT, "a later scheduled backup of "
+                        + settings.name() + " replaced this one while both waited for the application to register its handle"));
+            }
+            scheduledBeforeRegistration = c;
+            event("waiting").info("Scheduled backup of " + settings.name() + " waits for the application to register its handle");
+            return Behaviors.same();
+        }
         if (c.request().checkpointDir() == null && database == null) {
             return refuseWithoutHandle(c, "a backup", "Hand over a checkpoint: the owning process writes one with"
                     + " RocksDB's Checkpoint under " + settings.checkpointRoots() + " and sends its path as"
@@ -418,11 +444,13 @@ public final class DatabaseActor {
     }
 
     private Behavior<Command> startRestore(Restore r, Ticket t) {
-        if (database == null && r.request().directory() == null) {
+        if (r.request().directory() == null && (database == null || !database.canBeSwapped())) {
             return refuseWithoutHandle(r, "restore of backup " + r.request().backupId() + " in place", "Restore into a"
                     + " new directory under a restore root instead (target = a path under " + limits.restore().restoreRoots()
-                    + "), stop the application and move that directory into place yourself; an in-place restore"
-                    + " through the embedding API's hand-off is not available yet");
+                    + "), stop the application and move that directory into place yourself; or, in a JVM application"
+                    + " that embeds Meridian, register a restore hand-off with its handle (Meridian.register with a"
+                    + " HandOff, docs/embedding.md), which lets Meridian swap the database while the application"
+                    + " has closed it");
         }
         long run = random.nextLong();
         ActorRef<RestoreJob.Ended> adapter = context.messageAdapter(RestoreJob.Ended.class, e -> new RestoreEnded(run, r, e));
@@ -464,6 +492,26 @@ public final class DatabaseActor {
 
     // ---- after an operation ----
 
+    /** The host learns how an in-place restore through its hand-off ended, in every case (off this actor's thread). */
+    private void tellHost(dev.meridian.backup.rocks.HostHandOff handOff, RestoreJob.Ended ended, BackupId backupId) {
+        boolean restored = ended.reply().isSuccess();
+        String message = restored
+                ? "backup " + backupId + " of " + settings.name() + " was restored in place and the database reopened"
+                : ended.reply().getError().getMessage()
+                        + (ended.database() == null ? "; Meridian holds no handle of " + settings.name()
+                                + " now: reopen the database and register it again" : "");
+        String name = settings.name();
+        Blocking.supply(context.getSystem(), JobContext.IO_DISPATCHER, () -> {
+            handOff.restoreEnded(restored, message);
+            return Done.getInstance();
+        }).whenComplete((x, err) -> {
+            if (err != null) {
+                org.slf4j.LoggerFactory.getLogger(DatabaseActor.class).warn(
+                        "The application's restoreEnded callback for {} failed: {}", name, Blocking.cause(err).toString());
+            }
+        });
+    }
+
     private void verifyInBackground(Manifest m) {
         verifier.tell(new Verifier.Verify(m.id(), "auto-verify-" + m.id(), context.getSystem().ignoreRef(),
                 context.getSystem().ignoreRef()));
@@ -489,6 +537,11 @@ public final class DatabaseActor {
     }
 
     private Behavior<Command> closeNow() {
+        if (scheduledBeforeRegistration != null) {
+            refuse(scheduledBeforeRegistration, new BackupException(ErrorCode.UNAVAILABLE, "the service is shutting down"
+                    + " before the application registered the handle of " + settings.name() + "; the scheduled backup did not run"));
+            scheduledBeforeRegistration = null;
+        }
         LiveDatabase db = database;
         database = null;
         context.pipeToSelf(Blocking.supply(context.getSystem(), JobContext.ROCKSDB_DISPATCHER, () -> {
@@ -544,6 +597,7 @@ public final class DatabaseActor {
         public Receive<Command> createReceive() {
             return operations(own(newReceiveBuilder()))
                     .onMessage(GetStatus.class, this::onGetStatus)
+                    .onMessage(RegisterHandle.class, this::onRegisterHandle)
                     .onMessage(Cancel.class, this::onCancel)
                     .onMessage(Close.class, this::onClose)
                     .onMessage(JobStopped.class, this::onJobStopped)
@@ -560,6 +614,59 @@ public final class DatabaseActor {
                     current == null ? null : current.ticket().kind().wireName(), queue.size(), queue.capacity(),
                     stats == null ? null : stats.sequenceNumber(), stats == null ? null : stats.estimatedKeys(),
                     stats == null ? null : stats.liveSstBytes(), stats == null ? null : stats.at(), unavailableReason));
+            return this;
+        }
+
+        Behavior<Command> onRegisterHandle(RegisterHandle msg) {
+            BackupException refused = null;
+            if (!applicationOwned()) {
+                refused = new BackupException(ErrorCode.CONFLICT, "database " + settings.name() + " is owned by Meridian"
+                        + " (owner = meridian), which opens it itself; set owner = \"application\" for a database the"
+                        + " application holds open");
+            } else if (state() == State.CLOSING || state() == State.CLOSED) {
+                refused = new BackupException(ErrorCode.UNAVAILABLE, "the service is shutting down; the handle of "
+                        + settings.name() + " was not " + (msg.handle() == null ? "unregistered" : "registered"));
+            } else if (current != null && current.ticket().kind() == OperationKind.RESTORE) {
+                refused = new BackupException(ErrorCode.BUSY, "a restore of " + settings.name() + " is running; it"
+                        + " reopens the database through the hand-off. Retry once it ended");
+            }
+            if (refused != null) {
+                msg.replyTo().tell(StatusReply.error(refused));
+                return this;
+            }
+            LiveDatabase previous = database;
+            database = msg.handle();
+            if (previous != null && previous != database) {
+                // Meridian's use of the old handle ends (waiting for work in progress) before the caller hears back,
+                // so the host may close it afterwards; the host's handle itself is never closed here.
+                ActorRef<StatusReply<Done>> replyTo = msg.replyTo();
+                Blocking.supply(context.getSystem(), JobContext.ROCKSDB_DISPATCHER, () -> {
+                    previous.close();
+                    return Done.getInstance();
+                }).whenComplete((x, err) -> replyTo.tell(err == null ? StatusReply.success(Done.getInstance())
+                        : StatusReply.error(BackupException.from(err, "releasing the previous handle of " + settings.name()))));
+            } else {
+                msg.replyTo().tell(StatusReply.success(Done.getInstance()));
+            }
+            if (database == null) {
+                event("unregistered").info("Database " + settings.name() + ": the application unregistered its handle;"
+                        + " backups through it are refused until it registers one again");
+                return this;
+            }
+            if (scheduledBeforeRegistration != null) {
+                context.getSelf().tell(scheduledBeforeRegistration);
+                scheduledBeforeRegistration = null;
+            }
+            event("registered").field("owner", settings.owner().wireName())
+                    .info("Database " + settings.name() + ": the application registered its open handle"
+                            + (database.handOff() != null ? " with a restore hand-off" : ""));
+            if (current == null) {
+                refreshStats();
+            }
+            if (state() == State.UNAVAILABLE) {
+                unavailableReason = null; // a restore left no handle; the application reopened and registered it
+                return unstashAndTellPositions(new Ready());
+            }
             return this;
         }
 
@@ -803,10 +910,20 @@ public final class DatabaseActor {
             RestoreJob.Ended ended = msg.ended();
             msg.operation().replyTo().tell(ended.reply());
             boolean hadHandle = database != null;
+            boolean intoDirectory = msg.operation().request().directory() != null;
+            if (intoDirectory && ended.database() == null) {
+                // A restore into a directory that ran without a handle: one the host registered meanwhile stays.
+                return next();
+            }
+            LiveDatabase before = database;
             database = ended.database();
+            if (!intoDirectory && before != null && before.handOff() != null) {
+                tellHost(before.handOff(), ended, msg.operation().request().backupId());
+            }
             if (database == null && hadHandle) {
                 unavailableReason = "it could not be reopened after a failed restore (" + ended.reply().getError().getMessage()
-                        + "); check " + settings.path() + " and restart the service";
+                        + "); check " + settings.path() + (applicationOwned()
+                                ? ", reopen it in the application and register its handle again" : " and restart the service");
                 event("failed").warn("Database " + settings.name() + " is unavailable: " + unavailableReason);
             } else if (ended.reply().isSuccess() && ended.safetyBackup() != null && autoVerify) {
                 verifyInBackground(ended.safetyBackup());

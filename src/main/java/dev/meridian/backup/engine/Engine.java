@@ -247,6 +247,15 @@ public final class Engine {
         });
     }
 
+    /**
+     * The embedding API: hands a database's actor the handle its host application opened
+     * ({@link LiveDatabase#attach}); the database must be configured with {@code owner = application}.
+     */
+    public CompletionStage<org.apache.pekko.Done> registerHandle(String database, LiveDatabase handle) {
+        return guard(() -> askWithStatus(database(database), (ActorRef<StatusReply<org.apache.pekko.Done>> ref) ->
+                new DatabaseActor.RegisterHandle(handle, ref), env.settings().askTimeout()));
+    }
+
     /** Runs work against a database's open handle, serialized with its backups and restores. */
     @SuppressWarnings("unchecked")
     public <T> CompletionStage<T> withDatabase(String database, Function<LiveDatabase, T> work) {

@@ -38,6 +38,11 @@ public final class HttpServer {
 
     /** @throws dev.meridian.backup.model.BackupException when the Host/Origin allow-lists are invalid */
     public static CompletionStage<ServerBinding> bind(Engine engine, List<Route> extra) {
+        return bind(engine, extra, engine.settings().httpHost(), engine.settings().httpPort());
+    }
+
+    /** As {@link #bind(Engine, List)}, on {@code host:port} (port 0: any free port) in place of {@code meridian.http}. */
+    public static CompletionStage<ServerBinding> bind(Engine engine, List<Route> extra, String host, int port) {
         OriginPolicy origins = OriginPolicy.from(engine.settings());
         origins.warnings().forEach(log::warn);
         ApiRoutes api = new ApiRoutes(engine, new Access(engine.settings().authTokens()), new EventStreams(engine));
@@ -50,7 +55,7 @@ public final class HttpServer {
         // The policy is outermost so that error answers (rejections, exceptions) get CORS headers too.
         Route root = origins.guard(() -> handleExceptions(exceptions(), () -> handleRejections(rejections(),
                 () -> concat(all.get(0), all.subList(1, all.size()).toArray(Route[]::new)))));
-        return Http.get(engine.system()).newServerAt(engine.settings().httpHost(), engine.settings().httpPort()).bind(root);
+        return Http.get(engine.system()).newServerAt(host, port).bind(root);
     }
 
     private static Map<String, Object> health(Engine engine) {

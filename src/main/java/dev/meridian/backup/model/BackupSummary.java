@@ -23,10 +23,20 @@ public record BackupSummary(
         long sequenceNumber,
         String schemaVersion,
         BackupId parent,
-        Boolean verified) {
+        Boolean verified,
+        @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+        MigrationRecord migration) {
 
     public BackupSummary {
         tags = List.copyOf(tags);
+    }
+
+    /** A backup no schema migration ran after ({@code migration} null). */
+    public BackupSummary(BackupId backupId, String database, BackupType type, String description, List<String> tags,
+            Instant createdAt, Instant completedAt, long queuedMs, long durationMs, long sizeBytes, long storedBytes,
+            int fileCount, long sequenceNumber, String schemaVersion, BackupId parent, Boolean verified) {
+        this(backupId, database, type, description, tags, createdAt, completedAt, queuedMs, durationMs, sizeBytes,
+                storedBytes, fileCount, sequenceNumber, schemaVersion, parent, verified, null);
     }
 
     public static BackupSummary of(Manifest m, Boolean verified) {
@@ -37,6 +47,12 @@ public record BackupSummary(
 
     public BackupSummary withVerified(Boolean v) {
         return new BackupSummary(backupId, database, type, description, tags, createdAt, completedAt, queuedMs,
-                durationMs, sizeBytes, storedBytes, fileCount, sequenceNumber, schemaVersion, parent, v);
+                durationMs, sizeBytes, storedBytes, fileCount, sequenceNumber, schemaVersion, parent, v, migration);
+    }
+
+    /** This summary with the record of the schema migration that ran after this (pre_migration) backup. */
+    public BackupSummary withMigration(MigrationRecord m) {
+        return new BackupSummary(backupId, database, type, description, tags, createdAt, completedAt, queuedMs,
+                durationMs, sizeBytes, storedBytes, fileCount, sequenceNumber, schemaVersion, parent, verified, m);
     }
 }

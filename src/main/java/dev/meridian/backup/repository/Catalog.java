@@ -78,6 +78,10 @@ public final class Catalog {
         return out;
     }
 
+    synchronized void setMigration(BackupId id, dev.meridian.backup.model.MigrationRecord m) {
+        backups.computeIfPresent(id, (k, s) -> s.withMigration(m));
+    }
+
     synchronized void setVerified(BackupId id, boolean valid) {
         backups.computeIfPresent(id, (k, s) -> s.withVerified(valid));
     }

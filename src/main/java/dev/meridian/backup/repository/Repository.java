@@ -8,6 +8,7 @@ import dev.meridian.backup.model.FileEntry;
 import dev.meridian.backup.model.Hash;
 import dev.meridian.backup.model.Json;
 import dev.meridian.backup.model.Manifest;
+import dev.meridian.backup.model.MigrationRecord;
 import dev.meridian.backup.model.OsError;
 import dev.meridian.backup.model.Progress;
 import dev.meridian.backup.model.VerifyResult;
@@ -274,6 +275,15 @@ public final class Repository implements AutoCloseable {
 
     private void load() throws IOException {
         cache.load(store, writable, this::unseal);
+        for (String key : store.list("migrations/")) {
+            try {
+                MigrationRecord r = Json.MAPPER.readValue(unseal(key, store.read(key)), MigrationRecord.class);
+                catalog.setMigration(r.backupId(), r);
+            } catch (IOException | RuntimeException e) {
+                org.slf4j.LoggerFactory.getLogger(Repository.class).warn("Migration record {} is unreadable and is ignored: {}",
+                        key, e.getMessage());
+            }
+        }
         long bytes = 0;
         for (String key : store.list("objects/")) {
             bytes += store.size(key).orElse(0);
@@ -561,9 +571,31 @@ public final class Repository implements AutoCloseable {
         Manifest m = readManifest(id);
         store.delete(ManifestCodec.key(m.database(), id));
         store.delete(verificationKey(m.database(), id));
+        store.delete(migrationKey(m.database(), id));
         catalog.remove(m);
         cache.changed();
         return m;
+    }
+
+    static String migrationKey(String database, BackupId id) {
+        return "migrations/" + database + "/" + id.value() + ".json";
+    }
+
+    /**
+     * Records the outcome of a schema migration beside its pre-migration backup ({@code migrations/<db>/<id>.json},
+     * sealed when the repository is encrypted); list and show report it from then on.
+     *
+     * @throws BackupException not_found when the backup is not in the catalog
+     */
+    public void recordMigration(MigrationRecord record) throws IOException {
+        requireWritable("record the migration after backup " + record.backupId());
+        if (catalog.get(record.backupId()).isEmpty()) {
+            throw unknownBackup(record.backupId());
+        }
+        String key = migrationKey(record.database(), record.backupId());
+        store.write(key, seal(key, Json.MAPPER.writeValueAsBytes(record)));
+        catalog.setMigration(record.backupId(), record);
+        cache.changed();
     }
 
     public void recordVerification(VerifyResult result) throws IOException {

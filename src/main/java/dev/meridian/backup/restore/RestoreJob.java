@@ -396,19 +396,30 @@ public final class RestoreJob extends AbstractBehavior<RestoreJob.Command> {
     // Never throws: what is open afterwards, and what went wrong, come back in the message.
     private static SwapEnded swapAndReopen(JobContext env, LiveDatabase live, JobJournal.Entry entry, BackupId backupId) {
         try {
-            live.close();
+            live.releaseForSwap();
         } catch (RuntimeException e) {
-            return new SwapEnded(live, e);
+            // Nothing was swapped. A host that could not let go is asked to take its (unchanged) database back.
+            if (!live.borrowed()) {
+                return new SwapEnded(live, e);
+            }
+            try {
+                return new SwapEnded(live.reopen(), e);
+            } catch (RuntimeException reopenFailed) {
+                e.addSuppressed(reopenFailed);
+                return new SwapEnded(null, new BackupException(ErrorCode.UNAVAILABLE, e.getMessage()
+                        + "; asked to reopen it unchanged, the application failed too (" + reopenFailed.getMessage()
+                        + "). The database at " + live.path() + " was not changed: reopen it in the application", e));
+            }
         }
         try {
             CrashPoints.reach("restore.after-close");
             RestoreSwap.swap(env.journal(), entry);
             LiveDatabase reopened;
             try {
-                reopened = LiveDatabase.open(live.name(), live.path(), false);
+                reopened = live.reopen();
             } catch (BackupException e) {
                 RestoreSwap.rollBack(env.journal(), entry);
-                LiveDatabase previous = LiveDatabase.open(live.name(), live.path(), false);
+                LiveDatabase previous = live.reopen();
                 try {
                     env.journal().delete(entry.jobId());
                 } catch (IOException | RuntimeException deleteFailed) {
@@ -557,7 +568,7 @@ public final class RestoreJob extends AbstractBehavior<RestoreJob.Command> {
                 RestoreSwap.recover(e);
             }
             if (open == null) {
-                open = LiveDatabase.open(live.name(), live.path(), false);
+                open = live.reopen();
             }
         } else if (staging != null) {
             DurableFiles.deleteTree(staging);

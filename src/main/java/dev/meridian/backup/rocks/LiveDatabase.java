@@ -44,15 +44,123 @@ public final class LiveDatabase implements AutoCloseable {
     private final RocksDB db;
     private final ReentrantReadWriteLock guard = new ReentrantReadWriteLock();
     private boolean closed;
+    /** Set for a handle its host application opened ({@link #attach}): Meridian never closes that handle. */
+    private final boolean borrowed;
+    /** How the host lets go of a borrowed handle for an in-place restore; null when it registered none. */
+    private final HostHandOff handOff;
 
     private LiveDatabase(String name, Path path, DBOptions options, List<ColumnFamilyOptions> columnFamilyOptions,
             List<ColumnFamilyHandle> handles, RocksDB db) {
+        this(name, path, options, columnFamilyOptions, handles, db, false, null);
+    }
+
+    private LiveDatabase(String name, Path path, DBOptions options, List<ColumnFamilyOptions> columnFamilyOptions,
+            List<ColumnFamilyHandle> handles, RocksDB db, boolean borrowed, HostHandOff handOff) {
         this.name = name;
         this.path = path;
         this.options = options;
         this.columnFamilyOptions = columnFamilyOptions;
         this.handles = handles;
         this.db = db;
+        this.borrowed = borrowed;
+        this.handOff = handOff;
+    }
+
+    /**
+     * Wraps a handle the host application opened with its own options (the embedding API). Meridian uses it for
+     * checkpoints and reads, and never closes it: {@link #close} only stops Meridian's own use. {@code handOff}
+     * (may be null) is how the host releases and reopens it for an in-place restore.
+     *
+     * @param columnFamilies every column family's handle, the default one included
+     * @throws BackupException INVALID_ARGUMENT when the handle's directory is not {@code path}, or a column family
+     *         handle is missing
+     */
+    public static LiveDatabase attach(String name, Path path, RocksDB db, List<ColumnFamilyHandle> columnFamilies,
+            HostHandOff handOff) {
+        Path opened = Path.of(db.getName()).toAbsolutePath().normalize();
+        if (!sameDirectory(opened, path)) {
+            throw BackupException.invalid("the RocksDB handle registered for database " + name + " is open at " + opened
+                    + ", but the configuration puts " + name + " at " + path + "; register the handle of that"
+                    + " directory, or fix the path in the configuration");
+        }
+        boolean hasDefault = columnFamilies.stream().anyMatch(h -> {
+            try {
+                return java.util.Arrays.equals(h.getName(), RocksDB.DEFAULT_COLUMN_FAMILY);
+            } catch (RocksDBException e) {
+                return false;
+            }
+        });
+        if (!hasDefault) {
+            throw BackupException.invalid("the column family handles registered for database " + name + " do not"
+                    + " include the default column family; pass every handle RocksDB.open returned");
+        }
+        return new LiveDatabase(name, path, null, List.of(), List.copyOf(columnFamilies), db, true, handOff);
+    }
+
+    private static boolean sameDirectory(Path a, Path b) {
+        try {
+            return a.toRealPath().equals(b.toRealPath());
+        } catch (java.io.IOException e) {
+            return a.equals(b.toAbsolutePath().normalize());
+        }
+    }
+
+    /** Whether the host application opened this handle (it is never closed by Meridian). */
+    public boolean borrowed() {
+        return borrowed;
+    }
+
+    /** Whether an in-place restore can close and reopen this database: always for Meridian's own, for a host's only with a hand-off. */
+    public boolean canBeSwapped() {
+        return !borrowed || handOff != null;
+    }
+
+    /**
+     * Lets go of the database before a swap: Meridian's own handle is closed; for a host's, Meridian's use stops
+     * (waiting for work in progress) and the host is asked to quiesce and close it.
+     *
+     * @throws BackupException UNAVAILABLE when the host could not close it (then nothing was swapped)
+     */
+    public void releaseForSwap() {
+        close();
+        if (!borrowed) {
+            return;
+        }
+        try {
+            handOff.quiesceAndClose();
+        } catch (Exception e) {
+            throw new BackupException(ErrorCode.UNAVAILABLE, "the application owning database " + name + " could not"
+                    + " quiesce and close it (" + e + "); nothing was swapped", e);
+        }
+    }
+
+    /**
+     * Opens the database at its path again after a swap (or a rollback): Meridian's own with its OPTIONS, a host's
+     * through the host's {@code reopen}, with the host's options.
+     *
+     * @throws BackupException UNAVAILABLE naming the cause when it does not open
+     */
+    public LiveDatabase reopen() {
+        if (!borrowed) {
+            return open(name, path, false);
+        }
+        HostHandOff.Reopened r;
+        try {
+            r = handOff.reopen(path);
+        } catch (Exception e) {
+            throw new BackupException(ErrorCode.UNAVAILABLE, "the application owning database " + name
+                    + " could not reopen it at " + path + ": " + e, e);
+        }
+        if (r == null || r.db() == null) {
+            throw new BackupException(ErrorCode.UNAVAILABLE, "the application owning database " + name
+                    + " returned no handle when asked to reopen it at " + path);
+        }
+        return attach(name, path, r.db(), r.columnFamilies(), handOff);
+    }
+
+    /** The host's hand-off, or null (Meridian's own database, or a host that registered none). */
+    public HostHandOff handOff() {
+        return handOff;
     }
 
     /**
@@ -299,6 +407,9 @@ public final class LiveDatabase implements AutoCloseable {
      * database directory.
      */
     public String walDir() {
+        if (borrowed) {
+            return use("read wal_dir", () -> separateWalDir(path, OptionsFile.walDirOf(path)));
+        }
         return use("read wal_dir", () -> separateWalDir(path, options.walDir()));
     }
 
@@ -504,7 +615,9 @@ public final class LiveDatabase implements AutoCloseable {
                 return;
             }
             closed = true;
-            closeHandles();
+            if (!borrowed) {
+                closeHandles();
+            }
         } finally {
             guard.writeLock().unlock();
         }

@@ -73,6 +73,35 @@ public final class OptionsFile {
     }
 
     /**
+     * The {@code wal_dir} of the latest OPTIONS file in {@code dir} (empty when it names none or there is no
+     * OPTIONS file): for a handle its application opened, whose DBOptions Meridian does not hold.
+     */
+    static String walDirOf(Path dir) {
+        try (Stream<Path> files = Files.list(dir)) {
+            Path newest = null;
+            long newestNumber = -1;
+            for (Path f : (Iterable<Path>) files::iterator) {
+                Matcher m = OPTIONS_NAME.matcher(f.getFileName().toString());
+                if (m.matches() && Long.parseLong(m.group(1)) > newestNumber) {
+                    newestNumber = Long.parseLong(m.group(1));
+                    newest = f;
+                }
+            }
+            if (newest == null) {
+                return "";
+            }
+            for (String line : Files.readAllLines(newest, StandardCharsets.UTF_8)) {
+                if (WAL_DIR.matcher(line).matches()) {
+                    return line.substring(line.indexOf('=') + 1).trim();
+                }
+            }
+            return "";
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("cannot read the OPTIONS file of " + dir, e);
+        }
+    }
+
+    /**
      * Takes {@code wal_dir} out of every OPTIONS file in {@code dir}, a restored copy whose WAL files RocksDB's
      * checkpoint placed in the copy's own directory. Left in, it names the live database's WAL directory: an
      * application opening the copy with its latest OPTIONS would replay and delete the live database's WAL files,

@@ -1,6 +1,9 @@
 /**
- * Everything that touches RocksDB, and the only package besides {@code bench} that imports {@code org.rocksdb}.
- * {@code LiveDatabase} is one open database with all its column families (checkpoints, stats, close);
+ * Everything that touches RocksDB, and the only package besides {@code bench} and {@code embed} (whose public API
+ * takes the host's handles) that imports {@code org.rocksdb}.
+ * {@code LiveDatabase} is one open database with all its column families (checkpoints, stats, close), Meridian's own
+ * or a host application's ({@code attach}: never closed by Meridian, released and reopened through the host's
+ * {@code HostHandOff} for an in-place restore);
  * {@code DatabaseLocation} is where a database really lives (symlinks resolved, mount points detected), so scratch
  * directories land on its filesystem; {@code OptionsFile} reads the OPTIONS file and refuses what RocksDB would
  * silently replace; {@code SstChecksum} checks an SST's block checksums; {@code FileDescriptorBudget} sizes

@@ -203,6 +203,22 @@ public final class Server implements AutoCloseable {
                 }));
     }
 
+    /**
+     * Binds the REST and MCP gateways on {@code host:port} (port 0: any free port) for a server started without
+     * HTTP (the embedding API), with the same routes as {@link #serve}; they are unbound at shutdown.
+     *
+     * @return the bound address
+     * @throws BackupException (unavailable) when the port is taken
+     */
+    public InetSocketAddress startGateways(String host, int port) throws Exception {
+        requireFreePort(host, port);
+        ServerBinding b = HttpServer.bind(engine, mcpRoutes(engine), host, port).toCompletableFuture().get(30, TimeUnit.SECONDS);
+        CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseServiceUnbind(), "http-unbind-" + b.localAddress().getPort(),
+                () -> b.unbind().thenApply(x -> Done.getInstance()));
+        log.info("Meridian Backup gateways listening on http://{}:{}", b.localAddress().getHostString(), b.localAddress().getPort());
+        return b.localAddress();
+    }
+
     public Engine engine() {
         return engine;
     }
