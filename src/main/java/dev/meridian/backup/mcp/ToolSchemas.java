@@ -109,8 +109,25 @@ final class ToolSchemas {
         p.set("schema_version", nullable(string("Schema version recorded by a pre_migration backup.")));
         p.set("parent", nullable(backupId("Previous backup an incremental one builds on.")));
         p.set("verified", nullable(type("boolean", "null until verified; then whether every file checked out.")));
+        p.set("migration", migration());
         return object(p, "backup_id", "database", "type", "tags", "created_at", "completed_at", "size_bytes",
                 "stored_bytes", "file_count", "verified");
+    }
+
+    /** A pre_migration backup's migration attempt ({@code MigrationRecord}), present only when one was recorded. */
+    private static ObjectNode migration() {
+        ObjectNode m = props();
+        m.set("backup_id", backupId("The pre_migration backup taken before the migration."));
+        m.set("database", string("The database migrated."));
+        m.set("schema_version_to", string("The schema version the migration was to reach."));
+        m.set("outcome", string("applied, rolled_back (the database was restored to this backup) or rollback_failed "
+                + "(an operator must act; rollback says what)."));
+        m.set("error", nullable(string("Why the migration failed; null when applied.")));
+        m.set("rollback", nullable(string("What the rollback did, or why it failed; null when applied.")));
+        m.set("at", timestamp("When the outcome was known (UTC)."));
+        ObjectNode s = object(m, "schema_version_to", "outcome", "at");
+        s.put("description", "The migration run after this pre_migration backup (embedding API); absent otherwise.");
+        return s;
     }
 
     /** Totals over a group of backups ({@code CatalogStats.Totals}). */
