@@ -200,8 +200,8 @@ final class McpTasks {
     }
 
     /**
-     * The phase an update shows: queued, checkpoint, storing, publishing, verifying (a backup waiting for its
-     * verification, or backup.verify), staging, safety backup, swapping; after the last step, the step's own name.
+     * The phase an update shows: queued, checkpoint, storing, publishing, published (a backup), verifying
+     * (backup.verify), staging, safety backup, swapping, restored (a restore).
      */
     private static String phase(Entry e, ProgressUpdate u) {
         String m = u.message();
@@ -224,7 +224,7 @@ final class McpTasks {
             return "storing";
         }
         if ("published".equals(m)) {
-            return "verifying";
+            return "published";
         }
         if (m != null) {
             return e.phase;
@@ -324,7 +324,7 @@ final class McpTasks {
                 if (running) {
                     log.info("MCP task {} cancel requested (request {})", e.taskId, e.requestId);
                     persist(e);
-                    engine.cancel(e.requestId);
+                    cancel(e, 10);
                 }
                 return JsonRpc.NODES.objectNode();
             }
@@ -332,6 +332,24 @@ final class McpTasks {
                 throw new JsonRpcException(JsonRpcException.INVALID_PARAMS, "task '" + e.taskId + "' is not waiting for "
                         + "input (its status is " + e.status + "); this server's tasks never ask for any", r.id());
         }
+    }
+
+    /**
+     * Cancels the task's engine operation. A task cancelled right after it was created may not have reached its
+     * database's queue yet, so the engine does not know the request id: it is asked again (every 200 ms, up to
+     * {@code tries} times) while the task still runs.
+     */
+    private void cancel(Entry e, int tries) {
+        engine.cancel(e.requestId).thenAccept(found -> {
+            boolean again;
+            synchronized (e) {
+                again = !found && tries > 1 && !TERMINAL.contains(e.status);
+            }
+            if (again) {
+                CompletableFuture.delayedExecutor(200, java.util.concurrent.TimeUnit.MILLISECONDS, io)
+                        .execute(() -> cancel(e, tries - 1));
+            }
+        });
     }
 
     // ---- records ----
