@@ -25,7 +25,8 @@ import java.util.regex.Pattern;
  * request which revision serves it ({@link #isStateless}) and hand the stateless ones here.
  *
  * <p>What this revision offers: {@code server/discover}, {@code tools/list} (with the caching hints {@code ttlMs}
- * and {@code cacheScope}) and {@code tools/call}. Every result carries {@code resultType: "complete"} and the
+ * and {@code cacheScope}), {@code tools/call}, and for clients that declare the Tasks extension {@code tasks/get},
+ * {@code tasks/update} and {@code tasks/cancel} ({@link McpTasks}). Every result carries {@code resultType: "complete"} and the
  * server's identity in {@code _meta}. Everything else, including the methods the revision removed (initialize,
  * ping, logging/setLevel, resources/subscribe), is -32601 (HTTP 404). Log notifications are sent only for a request
  * whose _meta names {@code io.modelcontextprotocol/logLevel}; progress only for one with a {@code progressToken}.
