@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the MCP conformance suite (@modelcontextprotocol/conformance, on Node 22 from npm) against a real
 # `bin/meridian-backup serve` on a free loopback port: every generic server scenario of both requirement sets
-# (2025-11-25 sessions and the stateless 2026-07-28), each at its revision. Scenarios (and single checks) that need
+# (2025-11-25 sessions and the stateless 2026-07-28), each at its revision, and the Tasks extension scenarios
+# (io.modelcontextprotocol/tasks) whose checks this server can answer. Scenarios (and single checks) that need
 # the suite's reference test tools, prompts or resources do not apply to this server; they are printed with the
 # reason in a table. Exits non-zero if any applicable check fails (or the suite cannot be installed or the server
 # does not start).
@@ -20,6 +21,7 @@ SCENARIOS=(
   2026-07-28:server-stateless 2026-07-28:tools-list 2026-07-28:caching 2026-07-28:http-header-validation
   2026-07-28:http-custom-header-server-validation 2026-07-28:server-sse-multiple-streams
   2026-07-28:dns-rebinding-protection
+  2026-07-28:tasks-capability-negotiation 2026-07-28:tasks-dispatch-and-envelope 2026-07-28:tasks-request-headers
 )
 # Scenarios of the two requirement sets that do not apply, and why (printed, not run).
 NOT_APPLICABLE=(
@@ -29,7 +31,10 @@ NOT_APPLICABLE=(
   "prompts-list, prompts-get-simple, -with-args, -embedded-resource, -with-image|both|the server offers no prompts (no prompts capability)"
   "elicitation-sep1034-defaults, elicitation-sep1330-enums, server-sse-polling|2025-11-25|call reference tools (test_elicitation_*, test_reconnection)"
   "input-required-result-* (13 scenarios)|2026-07-28|call reference tools (test_input_required_result_*); input_required is the destructive-tool policy's part of issue 11"
-  "tasks-* (extension)|extension|the Tasks extension is issue 11 item 2, not served yet"
+  "tasks-lifecycle, tasks-wire-fields, tasks-request-state-removal|extension|every check calls the suite's reference tools (greet, slow_compute, failing_job, protocol_error_job); McpTasksTest covers create, poll, inlined result, cancel ack (also on an ended task), ttlMs/pollIntervalMs and the restart"
+  "tasks-mrtr-input, tasks-mrtr-composition|extension|call reference tools (confirm_delete, multi_input, test_tool_with_task); no task of this server waits for input (tasks/update answers -32602)"
+  "tasks-required-task-error|extension|needs a tool that requires a task (failing_job); every task tool here also runs without the extension"
+  "tasks-status-notifications|extension|the suite skips it (pending its subscriptions/listen rewrite); this server sends no notifications/tasks, which the extension allows"
 )
 # Single checks inside a run scenario that need what this server does not have (scenario:check-id|why).
 NA_CHECKS=(
@@ -40,6 +45,16 @@ NA_CHECKS=(
   "caching:sep-2549-prompts-list-caching-hints|the server offers no prompts (prompts/list is -32601)"
   "caching:sep-2549-resources-list-caching-hints|the server offers no resources (resources/list is -32601)"
   "caching:sep-2549-resources-templates-list-caching-hints|the server offers no resources (resources/templates/list is -32601)"
+  "tasks-capability-negotiation:sep-2663-server-rejects-undeclared-client|calls the reference tool slow_compute; McpTasksTest checks a backup.create without the extension is answered at once"
+  "tasks-capability-negotiation:tasks-per-request-meta-opt-in|calls the reference tool slow_compute; every task of McpTasksTest is opted into per request"
+  "tasks-dispatch-and-envelope:tasks-server-directed-creation-no-hint|calls the reference tool failing_job"
+  "tasks-dispatch-and-envelope:sep-2663-legacy-task-param-ignored|calls the reference tool greet"
+  "tasks-dispatch-and-envelope:tasks-immediate-result-shortcut|calls the reference tool slow_compute"
+  "tasks-dispatch-and-envelope:tasks-result-type-complete-on-non-task-responses|calls the reference tools greet, slow_compute, confirm_delete"
+  "tasks-dispatch-and-envelope:sep-2663-durable-create-strong-consistency|calls the reference tool slow_compute; McpTasksTest reads the record and tasks/get right after the CreateTaskResult"
+  "tasks-request-headers:tasks-headers-tolerate-mcp-method-on-tools-call|calls the reference tool greet"
+  "tasks-request-headers:sep-2663-routing-headers-accepted-on-tasks-get|needs a task of the reference tool slow_compute; McpTasksTest sends Mcp-Name on every tasks/*"
+  "tasks-request-headers:sep-2663-server-rejects-mismatched-mcp-name-on-tasks-get|needs the task of the check above; McpTasksTest checks a mismatched Mcp-Name on tasks/get is -32020"
 )
 
 WORK="$(mktemp -d)"
@@ -101,7 +116,9 @@ say "server at $URL/mcp"
 #    the not-applicable checks above as failures).
 for entry in "${SCENARIOS[@]}"; do
   revision="${entry%%:*}"; scenario="${entry#*:}"
-  "$NODE" "$CLI" server --url "$URL/mcp" --scenario "$scenario" --spec-version "$revision" \
+  force=()
+  case "$scenario" in tasks-*) force=(--force) ;; esac  # extension scenarios are off the revision's timeline
+  "$NODE" "$CLI" server --url "$URL/mcp" --scenario "$scenario" --spec-version "$revision" "${force[@]}" \
     -o "$WORK/out/$revision" >"$WORK/$revision-$scenario.txt" 2>&1 || true
 done
 

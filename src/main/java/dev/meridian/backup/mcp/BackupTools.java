@@ -47,6 +47,8 @@ final class BackupTools {
     static final String GET_STATS = "backup.get_stats";
     static final String CREATE_SCHEDULED = "backup.create_scheduled";
     static final String CREATE_PRE_MIGRATION = "backup.create_pre_migration";
+    /** The description of a backup that backup.create_scheduled takes. */
+    static final String SCHEDULED_DESCRIPTION = "Scheduled backup (MCP)";
 
     private final Engine engine;
     private final McpSettings.ToolNameStyle style;
@@ -70,6 +72,11 @@ final class BackupTools {
     /** See {@link DestructivePolicy#mayElicit}; false for anything but a known tool. */
     boolean mayElicit(McpSession s, com.fasterxml.jackson.databind.JsonNode callParams) {
         return byWireName(callParams.path("name").asText("")).map(t -> policy.mayElicit(s, t, callParams)).orElse(false);
+    }
+
+    /** See {@link DestructivePolicy#asksFirst}. */
+    boolean asksFirst(Tool t, ToolArguments args) {
+        return policy.asksFirst(t, args);
     }
 
     /** The name clients see for a tool, in the configured style. */
@@ -190,7 +197,7 @@ final class BackupTools {
                 policy.outputSchema(object(out, "backup", "retention")), false, true, false,
                 Operations.CREATE_SCHEDULED.scope(), "backup", (args, ctx) -> {
                     Arguments.Create c = Arguments.Create.of(args.string("database"), BackupType.SCHEDULED.wireName(),
-                            "Scheduled backup (MCP)", null, null, null);
+                            SCHEDULED_DESCRIPTION, null, null, null);
                     return policy.run(CREATE_SCHEDULED, args, ctx, () -> policy.planScheduled(c.database()),
                             plan -> plan == null ? result(Operations.CREATE_SCHEDULED, c, ctx) : scheduledAsPlanned(c, plan, ctx));
                 });

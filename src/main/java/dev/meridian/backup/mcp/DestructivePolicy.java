@@ -163,6 +163,18 @@ final class DestructivePolicy {
                 && elicits(s) && !callParams.path("arguments").has(CONFIRMATION);
     }
 
+    /**
+     * Whether a call's first answer is surely a plan that changes nothing: {@code confirm}, a destructive tool, no
+     * {@code confirmation} argument, and (for a restore) no target, so it replaces the live database. Such a call
+     * is answered at once, never as a task ({@link McpTasks}); a restore with a target may still turn out to need a
+     * plan (the target is another database), which then ends its task.
+     */
+    boolean asksFirst(Tool t, ToolArguments args) {
+        return t.destructive() && settings.destructive() == McpSettings.Destructive.CONFIRM && !settings.readOnly()
+                && args.string(CONFIRMATION) == null
+                && !(t.name().equals(BackupTools.RESTORE) && (args.string("target_path") != null || args.string("target") != null));
+    }
+
     /** The client declared form elicitation at initialize ({@code {}} or {@code {"form": {}}}; 2025-11-25). */
     static boolean elicits(McpSession s) {
         JsonNode e = s.clientCapabilities().get("elicitation");

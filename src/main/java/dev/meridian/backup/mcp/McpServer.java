@@ -40,12 +40,19 @@ public final class McpServer {
     private final McpSettings settings;
     private final BackupTools tools;
     private final String instructions;
+    private final McpTasks tasks;
 
     public McpServer(Engine engine, McpSettings settings) {
         this.engine = engine;
         this.settings = settings;
         this.tools = new BackupTools(engine, settings.toolNameStyle(), new DestructivePolicy(engine, settings));
         this.instructions = instructions();
+        this.tasks = McpTasks.of(engine);
+    }
+
+    /** The Tasks extension's records (2026-07-28 clients that declare it). */
+    McpTasks tasks() {
+        return tasks;
     }
 
     static boolean supported(String version) {
@@ -109,6 +116,10 @@ public final class McpServer {
 
     /** The token scope a request needs beyond read: a tool call needs its tool's scope. */
     Scope scope(JsonRpc.Request req) {
+        if ("tasks/cancel".equals(req.method())) { // cancelling a task needs the scope that could start it
+            return tasks.toolOf(req.params().path("taskId").asText("")).flatMap(tools::byWireName).map(Tool::scope)
+                    .orElse(Scope.READ);
+        }
         if (!"tools/call".equals(req.method())) {
             return Scope.READ;
         }
@@ -290,6 +301,17 @@ public final class McpServer {
         }
         ObjectNode args = argsNode instanceof ObjectNode o ? o : JsonRpc.NODES.objectNode();
         JsonNode token = progressToken(params);
+        if (tasks.applies(s, tool)) {
+            ToolArguments checked;
+            try {
+                checked = ToolArguments.check(name.asText(), tool.params(), args);
+            } catch (RuntimeException e) {
+                return answer(req, Tool.Result.failure(Failures.of(e, name.asText())).toJson(s.protocolVersion()));
+            }
+            if (!tools.asksFirst(tool, checked)) {
+                return tasks.start(s, req, tool, name.asText(), checked, settings.progressInterval());
+            }
+        }
         String requestId = "mcp-" + UUID.randomUUID();
         McpSession.Call call = s.begin(req.id(), requestId);
         CallNotifier notifier = new CallNotifier(s, token, out, name.asText(), tool.progressOperation(),

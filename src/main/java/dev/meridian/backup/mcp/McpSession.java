@@ -19,6 +19,7 @@ final class McpSession {
     private volatile boolean initialized;
     private volatile long lastActiveNanos = System.nanoTime();
     private volatile JsonNode clientCapabilities = JsonRpc.NODES.objectNode();
+    private volatile boolean tasksDeclared;
     private final ClientRequests clientRequests = new ClientRequests();
 
     /** A tools/call in flight: the engine request id to cancel, and whether the client cancelled it. */
@@ -118,6 +119,15 @@ final class McpSession {
 
     void clientCapabilities(JsonNode capabilities) {
         clientCapabilities = capabilities != null && capabilities.isObject() ? capabilities : JsonRpc.NODES.objectNode();
+    }
+
+    /** Whether this (stateless, 2026-07-28) request's _meta declared the Tasks extension ({@link McpTasks}). */
+    boolean tasksDeclared() {
+        return tasksDeclared;
+    }
+
+    void tasksDeclared(boolean declared) {
+        tasksDeclared = declared;
     }
 
     /** The requests this server has sent to the client and awaits answers to (elicitation). */

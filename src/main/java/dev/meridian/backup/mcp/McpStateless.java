@@ -25,7 +25,8 @@ import java.util.regex.Pattern;
  * request which revision serves it ({@link #isStateless}) and hand the stateless ones here.
  *
  * <p>What this revision offers: {@code server/discover}, {@code tools/list} (with the caching hints {@code ttlMs}
- * and {@code cacheScope}) and {@code tools/call}. Every result carries {@code resultType: "complete"} and the
+ * and {@code cacheScope}), {@code tools/call}, and for clients that declare the Tasks extension {@code tasks/get},
+ * {@code tasks/update} and {@code tasks/cancel} ({@link McpTasks}). Every result carries {@code resultType: "complete"} and the
  * server's identity in {@code _meta}. Everything else, including the methods the revision removed (initialize,
  * ping, logging/setLevel, resources/subscribe), is -32601 (HTTP 404). Log notifications are sent only for a request
  * whose _meta names {@code io.modelcontextprotocol/logLevel}; progress only for one with a {@code progressToken}.
@@ -48,7 +49,8 @@ final class McpStateless {
      */
     static final long LIST_TTL_MS = 3_600_000;
     /** The methods this revision serves here. */
-    static final List<String> METHODS = List.of("server/discover", "tools/list", "tools/call");
+    static final List<String> METHODS = List.of("server/discover", "tools/list", "tools/call", "tasks/get", "tasks/update",
+            "tasks/cancel");
     /**
      * Tool parameters mirrored into an {@code Mcp-Param-{name}} header (x-mcp-header), so a gateway can route or
      * rate-limit by database without reading the body: parameter name to header name.
@@ -150,6 +152,12 @@ final class McpStateless {
 
     /** @throws JsonRpcException -32601 (HTTP 404) for a method this revision does not have here, removed ones included */
     static void checkMethod(JsonRpc.Request r) {
+        if (McpTasks.METHODS.contains(r.method())) {
+            if (!McpTasks.declared(r.params().path("_meta").path(CLIENT_CAPABILITIES))) {
+                throw McpTasks.missingCapability(r); // -32021, HTTP 400 (ext-tasks, Error Handling)
+            }
+            return;
+        }
         if (METHODS.contains(r.method())) {
             return;
         }
@@ -194,6 +202,7 @@ final class McpStateless {
         String nameField = switch (r.method()) {
             case "tools/call", "prompts/get" -> "name";
             case "resources/read" -> "uri";
+            case "tasks/get", "tasks/update", "tasks/cancel" -> "taskId"; // ext-tasks, Streamable HTTP: Routing Headers
             default -> null;
         };
         if (nameField == null) {
@@ -289,6 +298,7 @@ final class McpStateless {
     static McpSession context(Meta meta) {
         McpSession s = new McpSession(null, REVISION, null);
         s.logLevel(meta.logLevel());
+        s.tasksDeclared(McpTasks.declared(meta.clientCapabilities()));
         return s;
     }
 
@@ -308,6 +318,13 @@ final class McpStateless {
     CompletionStage<Optional<ObjectNode>> handle(McpSession context, JsonRpc.Request r, Outbox out) {
         if (r.method().equals("server/discover")) {
             return CompletableFuture.completedFuture(Optional.of(JsonRpc.result(r.id(), discover())));
+        }
+        if (McpTasks.METHODS.contains(r.method())) {
+            try {
+                return CompletableFuture.completedFuture(Optional.of(JsonRpc.result(r.id(), complete(server.tasks().handle(r)))));
+            } catch (JsonRpcException e) {
+                return CompletableFuture.completedFuture(Optional.of(JsonRpc.error(e.withId(r.id()))));
+            }
         }
         boolean list = r.method().equals("tools/list");
         return server.handle(context, r, out).thenApply(answer -> answer.map(response -> {
@@ -331,6 +348,7 @@ final class McpStateless {
         ObjectNode caps = r.putObject("capabilities");
         caps.putObject("tools");
         caps.putObject("logging");
+        caps.putObject("extensions").putObject(McpTasks.EXTENSION);
         r.put("instructions", server.instructionsText());
         cacheable(r);
         return complete(r);
@@ -358,7 +376,9 @@ final class McpStateless {
 
     /** resultType "complete" and the server's identity in _meta, which every result of this revision carries. */
     private static ObjectNode complete(ObjectNode result) {
-        result.put("resultType", "complete");
+        if (!"task".equals(result.path("resultType").asText())) { // a CreateTaskResult keeps its own (McpTasks)
+            result.put("resultType", "complete");
+        }
         JsonNode meta = result.get("_meta");
         ObjectNode m = meta instanceof ObjectNode o ? o : result.putObject("_meta");
         m.putObject(SERVER_INFO).put("name", McpServer.NAME).put("title", McpServer.TITLE).put("version", McpServer.VERSION);
