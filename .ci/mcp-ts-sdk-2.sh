@@ -10,29 +10,12 @@
 # MCP_TS_SDK_2_DIR: keep the npm install there between runs (default: a temp dir, removed at exit).
 set -euo pipefail
 
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 CLIENT_VERSION="2.4.0"
-WORK="$(mktemp -d)"
-SERVER_PID=""
-cleanup() {
-  if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
-    kill "$SERVER_PID" 2>/dev/null || true
-    wait "$SERVER_PID" 2>/dev/null || true
-  fi
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-say() { echo "mcp-ts-sdk-2: $*" >&2; }
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+ci_setup mcp-ts-sdk-2
 
 TOOLS="${MCP_TS_SDK_2_DIR:-$WORK/npm}"
-mkdir -p "$TOOLS"
-NODE="$TOOLS/node_modules/node/bin/node"
-if [ ! -x "$NODE" ] || ! grep -q "\"version\": \"$CLIENT_VERSION\"" \
-    "$TOOLS/node_modules/@modelcontextprotocol/client/package.json" 2>/dev/null; then
-  say "installing node@22 and @modelcontextprotocol/client@$CLIENT_VERSION into $TOOLS"
-  (cd "$TOOLS" && { [ -f package.json ] || npm init -y >/dev/null; } \
-    && npm install --no-audit --no-fund --loglevel=error "node@22" "@modelcontextprotocol/client@$CLIENT_VERSION") >&2
-fi
+ci_node22 "$TOOLS" "@modelcontextprotocol/client@$CLIENT_VERSION"
 
 cat > "$TOOLS/probe.mjs" <<'EOF'
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
@@ -78,15 +61,6 @@ say "stdio: bin/meridian-backup mcp --stdio"
 (cd "$TOOLS" && "$NODE" probe.mjs "$WORK/stdio.conf" "$ROOT/bin/meridian-backup")
 
 conf http
-"$ROOT/bin/meridian-backup" serve --config "$WORK/http.conf" >"$WORK/server.out" 2>"$WORK/server.log" &
-SERVER_PID=$!
-URL=""
-for _ in $(seq 1 1200); do
-  URL="$(grep -o 'listening on http://127\.0\.0\.1:[0-9]*' "$WORK/server.log" | sed -n "1s/listening on //p")" || true
-  [ -n "$URL" ] && break
-  kill -0 "$SERVER_PID" 2>/dev/null || { say "the server exited before listening:"; cat "$WORK/server.log" >&2; exit 1; }
-  sleep 0.5
-done
-[ -n "$URL" ] || { say "the server did not start listening in time"; exit 1; }
+ci_serve "$WORK/http.conf"
 say "HTTP: $URL/mcp"
 (cd "$TOOLS" && "$NODE" probe.mjs "$URL/mcp")
