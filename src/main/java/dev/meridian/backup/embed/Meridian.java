@@ -4,6 +4,7 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigValueFactory;
 import dev.meridian.backup.config.Settings;
 import dev.meridian.backup.engine.Engine;
+import dev.meridian.backup.mcp.McpToolbox;
 import dev.meridian.backup.model.BackupException;
 import dev.meridian.backup.model.BackupId;
 import dev.meridian.backup.model.BackupRequest;
@@ -54,6 +55,7 @@ public final class Meridian implements AutoCloseable {
 
     private final Server server;
     private final Engine engine;
+    private McpToolbox toolbox;
 
     private Meridian(Server server) {
         this.server = server;
@@ -272,6 +274,27 @@ public final class Meridian implements AutoCloseable {
      */
     public InetSocketAddress startGateways(String host, int port) throws Exception {
         return server.startGateways(host, port);
+    }
+
+    /**
+     * Meridian's MCP tools (the eight of {@code meridian.mcp.tools}) as tool specifications of the official MCP Java
+     * SDK, to add to the host's own SDK server: {@code McpServer.sync(transport).tools(meridian.mcpTools())}. They
+     * run as on Meridian's own MCP endpoint, without bearer tokens (see {@link McpSdkTools}). Needs
+     * io.modelcontextprotocol.sdk:mcp 2.x on the host's classpath (an optional dependency of Meridian).
+     */
+    public List<io.modelcontextprotocol.server.McpServerFeatures.SyncToolSpecification> mcpTools() {
+        return new McpSdkTools(mcpToolbox()).sync();
+    }
+
+    /**
+     * The same tools for a host MCP server not built on the SDK: definitions as tools/list gives them, calls as
+     * tools/call runs them. One toolbox per instance, so a confirmation token from one call confirms a later one.
+     */
+    public synchronized McpToolbox mcpToolbox() {
+        if (toolbox == null) {
+            toolbox = new McpToolbox(engine);
+        }
+        return toolbox;
     }
 
     /** The engine facade, for what this class does not cover (stats, retention, delete, cancel). */

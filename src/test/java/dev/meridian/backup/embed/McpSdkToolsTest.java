@@ -1,0 +1,165 @@
+package dev.meridian.backup.embed;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.meridian.backup.model.BackupSummary;
+import io.modelcontextprotocol.client.McpClient;
+import io.modelcontextprotocol.client.McpSyncClient;
+import io.modelcontextprotocol.client.transport.HttpClientStreamableHttpTransport;
+import io.modelcontextprotocol.server.McpServer;
+import io.modelcontextprotocol.server.McpServerFeatures.SyncToolSpecification;
+import io.modelcontextprotocol.server.McpSyncServer;
+import io.modelcontextprotocol.server.transport.HttpServletStreamableServerTransportProvider;
+import io.modelcontextprotocol.spec.McpSchema;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.stream.Collectors;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.servlet.ServletContextHandler;
+import org.eclipse.jetty.servlet.ServletHolder;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.rocksdb.ColumnFamilyDescriptor;
+import org.rocksdb.ColumnFamilyHandle;
+import org.rocksdb.DBOptions;
+import org.rocksdb.RocksDB;
+
+/**
+ * A host application with its own MCP server, built with the official MCP Java SDK and served over Streamable HTTP
+ * (Jetty, a real socket), that adds Meridian's tools beside its own; an SDK client lists and calls them.
+ */
+class McpSdkToolsTest {
+    static {
+        RocksDB.loadLibrary();
+    }
+
+    @TempDir
+    Path work;
+
+    /** The snippet docs/embedding.md shows: the host's own tool plus Meridian's, on the host's SDK server. */
+    static McpSyncServer hostServer(HttpServletStreamableServerTransportProvider transport, Meridian meridian) {
+        SyncToolSpecification greet = SyncToolSpecification.builder()
+                .tool(McpSchema.Tool.builder().name("orders_count").description("How many orders the shop has.")
+                        .inputSchema(Map.of("type", "object")).build())
+                .callHandler((exchange, request) -> McpSchema.CallToolResult.builder().addTextContent("3").build())
+                .build();
+        return McpServer.sync(transport)
+                .serverInfo("order-service", "1.0")
+                .capabilities(McpSchema.ServerCapabilities.builder().tools(false).build())
+                .tools(greet)
+                .tools(meridian.mcpTools()) // Meridian's eight tools, beside the host's own
+                .build();
+    }
+
+    @Test
+    void anSdkClientOfTheHostsServerListsAndCallsMeridiansTools() throws Exception {
+        Files.createDirectories(work.resolve("restores"));
+        Path config = work.resolve("meridian.conf");
+        Files.writeString(config, """
+                meridian {
+                  repository.path = "%s/repository"
+                  state-dir = "%s/state"
+                  restore-roots = ["%s/restores"]
+                  databases = [ { name = "orders", path = "%s/orders", owner = "application" } ]
+                }
+                """.formatted(work, work, work, work));
+        List<ColumnFamilyHandle> cfs = new ArrayList<>();
+        try (DBOptions options = new DBOptions().setCreateIfMissing(true);
+                RocksDB db = RocksDB.open(options, work.resolve("orders").toString(),
+                        List.of(new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY)), cfs);
+                Meridian meridian = Meridian.start(config)) {
+            for (int i = 0; i < 1000; i++) {
+                db.put(("order:" + i).getBytes(StandardCharsets.UTF_8), ("item " + i).getBytes(StandardCharsets.UTF_8));
+            }
+            meridian.register("orders", db, cfs);
+
+            HttpServletStreamableServerTransportProvider transport = HttpServletStreamableServerTransportProvider.builder()
+                    .mcpEndpoint("/mcp").build();
+            McpSyncServer mcp = hostServer(transport, meridian);
+            Server jetty = new Server();
+            ServerConnector connector = new ServerConnector(jetty);
+            connector.setHost("127.0.0.1");
+            connector.setPort(0);
+            jetty.addConnector(connector);
+            ServletContextHandler context = new ServletContextHandler();
+            context.addServlet(new ServletHolder(transport), "/*");
+            jetty.setHandler(context);
+            jetty.start();
+            List<McpSchema.ProgressNotification> progress = new CopyOnWriteArrayList<>();
+            try (McpSyncClient client = McpClient.sync(HttpClientStreamableHttpTransport
+                            .builder("http://127.0.0.1:" + connector.getLocalPort()).endpoint("/mcp").build())
+                    .requestTimeout(Duration.ofSeconds(30))
+                    .progressConsumer(progress::add)
+                    .build()) {
+                client.initialize();
+
+                Map<String, McpSchema.Tool> tools = client.listTools().tools().stream()
+                        .collect(Collectors.toMap(McpSchema.Tool::name, t -> t));
+                assertEquals(List.of("backup_create", "backup_create_pre_migration", "backup_create_scheduled",
+                                "backup_delete", "backup_get_stats", "backup_list", "backup_restore", "backup_verify",
+                                "orders_count"),
+                        tools.keySet().stream().sorted().toList());
+                McpSchema.Tool delete = tools.get("backup_delete");
+                assertEquals("Delete backup", delete.title());
+                assertEquals(Boolean.TRUE, delete.annotations().destructiveHint());
+                assertEquals(List.of("backup_id"), delete.inputSchema().get("required"));
+                assertTrue(delete.outputSchema().containsKey("anyOf"), "the result or the confirmation plan: " + delete.outputSchema());
+
+                McpSchema.CallToolResult created = client.callTool(McpSchema.CallToolRequest.builder().name("backup_create")
+                        .arguments(Map.of("database", "orders", "description", "through the host's MCP server"))
+                        .meta(Map.of("progressToken", "create-1")).build());
+                assertFalse(created.isError(), created.toString());
+                String id = (String) structured(created).get("backup_id");
+                List<BackupSummary> backups = meridian.list("orders");
+                assertEquals(List.of(id), backups.stream().map(b -> b.backupId().toString()).toList());
+                assertTrue(progress.stream().anyMatch(p -> "create-1".equals(p.progressToken())),
+                        "no progress for the call's token: " + progress);
+
+                McpSchema.CallToolResult listed = client.callTool(McpSchema.CallToolRequest.builder().name("backup_list")
+                        .arguments(Map.of("database", "orders")).build());
+                assertTrue(listed.content().get(0) instanceof McpSchema.TextContent);
+                assertTrue(structured(listed).toString().contains(id), structured(listed).toString());
+
+                McpSchema.CallToolResult bad = client.callTool(McpSchema.CallToolRequest.builder().name("backup_list")
+                        .arguments(Map.of("database", "orders", "limit", "ten")).build());
+                assertTrue(bad.isError(), bad.toString());
+
+                McpSchema.CallToolResult plan = client.callTool(McpSchema.CallToolRequest.builder().name("backup_delete")
+                        .arguments(Map.of("backup_id", id)).build());
+                assertFalse(plan.isError(), plan.toString());
+                assertEquals("confirmation_required", structured(plan).get("status"));
+                assertEquals(1, meridian.list("orders").size(), "a plan deleted the backup");
+                String token = (String) ((Map<?, ?>) structured(plan).get("confirmation")).get("token");
+
+                McpSchema.CallToolResult deleted = client.callTool(McpSchema.CallToolRequest.builder().name("backup_delete")
+                        .arguments(Map.of("backup_id", id, "confirmation", token)).build());
+                assertFalse(deleted.isError(), deleted.toString());
+                assertEquals(true, structured(deleted).get("deleted"));
+                assertEquals(List.of(), meridian.list("orders"));
+
+                McpSchema.CallToolResult host = client.callTool(McpSchema.CallToolRequest.builder().name("orders_count")
+                        .arguments(Map.of()).build());
+                assertEquals("3", ((McpSchema.TextContent) host.content().get(0)).text());
+            } finally {
+                mcp.close();
+                jetty.stop();
+                meridian.unregister("orders");
+                cfs.forEach(ColumnFamilyHandle::close);
+            }
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> structured(McpSchema.CallToolResult r) {
+        return (Map<String, Object>) r.structuredContent();
+    }
+}
