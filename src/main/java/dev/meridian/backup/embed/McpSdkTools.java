@@ -24,7 +24,7 @@ import reactor.core.publisher.Mono;
 
 /**
  * Meridian's MCP tools as tool specifications of the official MCP Java SDK (io.modelcontextprotocol.sdk:mcp 2.x),
- * for the host's own SDK server: {@code McpServer.sync(transport).tools(meridian.mcpTools())...}. An agent talking
+ * for the host's own SDK server: {@code McpServer.sync(transport).tools(McpSdkTools.of(meridian).sync())...}. An agent talking
  * to the host then sees them beside the host's own tools (docs/embedding.md).
  *
  * <p>Each tool is listed as Meridian's own MCP endpoint lists it for protocol 2025-11-25 (name, title, description,
@@ -44,9 +44,14 @@ public final class McpSdkTools {
 
     private final McpToolbox toolbox;
 
-    /** Adapts a toolbox; {@link Meridian#mcpTools()} is the usual way to get the specifications. */
+    /** Adapts a toolbox (for example {@link Meridian#mcpToolbox()}). */
     public McpSdkTools(McpToolbox toolbox) {
         this.toolbox = toolbox;
+    }
+
+    /** The tools of a running Meridian; specifications made from it share its confirmation tokens. */
+    public static McpSdkTools of(Meridian meridian) {
+        return new McpSdkTools(meridian.mcpToolbox());
     }
 
     /** The SDK's definition of each tool, converted from its tools/list entry. */

@@ -277,18 +277,10 @@ public final class Meridian implements AutoCloseable {
     }
 
     /**
-     * Meridian's MCP tools (the eight of {@code meridian.mcp.tools}) as tool specifications of the official MCP Java
-     * SDK, to add to the host's own SDK server: {@code McpServer.sync(transport).tools(meridian.mcpTools())}. They
-     * run as on Meridian's own MCP endpoint, without bearer tokens (see {@link McpSdkTools}). Needs
-     * io.modelcontextprotocol.sdk:mcp 2.x on the host's classpath (an optional dependency of Meridian).
-     */
-    public List<io.modelcontextprotocol.server.McpServerFeatures.SyncToolSpecification> mcpTools() {
-        return new McpSdkTools(mcpToolbox()).sync();
-    }
-
-    /**
-     * The same tools for a host MCP server not built on the SDK: definitions as tools/list gives them, calls as
-     * tools/call runs them. One toolbox per instance, so a confirmation token from one call confirms a later one.
+     * Meridian's MCP tools (those of {@code meridian.mcp.tools}) for the host's own MCP server: definitions as
+     * tools/list gives them, calls as tools/call runs them, without bearer tokens. {@link McpSdkTools#of} adapts them
+     * to the official MCP Java SDK. One toolbox per instance, so a confirmation token from one call confirms a later
+     * one. (This class names no SDK type, so a host without the SDK can load and introspect it.)
      */
     public synchronized McpToolbox mcpToolbox() {
         if (toolbox == null) {

@@ -9,6 +9,8 @@ import io.modelcontextprotocol.client.McpClient;
 import io.modelcontextprotocol.client.McpSyncClient;
 import io.modelcontextprotocol.client.transport.HttpClientStreamableHttpTransport;
 import io.modelcontextprotocol.server.McpServer;
+import io.modelcontextprotocol.server.McpAsyncServer;
+import io.modelcontextprotocol.server.McpServerFeatures.AsyncToolSpecification;
 import io.modelcontextprotocol.server.McpServerFeatures.SyncToolSpecification;
 import io.modelcontextprotocol.server.McpSyncServer;
 import io.modelcontextprotocol.server.transport.HttpServletStreamableServerTransportProvider;
@@ -26,7 +28,9 @@ import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.servlet.ServletContextHandler;
 import org.eclipse.jetty.servlet.ServletHolder;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import reactor.core.publisher.Mono;
 import org.junit.jupiter.api.io.TempDir;
 import org.rocksdb.ColumnFamilyDescriptor;
 import org.rocksdb.ColumnFamilyHandle;
@@ -47,7 +51,7 @@ class McpSdkToolsTest {
 
     /** The snippet docs/embedding.md shows: the host's own tool plus Meridian's, on the host's SDK server. */
     static McpSyncServer hostServer(HttpServletStreamableServerTransportProvider transport, Meridian meridian) {
-        SyncToolSpecification greet = SyncToolSpecification.builder()
+        SyncToolSpecification count = SyncToolSpecification.builder()
                 .tool(McpSchema.Tool.builder().name("orders_count").description("How many orders the shop has.")
                         .inputSchema(Map.of("type", "object")).build())
                 .callHandler((exchange, request) -> McpSchema.CallToolResult.builder().addTextContent("3").build())
@@ -55,13 +59,29 @@ class McpSdkToolsTest {
         return McpServer.sync(transport)
                 .serverInfo("order-service", "1.0")
                 .capabilities(McpSchema.ServerCapabilities.builder().tools(false).build())
-                .tools(greet)
-                .tools(meridian.mcpTools()) // Meridian's eight tools, beside the host's own
+                .tools(count)
+                .tools(McpSdkTools.of(meridian).sync()) // Meridian's eight tools, beside the host's own
                 .build();
     }
 
-    @Test
-    void anSdkClientOfTheHostsServerListsAndCallsMeridiansTools() throws Exception {
+    /** The same host with the SDK's asynchronous server and Meridian's asynchronous specifications. */
+    static McpAsyncServer asyncHostServer(HttpServletStreamableServerTransportProvider transport, Meridian meridian) {
+        AsyncToolSpecification count = AsyncToolSpecification.builder()
+                .tool(McpSchema.Tool.builder().name("orders_count").description("How many orders the shop has.")
+                        .inputSchema(Map.of("type", "object")).build())
+                .callHandler((exchange, request) -> Mono.just(McpSchema.CallToolResult.builder().addTextContent("3").build()))
+                .build();
+        return McpServer.async(transport)
+                .serverInfo("order-service", "1.0")
+                .capabilities(McpSchema.ServerCapabilities.builder().tools(false).build())
+                .tools(count)
+                .tools(McpSdkTools.of(meridian).async())
+                .build();
+    }
+
+    @ParameterizedTest(name = "async = {0}")
+    @ValueSource(booleans = {false, true})
+    void anSdkClientOfTheHostsServerListsAndCallsMeridiansTools(boolean async) throws Exception {
         Files.createDirectories(work.resolve("restores"));
         Path config = work.resolve("meridian.conf");
         Files.writeString(config, """
@@ -84,7 +104,7 @@ class McpSdkToolsTest {
 
             HttpServletStreamableServerTransportProvider transport = HttpServletStreamableServerTransportProvider.builder()
                     .mcpEndpoint("/mcp").build();
-            McpSyncServer mcp = hostServer(transport, meridian);
+            AutoCloseable mcp = async ? asyncHostServer(transport, meridian)::close : hostServer(transport, meridian)::close;
             Server jetty = new Server();
             ServerConnector connector = new ServerConnector(jetty);
             connector.setHost("127.0.0.1");
