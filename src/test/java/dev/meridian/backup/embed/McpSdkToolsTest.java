@@ -2,8 +2,11 @@ package dev.meridian.backup.embed;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import dev.meridian.backup.mcp.McpToolbox;
 import dev.meridian.backup.model.BackupSummary;
 import io.modelcontextprotocol.client.McpClient;
 import io.modelcontextprotocol.client.McpSyncClient;
@@ -22,14 +25,20 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.servlet.ServletContextHandler;
 import org.eclipse.jetty.servlet.ServletHolder;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import reactor.core.Disposable;
 import reactor.core.publisher.Mono;
 import org.junit.jupiter.api.io.TempDir;
 import org.rocksdb.ColumnFamilyDescriptor;
@@ -172,6 +181,66 @@ class McpSdkToolsTest {
             } finally {
                 mcp.close();
                 jetty.stop();
+                meridian.unregister("orders");
+                cfs.forEach(ColumnFamilyHandle::close);
+            }
+        }
+    }
+
+    /**
+     * Cancelling stops a running backup before its point of no return, as notifications/cancelled does: through the
+     * toolbox's {@code cancel}, and by disposing the asynchronous specification's {@code Mono}. The I/O rate limit
+     * keeps each backup of about 4 MB running for seconds.
+     */
+    @Test
+    void cancellingACallStopsTheBackup() throws Exception {
+        Files.createDirectories(work.resolve("restores"));
+        Path config = work.resolve("meridian.conf");
+        Files.writeString(config, """
+                meridian {
+                  repository.path = "%s/repository"
+                  state-dir = "%s/state"
+                  restore-roots = ["%s/restores"]
+                  io.rate-limit = 512KiB
+                  databases = [ { name = "orders", path = "%s/orders", owner = "application" } ]
+                }
+                """.formatted(work, work, work, work));
+        List<ColumnFamilyHandle> cfs = new ArrayList<>();
+        try (DBOptions options = new DBOptions().setCreateIfMissing(true);
+                RocksDB db = RocksDB.open(options, work.resolve("orders").toString(),
+                        List.of(new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY)), cfs);
+                Meridian meridian = Meridian.start(config)) {
+            java.util.Random random = new java.util.Random(1);
+            for (int i = 0; i < 4000; i++) {
+                byte[] value = new byte[1024];
+                random.nextBytes(value); // incompressible
+                db.put(("order:" + i).getBytes(StandardCharsets.UTF_8), value);
+            }
+            meridian.register("orders", db, cfs);
+            try {
+                java.util.concurrent.CountDownLatch running = new java.util.concurrent.CountDownLatch(1);
+                McpToolbox.Call call = meridian.mcpToolbox().call("backup_create",
+                        JsonNodeFactory.instance.objectNode().put("database", "orders"), p -> running.countDown());
+                assertTrue(running.await(30, TimeUnit.SECONDS), "the backup did not start");
+                call.cancel("the host's user changed their mind");
+                ExecutionException e = assertThrows(ExecutionException.class, () -> call.result().get(60, TimeUnit.SECONDS));
+                assertTrue(e.getCause() instanceof CancellationException, e.toString());
+                assertEquals(List.of(), meridian.list("orders"), "a cancelled backup was published");
+
+                AsyncToolSpecification create = McpSdkTools.of(meridian).async().stream()
+                        .filter(t -> t.tool().name().equals("backup_create")).findFirst().orElseThrow();
+                AtomicReference<Object> outcome = new AtomicReference<>();
+                Disposable running2 = create.callHandler().apply(null, McpSchema.CallToolRequest.builder()
+                        .name("backup_create").arguments(Map.of("database", "orders")).build())
+                        .subscribe(outcome::set, outcome::set);
+                Thread.sleep(1000); // the backup is copying (it needs about 8 s at the rate limit)
+                running2.dispose();
+                // Operations on a database run one at a time: this backup starts once the disposed one has ended.
+                BackupSummary after = meridian.backup("orders", dev.meridian.backup.model.BackupType.MANUAL, "after");
+                assertEquals(null, outcome.get(), "a disposed call delivered an outcome");
+                assertEquals(List.of(after.backupId()), meridian.list("orders").stream().map(BackupSummary::backupId).toList(),
+                        "the backup of a disposed call was published");
+            } finally {
                 meridian.unregister("orders");
                 cfs.forEach(ColumnFamilyHandle::close);
             }
