@@ -58,19 +58,38 @@ class McpSdkToolsTest {
     @TempDir
     Path work;
 
-    /** The snippet docs/embedding.md shows: the host's own tool plus Meridian's, on the host's SDK server. */
+    /** The host's own tool plus Meridian's, on the host's SDK server (the snippet docs/embedding.md shows). */
     static McpSyncServer hostServer(HttpServletStreamableServerTransportProvider transport, Meridian meridian) {
+        // snippet: docs/embedding.md
         SyncToolSpecification count = SyncToolSpecification.builder()
                 .tool(McpSchema.Tool.builder().name("orders_count").description("How many orders the shop has.")
                         .inputSchema(Map.of("type", "object")).build())
                 .callHandler((exchange, request) -> McpSchema.CallToolResult.builder().addTextContent("3").build())
                 .build();
-        return McpServer.sync(transport)
+        McpSyncServer server = McpServer.sync(transport) // the host's transport: here the SDK's Streamable HTTP servlet
                 .serverInfo("order-service", "1.0")
                 .capabilities(McpSchema.ServerCapabilities.builder().tools(false).build())
                 .tools(count)
                 .tools(McpSdkTools.of(meridian).sync()) // Meridian's eight tools, beside the host's own
                 .build();
+        // end of snippet
+        return server;
+    }
+
+    /** docs/embedding.md shows {@link #hostServer}'s body verbatim (less its indentation): the snippet cannot rot. */
+    @Test
+    void theDocumentationShowsTheHostServerVerbatim() throws Exception {
+        String source = Files.readString(Path.of("src/test/java/dev/meridian/backup/embed/McpSdkToolsTest.java"));
+        int from = source.indexOf("// snippet: docs/embedding.md\n") + "// snippet: docs/embedding.md\n".length();
+        String body = source.substring(from, source.indexOf("        // end of snippet", from)).lines()
+                .map(l -> l.substring(Math.min(8, l.length()))).collect(Collectors.joining("\n", "", "\n"));
+        String doc = Files.readString(Path.of("docs/embedding.md"));
+        String begin = "<!-- snippet: McpSdkToolsTest.hostServer -->\n```java\n";
+        int start = doc.indexOf(begin);
+        assertTrue(start >= 0, "docs/embedding.md must show the snippet after the marker " + begin.trim());
+        int at = start + begin.length();
+        assertEquals(body, doc.substring(at, doc.indexOf("```\n", at)), "docs/embedding.md's MCP SDK snippet differs"
+                + " from McpSdkToolsTest.hostServer; copy it into the doc");
     }
 
     /** The same host with the SDK's asynchronous server and Meridian's asynchronous specifications. */
