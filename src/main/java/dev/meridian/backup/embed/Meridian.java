@@ -4,6 +4,7 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigValueFactory;
 import dev.meridian.backup.config.Settings;
 import dev.meridian.backup.engine.Engine;
+import dev.meridian.backup.mcp.McpToolbox;
 import dev.meridian.backup.model.BackupException;
 import dev.meridian.backup.model.BackupId;
 import dev.meridian.backup.model.BackupRequest;
@@ -54,6 +55,7 @@ public final class Meridian implements AutoCloseable {
 
     private final Server server;
     private final Engine engine;
+    private McpToolbox toolbox;
 
     private Meridian(Server server) {
         this.server = server;
@@ -272,6 +274,19 @@ public final class Meridian implements AutoCloseable {
      */
     public InetSocketAddress startGateways(String host, int port) throws Exception {
         return server.startGateways(host, port);
+    }
+
+    /**
+     * Meridian's MCP tools (those of {@code meridian.mcp.tools}) for the host's own MCP server: definitions as
+     * tools/list gives them, calls as tools/call runs them, without bearer tokens. {@link McpSdkTools#of} adapts them
+     * to the official MCP Java SDK. One toolbox per instance, so a confirmation token from one call confirms a later
+     * one. (This class names no SDK type, so a host without the SDK can load and introspect it.)
+     */
+    public synchronized McpToolbox mcpToolbox() {
+        if (toolbox == null) {
+            toolbox = new McpToolbox(engine);
+        }
+        return toolbox;
     }
 
     /** The engine facade, for what this class does not cover (stats, retention, delete, cancel). */
