@@ -82,15 +82,17 @@ public final class HostUnderLoad {
     /**
      * One phase over the rounds: per-round writes/s, p50 and p99 write latency (µs) and backups completed (in round
      * order), the longest write of each round (µs), their medians, and the phase's ratios to the baseline (ratio of the medians; 1.0 for the baseline
-     * itself). {@code medianBackupMs}: the median duration of the completed backups, null when none (or baseline).
+     * itself), and the median of the per-round ratios (paired: the phases of one round ran minutes apart at most, so
+     * these are the steadier figures when other load on the machine drifts). {@code medianBackupMs}: the median duration of the completed backups, null when none (or baseline).
      */
     public record Row(String phase, String what, List<Long> writesPerSecond, List<Long> p50Micros, List<Long> p99Micros,
             List<Long> maxMicros, List<Integer> backups, long medianWritesPerSecond, long medianP50Micros, long medianP99Micros,
-            double throughputOfBaseline, double p99OfBaseline, Long medianBackupMs) {}
+            double throughputOfBaseline, double p99OfBaseline, double pairedThroughputOfBaseline, double pairedP99OfBaseline,
+            Long medianBackupMs) {}
 
     /** The whole report; {@code databaseBytes} is the generated database before the writers start. */
     public record Result(long databaseBytes, int writers, int valueBytes, int phaseSeconds, int rounds, String order,
-            String compression, int cpus, List<Row> rows, List<String> notes) {}
+            String compression, int cpus, double loadAverageAtStart, double loadAverageAtEnd, List<Row> rows, List<String> notes) {}
 
     /** One phase of one round. */
     private record Measured(String phase, long writes, long nanos, LatencyHistogram latencies, List<Long> backupMs) {}
@@ -136,6 +138,7 @@ public final class HostUnderLoad {
     }
 
     private Result run() throws Exception {
+        double loadAtStart = loadAverage();
         log.printf("building a %d MiB database for the host%n", options.sizeMb());
         BenchData.generate(dbDir, options.sizeMb(), 1);
         long dbBytes = BenchData.databaseBytes(dbDir);
@@ -170,7 +173,7 @@ public final class HostUnderLoad {
                         + "createNewBackup(db, flush = true) back to back on the same handle into a fresh directory each round",
                 "throughput = writes completed in the phase / its length; p50, p99 = write latency of every put in the "
                         + "phase across all writers (log buckets, within 1.6%), max = the longest write of each round; medians over rounds; x baseline = ratio of "
-                        + "the medians (throughput below 1.00x and p99 above 1.00x are what the backup costs the host)",
+                        + "the medians, per round = median of each round's ratio to that round's baseline (throughput below 1.00x and p99 above 1.00x are what the backup costs the host)",
                 "throughput also counts the CPU the backup takes from the writers between their puts (the backup runs on the "
                         + "same " + Runtime.getRuntime().availableProcessors() + " CPUs), which latency per put does not",
                 "backups = backups that completed inside the phase (one still running at its end is not counted, and is "
@@ -178,7 +181,12 @@ public final class HostUnderLoad {
                 "phases in an order rotated by one place per round; an untimed warm-up of each phase runs first");
         return new Result(dbBytes, options.writers(), VALUE_BYTES, options.seconds(), options.runs(),
                 "baseline, Meridian, BackupEngine, rotated by one place each round", options.compression(),
-                Runtime.getRuntime().availableProcessors(), rows, notes);
+                Runtime.getRuntime().availableProcessors(), loadAtStart, loadAverage(), rows, notes);
+    }
+
+    /** The system's 1-minute load average (other work on the machine), -1 where the OS does not report it. */
+    private static double loadAverage() {
+        return java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
     }
 
     private void openDatabase() throws Exception {
@@ -348,6 +356,8 @@ public final class HostUnderLoad {
         List<Row> rows = new ArrayList<>();
         long baseThroughput = 0;
         long baseP99 = 0;
+        List<Long> baseThroughputs = List.of();
+        List<Long> baseP99s = List.of();
         for (String phase : List.of(BASELINE, MERIDIAN, BACKUP_ENGINE)) {
             List<Measured> ms = measured.stream().filter(m -> m.phase().equals(phase)).toList();
             List<Long> throughput = ms.stream().map(m -> Math.round(m.writes() / (m.nanos() / 1e9))).toList();
@@ -361,9 +371,12 @@ public final class HostUnderLoad {
             if (phase.equals(BASELINE)) {
                 baseThroughput = medianThroughput;
                 baseP99 = medianP99;
+                baseThroughputs = throughput;
+                baseP99s = p99;
             }
             rows.add(new Row(phase, what.get(phase), throughput, p50, p99, max, backups, medianThroughput, Alternation.median(p50),
                     medianP99, medianThroughput / (double) Math.max(1, baseThroughput), medianP99 / (double) Math.max(1, baseP99),
+                    Alternation.pairedRatio(throughput, baseThroughputs), Alternation.pairedRatio(p99, baseP99s),
                     phase.equals(BASELINE) || backupMs.isEmpty() ? null : Alternation.median(backupMs)));
         }
         return rows;

@@ -181,16 +181,17 @@ final class BenchCommand implements Callable<Integer> {
             Output.json(out, r);
             return 0;
         }
-        out.printf("host under load: %s database, %d writers of %d-byte values, %d s phases, %d round(s), %d CPUs%n",
-                Output.size(r.databaseBytes()), r.writers(), r.valueBytes(), r.phaseSeconds(), r.rounds(), r.cpus());
+        out.printf("host under load: %s database, %d writers of %d-byte values, %d s phases, %d round(s), %d CPUs, "
+                + "load average %.2f at start, %.2f at end%n", Output.size(r.databaseBytes()), r.writers(), r.valueBytes(),
+                r.phaseSeconds(), r.rounds(), r.cpus(), r.loadAverageAtStart(), r.loadAverageAtEnd());
         List<List<String>> rows = new ArrayList<>();
         for (HostUnderLoad.Row o : r.rows()) {
             rows.add(List.of(o.phase(), String.format(Locale.ROOT, "%,d", o.medianWritesPerSecond()),
-                    ratio(o.throughputOfBaseline()), o.medianP50Micros() + " µs", o.medianP99Micros() + " µs",
-                    ratio(o.p99OfBaseline()), o.maxMicros().toString(), o.phase().equals(HostUnderLoad.BASELINE) ? "-" : o.backups().toString(),
+                    ratio(o.throughputOfBaseline()) + " (" + ratio(o.pairedThroughputOfBaseline()) + ")", o.medianP50Micros() + " µs", o.medianP99Micros() + " µs",
+                    ratio(o.p99OfBaseline()) + " (" + ratio(o.pairedP99OfBaseline()) + ")", o.maxMicros().toString(), o.phase().equals(HostUnderLoad.BASELINE) ? "-" : o.backups().toString(),
                     ms(o.medianBackupMs()), o.what()));
         }
-        Output.table(out, List.of("phase", "writes/s", "x baseline", "p50", "p99", "x baseline", "max per round (µs)", "backups per round",
+        Output.table(out, List.of("phase", "writes/s", "x baseline (per round)", "p50", "p99", "x baseline (per round)", "max per round (µs)", "backups per round",
                 "backup time", "what ran"), rows);
         out.println();
         r.notes().forEach(n -> out.println("- " + n));

@@ -50,6 +50,8 @@ class BenchHostUnderLoadTest {
             assertTrue(row.path("median_p99_micros").isNumber() && row.path("median_p50_micros").isNumber(), row.toString());
             assertTrue(row.path("throughput_of_baseline").asDouble() > 0, row.toString());
             assertTrue(row.path("p99_of_baseline").isNumber(), row.toString());
+            assertTrue(row.path("paired_throughput_of_baseline").asDouble() > 0 && row.path("paired_p99_of_baseline").isNumber(),
+                    row.toString());
             assertEquals(1, row.path("backups").size(), row.toString());
         }
         assertEquals(List.of("baseline", "Meridian", "BackupEngine"), phases);
