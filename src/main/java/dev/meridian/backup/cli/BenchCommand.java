@@ -9,6 +9,7 @@ import dev.meridian.backup.bench.CatalogScale;
 import dev.meridian.backup.bench.ClientLatency;
 import dev.meridian.backup.bench.ColdStart;
 import dev.meridian.backup.bench.EncryptionOverhead;
+import dev.meridian.backup.bench.HostUnderLoad;
 import dev.meridian.backup.bench.ResticComparison;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -89,6 +90,20 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print the report as JSON.")
     boolean json;
 
+    @Option(names = "--host-under-load", description = "Instead: a host in this JVM writes to its database from "
+            + "--writers threads while no backup runs, while Meridian embedded backs up back to back, and while RocksDB's "
+            + "BackupEngine does; its write throughput and p99 write latency per phase and the ratios to no backup "
+            + "(--size-mb default 128).")
+    boolean hostUnderLoad;
+
+    @Option(names = "--writers", defaultValue = "4", paramLabel = "N", description = "With --host-under-load: writer threads "
+            + "(default ${DEFAULT-VALUE}).")
+    int writers;
+
+    @Option(names = "--seconds", defaultValue = "10", paramLabel = "S", description = "With --host-under-load: length of "
+            + "each phase in seconds (default ${DEFAULT-VALUE}).")
+    int seconds;
+
     private final PrintStream out = System.out;
 
     @Override
@@ -99,6 +114,9 @@ final class BenchCommand implements Callable<Integer> {
         }
         if (!repository.equals("local") && !repository.equals("s3")) {
             throw new CliException(CliException.USAGE, "--repository must be local or s3, got '" + repository + "'");
+        }
+        if (hostUnderLoad) {
+            return hostUnderLoad();
         }
         if (sizeMb == null) {
             sizeMb = repository.equals("s3") ? 256 : 1024;
@@ -149,6 +167,35 @@ final class BenchCommand implements Callable<Integer> {
         } catch (ConfigException e) {
             throw new CliException(CliException.USAGE, "--rate-limit '" + s + "' is not a size; use bytes such as 52428800 or 50MiB");
         }
+    }
+
+    private int hostUnderLoad() throws Exception {
+        if (!repository.equals("local") || catalog != null || cli != null || cold || encryptionOverhead || scaling || db != null
+                || rateLimit != null || s3Endpoint != null || !dataset.equals("standard")) {
+            throw new CliException(CliException.USAGE, "--host-under-load takes only --size-mb, --runs, --writers, --seconds, "
+                    + "--compression, --work-dir and --json");
+        }
+        HostUnderLoad.Result r = HostUnderLoad.run(new HostUnderLoad.Options(sizeMb == null ? 128 : sizeMb, runs, writers,
+                seconds, workDir, compression), System.err);
+        if (json) {
+            Output.json(out, r);
+            return 0;
+        }
+        out.printf("host under load: %s database, %d writers of %d-byte values, %d s phases, %d round(s), %d CPUs, "
+                + "load average %.2f at start, %.2f at end%n", Output.size(r.databaseBytes()), r.writers(), r.valueBytes(),
+                r.phaseSeconds(), r.rounds(), r.cpus(), r.loadAverageAtStart(), r.loadAverageAtEnd());
+        List<List<String>> rows = new ArrayList<>();
+        for (HostUnderLoad.Row o : r.rows()) {
+            rows.add(List.of(o.phase(), String.format(Locale.ROOT, "%,d", o.medianWritesPerSecond()),
+                    ratio(o.throughputOfBaseline()) + " (" + ratio(o.pairedThroughputOfBaseline()) + ")", o.medianP50Micros() + " µs", o.medianP99Micros() + " µs",
+                    ratio(o.p99OfBaseline()) + " (" + ratio(o.pairedP99OfBaseline()) + ")", o.maxMicros().toString(), o.phase().equals(HostUnderLoad.BASELINE) ? "-" : o.backups().toString(),
+                    ms(o.medianBackupMs()), o.what()));
+        }
+        Output.table(out, List.of("phase", "writes/s", "x baseline (per round)", "p50", "p99", "x baseline (per round)", "max per round (µs)", "backups per round",
+                "backup time", "what ran"), rows);
+        out.println();
+        r.notes().forEach(n -> out.println("- " + n));
+        return 0;
     }
 
     private int coldStart(Benchmark.Options options) throws Exception {
