@@ -29,7 +29,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 class McpMixedRevisionLoadTest {
     static final int CLIENTS = 500;
-    static final int MAX_SESSIONS = 120;
+    static final int MAX_SESSIONS = 40;
     static final long HEAP_GROWTH_LIMIT = 96L << 20;
     static final List<String> DATABASES = List.of("alpha", "beta");
     static final String STATELESS = "2026-07-28";
