@@ -194,7 +194,7 @@ public final class BackupJob extends AbstractBehavior<BackupJob.Command> {
             Repository.Ingest into = ingest;
             ctx.pipeToSelf(Blocking.supply(ctx.getSystem(), JobContext.ROCKSDB_DISPATCHER, () -> {
                 HandedOverCheckpoint cp = HandedOverCheckpoint.inspect(name, handOver.dir(), handOver.roots(),
-                        handOver.outOfBounds());
+                        handOver.outOfBounds(), path);
                 return new Inspected(cp, listCheckpoint(name, cp.dir(), cp.sequenceNumber(), known, into));
             }), (inspected, err) -> err == null ? inspected : new StepFailed(err));
             return;

@@ -71,6 +71,18 @@ public record HandedOverCheckpoint(Path dir, long sequenceNumber, Map<String, Fi
      */
     public static HandedOverCheckpoint inspect(String database, Path requested, List<Path> roots,
             Map<Path, String> outOfBounds) {
+        return inspect(database, requested, roots, outOfBounds, null);
+    }
+
+    /**
+     * As {@link #inspect(String, Path, List, Map)}, and also refuses (CONFLICT) a checkpoint of another RocksDB
+     * database than the one at {@code live} (null: not checked): RocksDB records its DB id (the {@code IDENTITY}
+     * file of the live directory) in the MANIFEST (VersionEdit tag kDbId, rocksdb/db/version_edit.h), and a
+     * checkpoint's MANIFEST that records only other ids is of another database. When the live directory has no
+     * IDENTITY, or the MANIFEST records no id (RocksDB before write_dbid_to_manifest), nothing can be compared.
+     */
+    public static HandedOverCheckpoint inspect(String database, Path requested, List<Path> roots,
+            Map<Path, String> outOfBounds, Path live) {
         BlockingGuard.check("inspect handed-over checkpoint " + requested);
         String what = "checkpoint directory " + requested + " handed over for database " + database;
         if (roots.isEmpty()) {
@@ -115,6 +127,7 @@ public record HandedOverCheckpoint(Path dir, long sequenceNumber, Map<String, Fi
             throw BackupException.invalid(what + " is incomplete: CURRENT names " + manifest + ", which is missing."
                     + " Make a new checkpoint and hand that over");
         }
+        checkSameDatabase(what, database, real.resolve(manifest), live);
         long sequence = openReadOnly(what, real, before);
         Map<String, FileState> after = scan(what, real);
         Optional<String> changed = difference(before, after);
@@ -222,6 +235,45 @@ public record HandedOverCheckpoint(Path dir, long sequenceNumber, Map<String, Fi
             }
         }
         return Optional.empty();
+    }
+
+    private static final Pattern DB_ID = Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
+    /**
+     * VersionEdit's tag for the DB id (rocksdb/db/version_edit.h: kDbId = kTagSafeIgnoreMask + 1 = 8193), as the
+     * two bytes of its varint32, followed by the id's length (36) as a one-byte varint32.
+     */
+    private static final byte[] K_DB_ID = {(byte) 0x81, 0x40, 36};
+
+    private static void checkSameDatabase(String what, String database, Path manifest, Path live) {
+        if (live == null) {
+            return;
+        }
+        String id;
+        byte[] edits;
+        try {
+            id = Files.readString(live.resolve("IDENTITY"), StandardCharsets.US_ASCII).strip();
+            edits = Files.readAllBytes(manifest);
+        } catch (IOException e) {
+            return; // no IDENTITY in the live directory (or it is unreadable here): nothing to compare against
+        }
+        if (!DB_ID.matcher(id).matches()) {
+            return;
+        }
+        java.util.Set<String> recorded = new java.util.TreeSet<>();
+        for (int i = 0; i + K_DB_ID.length + 36 <= edits.length; i++) {
+            if (edits[i] == K_DB_ID[0] && edits[i + 1] == K_DB_ID[1] && edits[i + 2] == K_DB_ID[2]) {
+                String candidate = new String(edits, i + K_DB_ID.length, 36, StandardCharsets.US_ASCII);
+                if (DB_ID.matcher(candidate).matches()) {
+                    recorded.add(candidate);
+                }
+            }
+        }
+        if (!recorded.isEmpty() && !recorded.contains(id)) {
+            throw new BackupException(ErrorCode.CONFLICT, what + " is a checkpoint of another RocksDB database: its"
+                    + " MANIFEST records DB id " + String.join(", ", recorded) + ", but database '" + database + "' at "
+                    + live + " has DB id " + id + " (its IDENTITY file). Hand over a checkpoint of " + live
+                    + "; nothing was stored");
+        }
     }
 
     private static String currentManifest(String what, Path dir) {

@@ -76,4 +76,27 @@ class HandedOverCheckpointTest {
             assertEquals(ErrorCode.NOT_FOUND, refusal(() -> inspect(dir.resolve("roots").resolve("nope"))));
         }
     }
+
+    /** A checkpoint of another database (a wrong path in the owning service) is refused by RocksDB's DB id. */
+    @Test
+    void aCheckpointOfAnotherDatabaseIsRefusedByItsDbId() throws Exception {
+        RocksDB.loadLibrary();
+        Path live = dir.resolve("db");
+        try (Options o = new Options().setCreateIfMissing(true); RocksDB db = RocksDB.open(o, live.toString());
+                RocksDB other = RocksDB.open(o, dir.resolve("other").toString())) {
+            TestEnv.writeTo(db, "k", 100, 100, 1);
+            TestEnv.writeTo(other, "k", 100, 100, 2);
+            Path own = checkpoint(db, "own");
+            Path foreign = checkpoint(other, "foreign");
+            List<Path> roots = List.of(dir.resolve("roots"));
+            assertEquals(db.getLatestSequenceNumber(),
+                    HandedOverCheckpoint.inspect("svc", own, roots, Map.of(), live).sequenceNumber());
+            BackupException e = assertThrows(BackupException.class,
+                    () -> HandedOverCheckpoint.inspect("svc", foreign, roots, Map.of(), live));
+            assertEquals(ErrorCode.CONFLICT, e.code());
+            String liveId = Files.readString(live.resolve("IDENTITY")).strip();
+            assertTrue(e.getMessage().contains("checkpoint of another RocksDB database") && e.getMessage().contains(liveId),
+                    e.getMessage());
+        }
+    }
 }
