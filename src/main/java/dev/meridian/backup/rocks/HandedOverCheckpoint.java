@@ -163,6 +163,11 @@ public record HandedOverCheckpoint(Path dir, long sequenceNumber, Map<String, Fi
                 return;
             }
         }
+        if (roots.stream().anyMatch(r -> realOrSelf(r).equals(real))) {
+            throw new BackupException(ErrorCode.FORBIDDEN, what + " was refused: it is a checkpoint root itself;"
+                    + " write each checkpoint into a directory of its own under the root (e.g. " + real.resolve("cp-1")
+                    + ") and hand over that directory");
+        }
         boolean lexicallyInside = roots.stream().anyMatch(r -> requested.normalize().startsWith(r));
         if (lexicallyInside) {
             throw new BackupException(ErrorCode.FORBIDDEN, what + " was refused: through a symlink it resolves to "
