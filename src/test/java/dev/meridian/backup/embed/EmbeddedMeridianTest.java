@@ -1,6 +1,5 @@
 package dev.meridian.backup.embed;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -19,7 +18,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -33,17 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
 class EmbeddedMeridianTest {
 
     private static Path config(Path work) throws Exception {
-        Files.createDirectories(work.resolve("restores"));
-        Path conf = work.resolve("meridian.conf");
-        Files.writeString(conf, """
-                meridian {
-                  repository.path = "%1$s/repository"
-                  state-dir = "%1$s/state"
-                  restore-roots = ["%1$s/restores"]
-                  databases = [ { name = "app", path = "%1$s/app", owner = "application", schedule = "every 1d" } ]
-                }
-                """.formatted(work));
-        return conf;
+        return HostConfig.write(work, "app", "schedule = \"every 1d\"");
     }
 
     /** Backups through the host's handle while 4 threads write: each one restored is a consistent prefix per writer. */

@@ -21,17 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
 class HostCrashTest {
 
     private static Path config(Path work) throws Exception {
-        Files.createDirectories(work.resolve("restores"));
-        Path conf = work.resolve("meridian.conf");
-        Files.writeString(conf, """
-                meridian {
-                  repository.path = "%1$s/repository"
-                  state-dir = "%1$s/state"
-                  restore-roots = ["%1$s/restores"]
-                  databases = [ { name = "app", path = "%1$s/app", owner = "application", schedule = off } ]
-                }
-                """.formatted(work));
-        return conf;
+        return HostConfig.write(work, "app", "schedule = off");
     }
 
     private static List<String> runHost(Path work, String crashAt, String... action) throws Exception {

@@ -110,16 +110,7 @@ class McpSdkToolsTest {
     @ParameterizedTest(name = "async = {0}")
     @ValueSource(booleans = {false, true})
     void anSdkClientOfTheHostsServerListsAndCallsMeridiansTools(boolean async) throws Exception {
-        Files.createDirectories(work.resolve("restores"));
-        Path config = work.resolve("meridian.conf");
-        Files.writeString(config, """
-                meridian {
-                  repository.path = "%s/repository"
-                  state-dir = "%s/state"
-                  restore-roots = ["%s/restores"]
-                  databases = [ { name = "orders", path = "%s/orders", owner = "application" } ]
-                }
-                """.formatted(work, work, work, work));
+        Path config = HostConfig.write(work, "orders", "");
         List<ColumnFamilyHandle> cfs = new ArrayList<>();
         try (DBOptions options = new DBOptions().setCreateIfMissing(true);
                 RocksDB db = RocksDB.open(options, work.resolve("orders").toString(),
@@ -213,17 +204,7 @@ class McpSdkToolsTest {
      */
     @Test
     void cancellingACallStopsTheBackup() throws Exception {
-        Files.createDirectories(work.resolve("restores"));
-        Path config = work.resolve("meridian.conf");
-        Files.writeString(config, """
-                meridian {
-                  repository.path = "%s/repository"
-                  state-dir = "%s/state"
-                  restore-roots = ["%s/restores"]
-                  io.rate-limit = 512KiB
-                  databases = [ { name = "orders", path = "%s/orders", owner = "application" } ]
-                }
-                """.formatted(work, work, work, work));
+        Path config = HostConfig.write(work, "orders", "", "io.rate-limit = 512KiB");
         List<ColumnFamilyHandle> cfs = new ArrayList<>();
         try (DBOptions options = new DBOptions().setCreateIfMissing(true);
                 RocksDB db = RocksDB.open(options, work.resolve("orders").toString(),
