@@ -2,8 +2,9 @@
 # The TypeScript SDK v2 client (@modelcontextprotocol/client, on Node 22 from npm) with versionNegotiation 'auto'
 # against this server over stdio (`bin/meridian-backup mcp --stdio`) and over Streamable HTTP (`serve`): it probes
 # with server/discover and must settle on the stateless revision 2026-07-28 without falling back to initialize, list
-# the tools with their caching hints, and call backup_list and backup_create (with progress). Exits non-zero on any
-# failure.
+# the tools with their caching hints, and call all eight tools: backup_create with progress, restore into a
+# directory, and backup_delete and backup_create_scheduled through their plan and confirmation token. Exits non-zero
+# on any failure.
 #
 #   bash .ci/mcp-ts-sdk-2.sh
 #
@@ -21,7 +22,7 @@ cat > "$TOOLS/probe.mjs" <<'EOF'
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 
-const [target, launcher] = process.argv.slice(2);
+const [target, launcher, restoreRoot] = process.argv.slice(2);
 const fail = (m) => { console.error('FAIL: ' + m); process.exit(1); };
 const transport = target.startsWith('http')
   ? new StreamableHTTPClientTransport(new URL(target))
@@ -39,9 +40,28 @@ let progress = 0;
 const created = await client.callTool({ name: 'backup_create', arguments: { database: 'notes' } }, { onprogress: () => progress++ });
 if (created.isError) fail('backup_create: ' + created.content[0].text);
 if (progress === 0) fail('no progress notification for backup_create');
+// The other six tools, as an agent would call them; destructive ones return a plan first (meridian.mcp.destructive
+// = confirm, the default) and act only when called again with the plan's one-time token.
+const call = async (name, args) => {
+  const r = await client.callTool({ name, arguments: args });
+  if (r.isError) fail(`${name}: ${r.content[0].text}`);
+  return r.structuredContent;
+};
+const confirmed = async (name, args) => {
+  const plan = await call(name, args);
+  if (plan.status !== 'confirmation_required' || !plan.confirmation?.token) fail(`${name}: expected a plan, got ${JSON.stringify(plan)}`);
+  return call(name, { ...args, confirmation: plan.confirmation.token });
+};
+const id = created.structuredContent.backup_id;
+await call('backup_get_stats', { database: 'notes' });
+const pre = await call('backup_create_pre_migration', { database: 'notes', schema_version: '7' });
+if (!(await call('backup_verify', { backup_id: id })).valid) fail('backup_verify: not valid');
+await call('backup_restore', { backup_id: id, target_path: `${restoreRoot}/copy` });
+await confirmed('backup_delete', { backup_id: pre.backup_id });
+await confirmed('backup_create_scheduled', { database: 'notes' });
 await client.close();
 console.log(`ok: ${target.startsWith('http') ? 'HTTP' : 'stdio'} ${era} ${version}; ${tools.length} tools (ttlMs ${ttlMs}, ${cacheScope}); `
-  + `backup ${created.structuredContent.backup_id} with ${progress} progress notifications`);
+  + `backup ${id} with ${progress} progress notifications; all eight tools called (delete and create_scheduled confirmed by token)`);
 EOF
 
 conf() {  # $1: name; a repository and database of its own (stdio runs its own engine)
@@ -58,9 +78,9 @@ EOF
 
 conf stdio
 say "stdio: bin/meridian-backup mcp --stdio"
-(cd "$TOOLS" && "$NODE" probe.mjs "$WORK/stdio.conf" "$ROOT/bin/meridian-backup")
+(cd "$TOOLS" && "$NODE" probe.mjs "$WORK/stdio.conf" "$ROOT/bin/meridian-backup" "$WORK/stdio/restore")
 
 conf http
 ci_serve "$WORK/http.conf"
 say "HTTP: $URL/mcp"
-(cd "$TOOLS" && "$NODE" probe.mjs "$URL/mcp")
+(cd "$TOOLS" && "$NODE" probe.mjs "$URL/mcp" "" "$WORK/http/restore")
