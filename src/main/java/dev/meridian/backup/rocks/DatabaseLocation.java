@@ -47,27 +47,45 @@ public record DatabaseLocation(Path configured, Path real, boolean mountPoint) {
                 : real.resolveSibling("." + real.getFileName() + ".meridian-checkpoint-" + id);
     }
 
+    /**
+     * Scratch directories placed inside a reserved directory by {@link #newCheckpoint} and not yet removed. The
+     * reserved directory is removed only when none is left: a backup's clean-up runs after its reply, and used to
+     * delete the empty reserved directory between the next backup's {@link #newCheckpoint} and RocksDB's mkdir of
+     * its checkpoint there ("While mkdir: ... No such file or directory", seen in CI).
+     */
+    private static final Set<Path> PLACED = new HashSet<>();
+
     /** {@link #checkpoint}, with the reserved directory created (durably) when the checkpoint goes inside. */
     public Path newCheckpoint(String id) throws IOException {
         Path dir = checkpoint(id);
         if (mountPoint) {
-            DurableFiles.createDirectories(dir.getParent());
+            synchronized (PLACED) {
+                DurableFiles.createDirectories(dir.getParent());
+                PLACED.add(dir);
+            }
         }
         return dir;
     }
 
     /**
      * Removes a scratch directory made by this class, and the reserved directory inside a mount point when that
-     * is left empty (so the database directory looks as before).
+     * is left empty and no other scratch directory has been placed in it (so the database directory looks as
+     * before). Idempotent.
      */
     public static void removeScratch(Path scratch) throws IOException {
         DurableFiles.deleteTree(scratch);
         Path parent = scratch.getParent();
         if (parent != null && parent.getFileName() != null && parent.getFileName().toString().equals(SCRATCH)) {
-            try {
-                Files.deleteIfExists(parent);
-            } catch (DirectoryNotEmptyException e) {
-                // another scratch directory is still in use
+            synchronized (PLACED) {
+                PLACED.remove(scratch);
+                if (PLACED.stream().anyMatch(p -> parent.equals(p.getParent()))) {
+                    return; // another backup's checkpoint is about to be, or is being, written there
+                }
+                try {
+                    Files.deleteIfExists(parent);
+                } catch (DirectoryNotEmptyException e) {
+                    // a scratch directory of an earlier process, left for start-up recovery
+                }
             }
         }
     }

@@ -148,4 +148,23 @@ class DatabaseLocationTest {
     private static LiveDatabase openOnIoThread(Path db) {
         return LiveDatabase.open("db", db, true);
     }
+
+    /**
+     * A backup's clean-up (after its reply) must not remove the reserved directory of a mount point while the next
+     * backup has placed its checkpoint there but RocksDB has not created it yet (CI saw "While mkdir: ... .meridian/
+     * checkpoint-....tmp: No such file or directory").
+     */
+    @Test
+    void removingOneCheckpointKeepsTheReservedDirectoryWhileTheNextIsPlacedThere() throws Exception {
+        Path db = Files.createDirectories(dir.resolve("mounted"));
+        DatabaseLocation mount = new DatabaseLocation(db, db, true);
+        Path first = mount.newCheckpoint("first");
+        Files.createDirectory(first); // RocksDB's checkpoint
+        Path second = mount.newCheckpoint("second"); // placed; RocksDB has not made it yet
+        DatabaseLocation.removeScratch(first);
+        assertTrue(Files.isDirectory(db.resolve(DatabaseLocation.SCRATCH)), "the next checkpoint's parent is kept");
+        Files.createDirectory(second);
+        DatabaseLocation.removeScratch(second);
+        assertFalse(Files.exists(db.resolve(DatabaseLocation.SCRATCH)), "removed once no checkpoint is placed there");
+    }
 }
