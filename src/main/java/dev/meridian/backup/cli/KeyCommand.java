@@ -50,6 +50,21 @@ final class KeyCommand {
 
     record Opened(BlobStore store, String repositoryId, KeySlots.Unlocked unlocked) {}
 
+    /** What a key verb does with the opened slots; returns the line it prints. */
+    @FunctionalInterface
+    interface SlotWork {
+        String run(BlobStore store, Opened opened) throws Exception;
+    }
+
+    /** Opens the repository through {@code access}, runs {@code work}, prints its line, closes the store; exit 0. */
+    static int onSlots(Access access, SlotWork work) throws Exception {
+        Opened o = access.open();
+        try (BlobStore store = o.store()) {
+            System.out.println(work.run(store, o));
+        }
+        return 0;
+    }
+
     /** The new password of add and passwd. (No method here names a repository class: picocli reflects over mixins.) */
     static final class NewPassword {
         @Option(names = "--new-password-file", paramLabel = "FILE", required = true,
@@ -87,12 +102,8 @@ final class KeyCommand {
         @Override
         public Integer call() throws Exception {
             Password next = Password.fromFile(newPassword.file, "--new-password-file");
-            Opened o = access.open();
-            try (BlobStore store = o.store()) {
-                KeySlot s = KeySlots.add(store, o.repositoryId(), o.unlocked().keys(), next, KdfParameters.DEFAULT);
-                System.out.println("added key slot " + s.id());
-            }
-            return 0;
+            return onSlots(access, (store, o) -> "added key slot "
+                    + KeySlots.add(store, o.repositoryId(), o.unlocked().keys(), next, KdfParameters.DEFAULT).id());
         }
     }
 
@@ -110,12 +121,10 @@ final class KeyCommand {
                 throw BackupException.invalid("key slot id '" + dev.meridian.backup.model.Validation.printable(slot)
                         + "' is not 16 hex digits; key list shows the ids");
             }
-            Opened o = access.open();
-            try (BlobStore store = o.store()) {
+            return onSlots(access, (store, o) -> {
                 KeySlots.remove(store, slot, o.unlocked().slotId());
-                System.out.println("removed key slot " + slot);
-            }
-            return 0;
+                return "removed key slot " + slot;
+            });
         }
     }
 
@@ -130,13 +139,11 @@ final class KeyCommand {
         @Override
         public Integer call() throws Exception {
             Password next = Password.fromFile(newPassword.file, "--new-password-file");
-            Opened o = access.open();
-            try (BlobStore store = o.store()) {
+            return onSlots(access, (store, o) -> {
                 KeySlots.changePassword(store, o.repositoryId(), o.unlocked().slotId(), o.unlocked().keys(), next,
                         KdfParameters.DEFAULT);
-                System.out.println("changed the password of key slot " + o.unlocked().slotId());
-            }
-            return 0;
+                return "changed the password of key slot " + o.unlocked().slotId();
+            });
         }
     }
 }

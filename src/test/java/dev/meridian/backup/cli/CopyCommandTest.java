@@ -1,5 +1,6 @@
 package dev.meridian.backup.cli;
 
+import static dev.meridian.backup.Plaintext.filesContaining;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -12,7 +13,6 @@ import dev.meridian.backup.store.s3.S3TestServer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -57,28 +57,7 @@ class CopyCommandTest {
         return names;
     }
 
-    private static boolean contains(byte[] hay, byte[] needle) {
-        outer:
-        for (int i = 0; i + needle.length <= hay.length; i++) {
-            for (int j = 0; j < needle.length; j++) {
-                if (hay[i + j] != needle[j]) {
-                    continue outer;
-                }
-            }
-            return true;
-        }
-        return false;
-    }
 
-    private static List<Path> filesContaining(Path root, byte[] needle) throws Exception {
-        List<Path> hits = new ArrayList<>();
-        for (Path p : files(root)) {
-            if (contains(Files.readAllBytes(p), needle)) {
-                hits.add(p);
-            }
-        }
-        return hits;
-    }
 
     private Path passwordFile(String name, String password) throws Exception {
         Path p = dir.resolve(name);

@@ -1,5 +1,6 @@
 package dev.meridian.backup.cli;
 
+import static dev.meridian.backup.Plaintext.filesContaining;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -7,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.meridian.backup.CliRun;
+import dev.meridian.backup.Plaintext;
 import dev.meridian.backup.TestEnv;
 import dev.meridian.backup.model.BackupException;
 import dev.meridian.backup.model.Json;
@@ -16,14 +18,10 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.SplittableRandom;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.rocksdb.FlushOptions;
-import org.rocksdb.WriteOptions;
 
 /** An encrypted repository end to end: the server, tampering, offline recovery with the password alone, key slots. */
 class EncryptedRepositoryCliTest {
@@ -50,52 +48,8 @@ class EncryptedRepositoryCliTest {
         return p;
     }
 
-    private static boolean contains(byte[] hay, byte[] needle) {
-        outer:
-        for (int i = 0; i + needle.length <= hay.length; i++) {
-            for (int j = 0; j < needle.length; j++) {
-                if (hay[i + j] != needle[j]) {
-                    continue outer;
-                }
-            }
-            return true;
-        }
-        return false;
-    }
 
-    /** The files under {@code root} whose bytes contain {@code needle}. */
-    private static List<Path> filesContaining(Path root, byte[] needle) throws Exception {
-        List<Path> hits = new ArrayList<>();
-        try (Stream<Path> walk = Files.walk(root)) {
-            for (Path p : (Iterable<Path>) walk::iterator) {
-                if (Files.isRegularFile(p) && contains(Files.readAllBytes(p), needle)) {
-                    hits.add(p);
-                }
-            }
-        }
-        return hits;
-    }
 
-    /** 2000 values, each the marker repeated (so a compressor still leaves it whole somewhere) around random bytes. */
-    private static void writeMarkedValues(TestEnv env) throws Exception {
-        TestEnv.await(env.server.engine().withDatabase("shop", live -> {
-            SplittableRandom r = new SplittableRandom(3);
-            try (WriteOptions wo = new WriteOptions(); FlushOptions fo = new FlushOptions().setWaitForFlush(true)) {
-                for (int i = 0; i < 2000; i++) {
-                    byte[] v = new byte[4 * MARKER.length + 64];
-                    r.nextBytes(v);
-                    for (int k = 0; k < 4; k++) {
-                        System.arraycopy(MARKER, 0, v, k * MARKER.length, MARKER.length);
-                    }
-                    live.handle().put(wo, String.format("marked-%06d", i).getBytes(StandardCharsets.UTF_8), v);
-                }
-                live.handle().flush(fo);
-            } catch (org.rocksdb.RocksDBException e) {
-                throw new IllegalStateException(e);
-            }
-            return null;
-        }));
-    }
 
     @ParameterizedTest(name = "compression {0}")
     @ValueSource(strings = {"off", "auto"})
@@ -104,7 +58,7 @@ class EncryptedRepositoryCliTest {
         TestEnv env = TestEnv.start(dir, List.of("shop"), "meridian.repository { encryption = \"aes-256-gcm\", password-file = \""
                 + pw + "\", compression = \"" + compression + "\" }");
         try {
-            writeMarkedValues(env);
+            Plaintext.writeMarkedValues(env, "shop", MARKER, 2000, 3);
             Map<String, String> live = env.snapshot("shop");
             CliRun created = cli(server(env, "create", "--json"));
             assertEquals(0, created.code(), created.err());

@@ -1,5 +1,6 @@
 package dev.meridian.backup.repository;
 
+import static dev.meridian.backup.Plaintext.contains;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -85,18 +86,6 @@ class EncryptedRepositoryTest {
         return out.toByteArray();
     }
 
-    private static boolean contains(byte[] hay, byte[] needle) {
-        outer:
-        for (int i = 0; i + needle.length <= hay.length; i++) {
-            for (int j = 0; j < needle.length; j++) {
-                if (hay[i + j] != needle[j]) {
-                    continue outer;
-                }
-            }
-            return true;
-        }
-        return false;
-    }
 
     /** Every regular file under {@code root} (minus the lock) with its bytes, to show nothing changed. */
     private static Map<String, String> snapshot(Path root) throws IOException {

@@ -1,5 +1,6 @@
 package dev.meridian.backup.store.s3;
 
+import static dev.meridian.backup.Plaintext.filesContaining;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -7,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.meridian.backup.CliRun;
+import dev.meridian.backup.Plaintext;
 import dev.meridian.backup.TestEnv;
 import dev.meridian.backup.model.Json;
 import dev.meridian.backup.repository.RepositoryLock;
@@ -16,14 +18,11 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.rocksdb.FlushOptions;
-import org.rocksdb.WriteOptions;
 
 /**
  * The REST/CLI flow once against an encrypted S3 repository (S3Proxy on 127.0.0.1, filesystem backend): backup,
@@ -75,50 +74,8 @@ class EncryptedS3RepositoryTest {
         return out;
     }
 
-    static boolean contains(byte[] hay, byte[] needle) {
-        outer:
-        for (int i = 0; i + needle.length <= hay.length; i++) {
-            for (int j = 0; j < needle.length; j++) {
-                if (hay[i + j] != needle[j]) {
-                    continue outer;
-                }
-            }
-            return true;
-        }
-        return false;
-    }
 
-    static List<Path> filesContaining(Path root, byte[] needle) throws Exception {
-        List<Path> hits = new ArrayList<>();
-        try (Stream<Path> walk = Files.walk(root)) {
-            for (Path p : (Iterable<Path>) walk::iterator) {
-                if (Files.isRegularFile(p) && contains(Files.readAllBytes(p), needle)) {
-                    hits.add(p);
-                }
-            }
-        }
-        return hits;
-    }
 
-    static void writeMarkedValues(TestEnv env) throws Exception {
-        TestEnv.await(env.server.engine().withDatabase("shop", live -> {
-            SplittableRandom r = new SplittableRandom(7);
-            try (WriteOptions wo = new WriteOptions(); FlushOptions fo = new FlushOptions().setWaitForFlush(true)) {
-                for (int i = 0; i < 1500; i++) {
-                    byte[] v = new byte[4 * MARKER.length + 64];
-                    r.nextBytes(v);
-                    for (int k = 0; k < 4; k++) {
-                        System.arraycopy(MARKER, 0, v, k * MARKER.length, MARKER.length);
-                    }
-                    live.handle().put(wo, String.format("marked-%06d", i).getBytes(StandardCharsets.UTF_8), v);
-                }
-                live.handle().flush(fo);
-            } catch (org.rocksdb.RocksDBException e) {
-                throw new IllegalStateException(e);
-            }
-            return null;
-        }));
-    }
 
     @Test
     void anEncryptedS3RepositoryRoundTripsHoldsNoPlaintextAndRefusesDamageAndWrongPasswords() throws Exception {
@@ -130,7 +87,7 @@ class EncryptedS3RepositoryTest {
         Map<String, String> live;
         JsonNode manifest;
         try {
-            writeMarkedValues(env);
+            Plaintext.writeMarkedValues(env, "shop", MARKER, 1500, 7);
             live = env.snapshot("shop");
             CliRun created = CliRun.of(S3RepositoryTest.args(env, "create", "--json"));
             assertEquals(0, created.code(), created.err());
