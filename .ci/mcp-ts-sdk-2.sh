@@ -3,8 +3,9 @@
 # against this server over stdio (`bin/meridian-backup mcp --stdio`) and over Streamable HTTP (`serve`): it probes
 # with server/discover and must settle on the stateless revision 2026-07-28 without falling back to initialize, list
 # the tools with their caching hints, and call all eight tools: backup_create with progress, restore into a
-# directory, and backup_delete and backup_create_scheduled through their plan and confirmation token. Exits non-zero
-# on any failure.
+# directory, and backup_delete and backup_create_scheduled through their plan and confirmation token; then a second
+# client that declares form elicitation deletes a backup through the input_required result (multi round-trip
+# request) its SDK fulfils with an elicitation handler. Exits non-zero on any failure.
 #
 #   bash .ci/mcp-ts-sdk-2.sh
 #
@@ -60,8 +61,30 @@ await call('backup_restore', { backup_id: id, target_path: `${restoreRoot}/copy`
 await confirmed('backup_delete', { backup_id: pre.backup_id });
 await confirmed('backup_create_scheduled', { database: 'notes' });
 await client.close();
+
+// A second client declares form elicitation: a destructive call then answers input_required (2026-07-28, multi
+// round-trip requests), which the SDK fulfils through this handler and retries with the server's requestState.
+const asked = [];
+const asker = new Client({ name: 'ts-sdk-2-elicit', version: '2.4.0' },
+  { versionNegotiation: { mode: 'auto' }, capabilities: { elicitation: { form: {} } } });
+asker.setRequestHandler('elicitation/create', async (request) => {
+  asked.push(request.params.message);
+  return { action: 'accept', content: { confirm: true } };
+});
+await asker.connect(target.startsWith('http')
+  ? new StreamableHTTPClientTransport(new URL(target))
+  : new StdioClientTransport({ command: launcher, args: ['mcp', '--stdio', '--config', target], stderr: 'ignore' }));
+if (asker.getNegotiatedProtocolVersion() !== '2026-07-28') fail('elicitation client negotiated ' + asker.getNegotiatedProtocolVersion());
+const victim = (await asker.callTool({ name: 'backup_create', arguments: { database: 'notes' } })).structuredContent.backup_id;
+const gone = await asker.callTool({ name: 'backup_delete', arguments: { backup_id: victim } });
+if (gone.isError || gone.structuredContent?.deleted !== true) fail('backup_delete through input_required: ' + JSON.stringify(gone));
+if (asked.length !== 1 || !asked[0].startsWith('Confirm backup_delete')) fail('expected one confirmation form, got ' + JSON.stringify(asked));
+const listed = (await asker.callTool({ name: 'backup_list', arguments: { database: 'notes' } })).structuredContent;
+if (listed.backups.some((b) => b.backup_id === victim)) fail(`backup ${victim} still listed after the confirmed delete`);
+await asker.close();
 console.log(`ok: ${target.startsWith('http') ? 'HTTP' : 'stdio'} ${era} ${version}; ${tools.length} tools (ttlMs ${ttlMs}, ${cacheScope}); `
-  + `backup ${id} with ${progress} progress notifications; all eight tools called (delete and create_scheduled confirmed by token)`);
+  + `backup ${id} with ${progress} progress notifications; all eight tools called (delete and create_scheduled confirmed by token); `
+  + `a delete confirmed through input_required elicitation ("${asked[0].slice(0, 60)}...")`);
 EOF
 
 conf() {  # $1: name; a repository and database of its own (stdio runs its own engine)

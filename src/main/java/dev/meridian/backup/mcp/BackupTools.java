@@ -75,8 +75,12 @@ final class BackupTools {
     }
 
     /** See {@link DestructivePolicy#asksFirst}. */
-    boolean asksFirst(Tool t, ToolArguments args) {
-        return policy.asksFirst(t, args);
+    boolean asksFirst(McpSession s, Tool t, ToolArguments args) {
+        return policy.asksFirst(s, t, args);
+    }
+
+    DestructivePolicy policy() {
+        return policy;
     }
 
     /** The name clients see for a tool, in the configured style. */

@@ -23,12 +23,18 @@ import javax.crypto.spec.SecretKeySpec;
  * One-time confirmation tokens for destructive MCP tool calls: minted by the server into a plan, passed back by the
  * client as the call's {@code confirmation} argument, and accepted once.
  *
+ * <p>The same tokens serve as the signed {@code requestState} of a 2026-07-28 {@code input_required} result (MCP
+ * 2026-07-28, basic/patterns/mrtr, Server Requirements 4 and 5: integrity-protected, bound to the principal, a short
+ * expiry and the originating request, and single-use enforced here). A token says which of the two it is ({@link Use}),
+ * and is accepted only for that use: a model cannot skip an elicitation by passing its requestState as the
+ * {@code confirmation} argument.
+ *
  * <p>Format: {@code mcf1.<payload>.<mac>}, both parts base64url without padding. The payload is compact JSON
- * {@code {"tool","database","backup_ids","target","digest","principal","expires_at" (ms since the epoch, UTC),
+ * {@code {"tool","database","backup_ids","target","digest","principal","use","expires_at" (ms since the epoch, UTC),
  * "nonce"}}; the MAC is HMAC-SHA256 (RFC 2104, FIPS 198-1) of the payload's bytes under a 256-bit key drawn from
  * {@link SecureRandom} when this object is made. The key is never stored, so a server restart invalidates every
  * token, which is the safe direction. Redeeming checks, in order: the format, the MAC (a forged or edited token),
- * the expiry, that the token is bound to exactly the plan the call would carry out now ({@link Binding}: tool,
+ * the expiry, the use, that the token is bound to exactly the plan the call would carry out now ({@link Binding}: tool,
  * database, backup ids, target, the plan's digest, and the bearer-token name), and that its nonce was not redeemed
  * before (replay). Each failure is a {@link ErrorCode#FORBIDDEN} {@link BackupException} that says why and what to
  * do; the nonce is recorded only when every check passed.
@@ -55,6 +61,20 @@ final class ConfirmationTokens {
         }
     }
 
+    /** What a token is handed out as, and so the only way it is accepted back. */
+    enum Use {
+        /** The {@code confirmation.token} of a plan, passed back as the tool's {@code confirmation} argument. */
+        CONFIRMATION("confirmation"),
+        /** The {@code requestState} of an {@code input_required} result, echoed with the elicitation's answer. */
+        REQUEST_STATE("request_state");
+
+        final String wire;
+
+        Use(String wire) {
+            this.wire = wire;
+        }
+    }
+
     /** A minted token and when it stops being accepted (UTC). */
     record Minted(String token, Instant expiresAt) {}
 
@@ -74,6 +94,10 @@ final class ConfirmationTokens {
     }
 
     Minted mint(Binding b) {
+        return mint(b, Use.CONFIRMATION);
+    }
+
+    Minted mint(Binding b, Use use) {
         byte[] nonce = new byte[16];
         random.nextBytes(nonce);
         Instant expires = clock.instant().plus(ttl);
@@ -84,6 +108,7 @@ final class ConfirmationTokens {
         p.put("target", b.target());
         p.put("digest", b.digest());
         p.put("principal", b.principal());
+        p.put("use", use.wire);
         p.put("expires_at", expires.toEpochMilli());
         p.put("nonce", Base64.getUrlEncoder().withoutPadding().encodeToString(nonce));
         byte[] payload = JsonRpc.write(p).getBytes(StandardCharsets.UTF_8);
@@ -92,12 +117,44 @@ final class ConfirmationTokens {
     }
 
     /**
-     * Accepts {@code token} once for the plan {@code expected}, or throws a forbidden {@link BackupException} naming
-     * what is wrong; nothing is recorded then.
+     * Accepts {@code token} once for the plan {@code expected}, as a {@link Use#CONFIRMATION} token, or throws a
+     * forbidden {@link BackupException} naming what is wrong; nothing is recorded then.
      */
     void redeem(String token, Binding expected) {
-        String again = " Nothing was changed; call " + McpSettings.ToolNameStyle.UNDERSCORE.apply(expected.tool())
-                + " again without 'confirmation' for a new plan and token.";
+        redeem(token, expected, Use.CONFIRMATION);
+    }
+
+    /** As {@link #redeem(String, Binding)}, for a token handed out as {@code use}. */
+    void redeem(String token, Binding expected, Use use) {
+        String again = again(expected.tool(), use);
+        JsonNode p = checked(token, use, again);
+        List<String> ids = new ArrayList<>();
+        p.path("backup_ids").forEach(id -> ids.add(id.asText()));
+        Binding got = new Binding(p.path("tool").asText(), text(p, "database"), ids, text(p, "target"), text(p, "digest"),
+                text(p, "principal"));
+        String mismatch = mismatch(got, expected);
+        if (mismatch != null) {
+            throw refused(what(use) + " does not match this call: " + mismatch + "." + again);
+        }
+        long now = clock.millis();
+        long expiresAt = p.path("expires_at").asLong();
+        redeemed.values().removeIf(exp -> exp <= now);
+        if (redeemed.putIfAbsent(p.path("nonce").asText(), expiresAt) != null) {
+            throw refused(what(use) + " was already used; each one confirms one call." + again);
+        }
+    }
+
+    /**
+     * Checks what can be checked without the plan: that {@code token} is well formed, was minted here and is
+     * unaltered (its MAC), has not expired, and was handed out as {@code use}. Returns its payload.
+     *
+     * @throws BackupException {@link ErrorCode#FORBIDDEN}, saying which check failed and what to do
+     */
+    JsonNode verify(String token, Use use, String tool) {
+        return checked(token, use, again(tool, use));
+    }
+
+    private JsonNode checked(String token, Use use, String again) {
         String[] parts = token.startsWith(PREFIX) ? token.substring(PREFIX.length()).split("\\.", -1) : new String[0];
         byte[] payload;
         byte[] mac;
@@ -108,32 +165,36 @@ final class ConfirmationTokens {
             payload = Base64.getUrlDecoder().decode(parts[0]);
             mac = Base64.getUrlDecoder().decode(parts[1]);
         } catch (IllegalArgumentException e) {
-            throw refused("confirmation is not a token this server issued (expected the 'token' of a plan, " + PREFIX
-                    + "...)." + again);
+            throw refused(use == Use.CONFIRMATION ? "confirmation is not a token this server issued (expected the 'token' "
+                    + "of a plan, " + PREFIX + "...)." + again : "requestState is not one this server issued." + again);
         }
         if (!MessageDigest.isEqual(mac(payload), mac)) {
-            throw refused("confirmation token was not issued by this server or was altered (its signature does not "
-                    + "match; tokens from before a server restart are no longer valid)." + again);
+            throw refused(what(use) + " was not issued by this server or was altered (its signature does not match; "
+                    + "those from before a server restart are no longer valid)." + again);
         }
         JsonNode p = JsonRpc.read(new String(payload, StandardCharsets.UTF_8));
         long expiresAt = p.path("expires_at").asLong();
         if (clock.millis() >= expiresAt) {
-            throw refused("confirmation token expired at " + Instant.ofEpochMilli(expiresAt) + " (tokens are accepted "
-                    + "for meridian.mcp.confirmation-ttl = " + ttl + ")." + again);
+            throw refused(what(use) + " expired at " + Instant.ofEpochMilli(expiresAt) + " (accepted for "
+                    + "meridian.mcp.confirmation-ttl = " + ttl + ")." + again);
         }
-        List<String> ids = new ArrayList<>();
-        p.path("backup_ids").forEach(id -> ids.add(id.asText()));
-        Binding got = new Binding(p.path("tool").asText(), text(p, "database"), ids, text(p, "target"), text(p, "digest"),
-                text(p, "principal"));
-        String mismatch = mismatch(got, expected);
-        if (mismatch != null) {
-            throw refused("confirmation token does not match this call: " + mismatch + "." + again);
+        String issuedAs = p.path("use").asText(Use.CONFIRMATION.wire);
+        if (!issuedAs.equals(use.wire)) {
+            throw refused(use == Use.CONFIRMATION
+                    ? "confirmation is the requestState of an input_required result, not a plan's token: echo it as "
+                            + "requestState with the user's elicitation answer in inputResponses." + again
+                    : "requestState is a plan's confirmation token: pass it as the 'confirmation' argument instead." + again);
         }
-        long now = clock.millis();
-        redeemed.values().removeIf(exp -> exp <= now);
-        if (redeemed.putIfAbsent(p.path("nonce").asText(), expiresAt) != null) {
-            throw refused("confirmation token was already used; each token confirms one call." + again);
-        }
+        return p;
+    }
+
+    private static String what(Use use) {
+        return use == Use.CONFIRMATION ? "confirmation token" : "requestState";
+    }
+
+    private static String again(String tool, Use use) {
+        return " Nothing was changed; call " + McpSettings.ToolNameStyle.UNDERSCORE.apply(tool) + " again without '"
+                + (use == Use.CONFIRMATION ? "confirmation'" : "requestState'") + " for a new plan.";
     }
 
     private static String mismatch(Binding got, Binding want) {

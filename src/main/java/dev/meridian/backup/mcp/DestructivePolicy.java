@@ -42,11 +42,19 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li>{@code allow}: they run at once.</li>
  *   <li>{@code confirm} (default): the first call changes nothing and returns a {@link DestructivePlan}. It runs only
- *   once confirmed: by an {@code elicitation/create} form the client answers with action {@code accept} and
- *   {@code confirm: true} (MCP 2025-11-25, client/elicitation; used when the client declared the {@code elicitation}
- *   capability and the call's answer can carry a request, i.e. an SSE response or stdio), or else by calling again
- *   with the plan's one-time token in the {@code confirmation} argument ({@link ConfirmationTokens}). The plan is
- *   recomputed at confirmation, and a token is accepted only for that same plan.</li>
+ *   once confirmed, by a form the client answers with action {@code accept} and {@code confirm: true}, asked when the
+ *   client declared the {@code elicitation} capability:
+ *   <ul>
+ *     <li>MCP 2026-07-28 (stateless): an {@code input_required} result whose {@code inputRequests} hold that form
+ *     under the key {@value #INPUT_KEY} and whose {@code requestState} is a one-time token bound to the plan; the
+ *     client retries the same call with the answer in {@code inputResponses} and the state echoed
+ *     (basic/patterns/mrtr);</li>
+ *     <li>MCP 2025-11-25 sessions: an {@code elicitation/create} request sent while the call is open, when the
+ *     call's answer can carry one (an SSE response, or stdio; client/elicitation);</li>
+ *   </ul>
+ *   or else, in every revision, by calling again with the plan's one-time token in the {@code confirmation} argument
+ *   ({@link ConfirmationTokens}). The plan is recomputed at confirmation, and a token or state is accepted only once
+ *   and only for that same plan.</li>
  *   <li>{@code deny}: the destructive tools are not listed, and calls to them are refused.</li>
  * </ul>
  * With {@code read-only = true} only the read tools are listed and run: {@code backup.list}, {@code backup.get_stats}
@@ -63,6 +71,10 @@ final class DestructivePolicy {
     /** The boolean field of the elicitation form that confirms the plan. */
     static final String CONFIRM_FIELD = "confirm";
     static final String STATUS_CONFIRMATION_REQUIRED = "confirmation_required";
+    /** The key of the confirmation form in an input_required result's inputRequests (and of its answer). */
+    static final String INPUT_KEY = "confirm";
+    /** Where an input_required result carries the plan itself, for clients that show more than the message. */
+    static final String PLAN_META = "dev.meridian.backup/plan";
 
     private final Engine engine;
     private final McpSettings settings;
@@ -159,20 +171,43 @@ final class DestructivePolicy {
      * elicitation, and no {@code confirmation} argument.
      */
     boolean mayElicit(McpSession s, Tool t, JsonNode callParams) {
-        return t.destructive() && settings.destructive() == McpSettings.Destructive.CONFIRM && !settings.readOnly()
+        return !stateless(s) && t.destructive() && settings.destructive() == McpSettings.Destructive.CONFIRM && !settings.readOnly()
                 && elicits(s) && !callParams.path("arguments").has(CONFIRMATION);
     }
 
     /**
-     * Whether a call's first answer is surely a plan that changes nothing: {@code confirm}, a destructive tool, no
-     * {@code confirmation} argument, and (for a restore) no target, so it replaces the live database. Such a call
-     * is answered at once, never as a task ({@link McpTasks}); a restore with a target may still turn out to need a
-     * plan (the target is another database), which then ends its task.
+     * Whether a call's answer is a plan or a question that changes nothing: {@code confirm}, a destructive tool, and
+     * neither a {@code confirmation} argument nor (2026-07-28) a {@code requestState} with an accepting answer; for a
+     * restore, a target that is a configured database (none: the live database it came from). Such a call is
+     * answered at once, never as a task ({@link McpTasks}), so a task never waits for input.
      */
-    boolean asksFirst(Tool t, ToolArguments args) {
-        return t.destructive() && settings.destructive() == McpSettings.Destructive.CONFIRM && !settings.readOnly()
-                && args.string(CONFIRMATION) == null
-                && !(t.name().equals(BackupTools.RESTORE) && (args.string("target_path") != null || args.string("target") != null));
+    boolean asksFirst(McpSession s, Tool t, ToolArguments args) {
+        if (!(t.destructive() && settings.destructive() == McpSettings.Destructive.CONFIRM && !settings.readOnly())
+                || args.string(CONFIRMATION) != null || s.requestState() != null && accepted(answer(s))) {
+            return false;
+        }
+        if (!t.name().equals(BackupTools.RESTORE)) {
+            return true;
+        }
+        String target = args.string("target_path") != null ? args.string("target_path") : args.string("target");
+        if (target == null) {
+            return true;
+        }
+        try {
+            return intoDatabase(engine.backup(BackupId.parse(args.string("backup_id"))).database(), target) != null;
+        } catch (RuntimeException e) {
+            return false; // an unknown backup: the call fails with not_found, as a task or not
+        }
+    }
+
+    private static boolean stateless(McpSession s) {
+        return McpStateless.REVISION.equals(s.protocolVersion());
+    }
+
+    /** The stateless retry's answer to the confirmation form, or null. */
+    private static JsonNode answer(McpSession s) {
+        JsonNode responses = s.inputResponses();
+        return responses == null ? null : responses.get(INPUT_KEY);
     }
 
     /** The client declared form elicitation at initialize ({@code {}} or {@code {"form": {}}}; 2025-11-25). */
@@ -210,6 +245,9 @@ final class DestructivePolicy {
                         planned.backupIds(), principal == null ? "-" : principal);
                 return act.apply(planned);
             }
+            if (stateless(session)) {
+                return inputRequired(wire, planned, session, act);
+            }
             Outbox out = ctx.notifier().outbox();
             if (elicits(session) && out != null) {
                 return elicit(wire, planned, ctx, session, out, plan, act);
@@ -238,12 +276,7 @@ final class DestructivePolicy {
                         throw new BackupException(ErrorCode.CONFLICT, wire + " was cancelled while awaiting confirmation; nothing was changed");
                     }
                     if (!accepted(answer)) {
-                        log.info("MCP {} not confirmed through elicitation (action {}); nothing changed", wire,
-                                answer.path("action").asText("?"));
-                        return CompletableFuture.completedFuture(Tool.Result.failure(new BackupException(ErrorCode.FORBIDDEN,
-                                wire + " was not confirmed (the elicitation answer was '" + answer.path("action").asText("?")
-                                        + "'" + (answer.path("action").asText().equals("accept") ? " without " + CONFIRM_FIELD
-                                        + " = true" : "") + "), so nothing was changed: " + planned.summary())));
+                        return CompletableFuture.completedFuture(notConfirmed(wire, answer, planned));
                     }
                     log.info("MCP {} confirmed through elicitation (database {}, backups {}); the answer is the client's, "
                             + "not proof that a person agreed", wire, planned.database(), planned.backupIds());
@@ -259,6 +292,61 @@ final class DestructivePolicy {
                 });
     }
 
+    /**
+     * MCP 2026-07-28 (basic/patterns/mrtr): without an answer to the confirmation form, the answer is an
+     * input_required result asking it (or, for a client that did not declare elicitation, the plan with its token);
+     * with one, its requestState is redeemed for the plan as it is now, and the call acts only on an accepting
+     * answer. A retry without the form's answer is asked again (spec, Error Handling), and unknown answers are ignored.
+     */
+    private CompletionStage<Tool.Result> inputRequired(String wire, DestructivePlan planned, McpSession session,
+            Function<DestructivePlan, CompletionStage<Tool.Result>> act) {
+        String principal = session.principal();
+        JsonNode answer = answer(session);
+        if (session.requestState() == null || answer == null) {
+            return CompletableFuture.completedFuture(elicits(session) ? inputRequiredResult(wire, planned, principal)
+                    : planResult(wire, planned, principal));
+        }
+        if (!accepted(answer)) {
+            return CompletableFuture.completedFuture(notConfirmed(wire, answer, planned));
+        }
+        tokens.redeem(session.requestState(), planned.binding(principal), ConfirmationTokens.Use.REQUEST_STATE);
+        log.info("MCP {} confirmed through an input_required elicitation (database {}, backups {}, caller {}); the "
+                + "answer is the client's, not proof that a person agreed", wire, planned.database(), planned.backupIds(),
+                principal == null ? "-" : principal);
+        return act.apply(planned);
+    }
+
+    /** The InputRequiredResult that asks to confirm {@code plan}; its requestState is a one-time token for it. */
+    private Tool.Result inputRequiredResult(String wire, DestructivePlan plan, String principal) {
+        ConfirmationTokens.Minted state = tokens.mint(plan.binding(principal), ConfirmationTokens.Use.REQUEST_STATE);
+        ObjectNode r = JsonRpc.NODES.objectNode();
+        r.put("resultType", "input_required");
+        ObjectNode ask = r.putObject("inputRequests").putObject(INPUT_KEY);
+        ask.put("method", "elicitation/create");
+        ask.set("params", elicitation(wire, plan));
+        r.put("requestState", state.token());
+        r.putObject("_meta").set(PLAN_META, plan.details());
+        return Tool.Result.inputRequired(r);
+    }
+
+    private static Tool.Result notConfirmed(String wire, JsonNode answer, DestructivePlan planned) {
+        String action = answer.path("action").asText("?");
+        log.info("MCP {} not confirmed through elicitation (action {}); nothing changed", wire, action);
+        return Tool.Result.failure(new BackupException(ErrorCode.FORBIDDEN, wire + " was not confirmed (the elicitation "
+                + "answer was '" + action + "'" + (action.equals("accept") ? " without " + CONFIRM_FIELD + " = true" : "")
+                + "), so nothing was changed: " + planned.summary()));
+    }
+
+    /**
+     * Checks a stateless retry's requestState before anything runs: minted here, unaltered, unexpired, and handed out
+     * as a requestState ({@link ConfirmationTokens#verify}).
+     *
+     * @throws BackupException {@link ErrorCode#FORBIDDEN} naming the failed check
+     */
+    void checkRequestState(String state, String toolWireName) {
+        tokens.verify(state, ConfirmationTokens.Use.REQUEST_STATE, toolWireName);
+    }
+
     private static CompletionStage<Optional<DestructivePlan>> guarded(Supplier<CompletionStage<Optional<DestructivePlan>>> plan) {
         try {
             return plan.get();
@@ -267,16 +355,11 @@ final class DestructivePolicy {
         }
     }
 
-    // ---- the hook for the 2026-07-28 revision (input_required) ----
-
     /**
      * The form that asks a person to confirm {@code plan}: {@code {"mode": "form", "message": <summary>,
      * "requestedSchema": {"type": "object", "properties": {"confirm": {"type": "boolean", ...}}, "required":
-     * ["confirm"]}}}. It is the params of a 2025-11-25 {@code elicitation/create} request, and the 2026-07-28
-     * revision can carry the same object as the form elicitation of an {@code input_required} result, with the
-     * plan's token ({@link #planResult}'s {@code confirmation.token}, or {@link #mint}) as its signed
-     * {@code requestState}: on the retried request, check the answer with {@link #accepted} and the state with
-     * {@link #redeem} before acting. Not implemented here for 2026-07-28; this is the entry point.
+     * ["confirm"]}}}: the params of a 2025-11-25 {@code elicitation/create} request, and of the one a 2026-07-28
+     * {@code input_required} result carries (client/elicitation, Form Mode).
      */
     ObjectNode elicitation(String wireName, DestructivePlan plan) {
         ObjectNode p = JsonRpc.NODES.objectNode();
@@ -298,19 +381,9 @@ final class DestructivePolicy {
                 && elicitResult.path("content").path(CONFIRM_FIELD).asBoolean();
     }
 
-    /** A one-time token bound to {@code plan} and the caller (see {@link ConfirmationTokens}). */
-    ConfirmationTokens.Minted mint(DestructivePlan plan, String principal) {
-        return tokens.mint(plan.binding(principal));
-    }
-
-    /** Accepts a token once for {@code plan} and the caller, or throws a forbidden {@link BackupException}. */
-    void redeem(String token, DestructivePlan plan, String principal) {
-        tokens.redeem(token, plan.binding(principal));
-    }
-
     /** The result of a first call under {@code confirm}: the plan, a token, and how to confirm. Nothing was done. */
     Tool.Result planResult(String wireName, DestructivePlan plan, String principal) {
-        ConfirmationTokens.Minted minted = mint(plan, principal);
+        ConfirmationTokens.Minted minted = tokens.mint(plan.binding(principal));
         ObjectNode r = JsonRpc.NODES.objectNode();
         r.put("status", STATUS_CONFIRMATION_REQUIRED);
         r.set("plan", plan.details());

@@ -229,7 +229,7 @@ public final class McpHttpRoute {
             stateless.checkHeaders(r, meta, name -> header(req, name));
             McpStateless.checkVersion(meta, r);
             McpStateless.checkMethod(r);
-            context = McpStateless.context(meta);
+            context = stateless.context(meta, r, access.tokenName(authorization(req)).orElse(null));
         } catch (JsonRpcException e) {
             return done(rpcError(McpStateless.httpStatus(e), e.withId(r.id())));
         }

@@ -114,6 +114,21 @@ public final class McpServer {
         return new Initialized(version, r);
     }
 
+    /**
+     * Verifies a stateless tools/call's {@code requestState} as far as it can be without the plan (format, MAC,
+     * expiry, use; {@link DestructivePolicy#checkRequestState}).
+     *
+     * @throws JsonRpcException -32602 saying why, when it fails (MCP 2026-07-28, basic/patterns/mrtr: servers MUST
+     *                          reject state that fails verification)
+     */
+    void checkRequestState(String state, String toolWireName, JsonRpc.Request r) {
+        try {
+            tools.policy().checkRequestState(state, toolWireName);
+        } catch (dev.meridian.backup.model.BackupException e) {
+            throw new JsonRpcException(JsonRpcException.INVALID_PARAMS, e.getMessage(), r.id());
+        }
+    }
+
     /** The token scope a request needs beyond read: a tool call needs its tool's scope. */
     Scope scope(JsonRpc.Request req) {
         if ("tasks/cancel".equals(req.method())) { // cancelling a task needs the scope that could start it
@@ -308,7 +323,7 @@ public final class McpServer {
             } catch (RuntimeException e) {
                 return answer(req, Tool.Result.failure(Failures.of(e, name.asText())).toJson(s.protocolVersion()));
             }
-            if (!tools.asksFirst(tool, checked)) {
+            if (!tools.asksFirst(s, tool, checked)) {
                 return tasks.start(s, req, tool, name.asText(), checked, settings.progressInterval());
             }
         }

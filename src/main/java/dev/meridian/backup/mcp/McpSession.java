@@ -20,6 +20,8 @@ final class McpSession {
     private volatile long lastActiveNanos = System.nanoTime();
     private volatile JsonNode clientCapabilities = JsonRpc.NODES.objectNode();
     private volatile boolean tasksDeclared;
+    private volatile String requestState;
+    private volatile JsonNode inputResponses;
     private final ClientRequests clientRequests = new ClientRequests();
 
     /** A tools/call in flight: the engine request id to cancel, and whether the client cancelled it. */
@@ -128,6 +130,24 @@ final class McpSession {
 
     void tasksDeclared(boolean declared) {
         tasksDeclared = declared;
+    }
+
+    /**
+     * The {@code requestState} a stateless (2026-07-28) tools/call echoes from an earlier {@code input_required}
+     * result, or null (MCP 2026-07-28, basic/patterns/mrtr). Attacker-controlled until verified.
+     */
+    String requestState() {
+        return requestState;
+    }
+
+    /** That call's {@code inputResponses} (a JSON object of answers by the keys the server chose), or null. */
+    JsonNode inputResponses() {
+        return inputResponses;
+    }
+
+    void retry(String state, JsonNode responses) {
+        requestState = state;
+        inputResponses = responses;
     }
 
     /** The requests this server has sent to the client and awaits answers to (elicitation). */

@@ -294,11 +294,45 @@ final class McpStateless {
         return v.substring(from, to);
     }
 
-    /** The request's context: a session object that lives as long as this one request, with its log level. */
-    static McpSession context(Meta meta) {
-        McpSession s = new McpSession(null, REVISION, null);
+    /**
+     * The request's context: a session object that lives as long as this one request, with its log level, the
+     * client's capabilities, the caller, and a tools/call's multi round-trip fields ({@code requestState},
+     * {@code inputResponses}; MCP 2026-07-28, basic/patterns/mrtr).
+     *
+     * @param principal the bearer-token name of the caller, or null without authentication (and on stdio)
+     * @throws JsonRpcException -32602 when a tools/call's requestState is not a string, its inputResponses is not a
+     *                          JSON object of objects (null included), or its requestState fails verification
+     */
+    McpSession context(Meta meta, JsonRpc.Request r, String principal) {
+        McpSession s = new McpSession(null, REVISION, principal);
         s.logLevel(meta.logLevel());
+        s.clientCapabilities(meta.clientCapabilities());
         s.tasksDeclared(McpTasks.declared(meta.clientCapabilities()));
+        if (r.method().equals("tools/call")) {
+            JsonNode state = r.params().get("requestState");
+            JsonNode responses = r.params().get("inputResponses");
+            if (state != null && !state.isTextual()) {
+                throw invalidParams("params.requestState must be the string of an earlier input_required result, "
+                        + "echoed unchanged", r);
+            }
+            if (responses != null && !responses.isObject()) {
+                throw invalidParams("params.inputResponses must be a JSON object of answers keyed as the input_required "
+                        + "result's inputRequests, got " + JsonRpc.kind(responses), r);
+            }
+            if (responses != null) {
+                responses.fields().forEachRemaining(e -> {
+                    if (!e.getValue().isObject()) { // every InputResponse (ElicitResult, ...) is an object
+                        throw invalidParams("params.inputResponses." + dev.meridian.backup.model.Validation.printable(e.getKey())
+                                + " must be the client's result object for that input request, got "
+                                + JsonRpc.kind(e.getValue()), r);
+                    }
+                });
+            }
+            if (state != null) {
+                server.checkRequestState(state.asText(), r.params().path("name").asText(""), r);
+            }
+            s.retry(state == null ? null : state.asText(), responses);
+        }
         return s;
     }
 
@@ -376,7 +410,9 @@ final class McpStateless {
 
     /** resultType "complete" and the server's identity in _meta, which every result of this revision carries. */
     private static ObjectNode complete(ObjectNode result) {
-        if (!"task".equals(result.path("resultType").asText())) { // a CreateTaskResult keeps its own (McpTasks)
+        String type = result.path("resultType").asText();
+        // a CreateTaskResult (McpTasks) and an InputRequiredResult (DestructivePolicy) keep their own
+        if (!"task".equals(type) && !"input_required".equals(type)) {
             result.put("resultType", "complete");
         }
         JsonNode meta = result.get("_meta");

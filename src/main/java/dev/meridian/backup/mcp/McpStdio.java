@@ -160,7 +160,7 @@ public final class McpStdio {
             McpStateless.Meta meta = McpStateless.meta(r);
             McpStateless.checkVersion(meta, r);
             McpStateless.checkMethod(r);
-            context = McpStateless.context(meta);
+            context = stateless.context(meta, r, null);
         } catch (JsonRpcException e) {
             send(JsonRpc.error(e.withId(r.id())));
             return;

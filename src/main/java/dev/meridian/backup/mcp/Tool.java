@@ -54,8 +54,19 @@ record Tool(String name, String title, String description, List<Param> params, O
     /**
      * A tools/call result. Success carries {@code structured} (also sent as JSON text); failures carry a message an
      * agent can act on, and structured content only when it still matches the output schema (a failed verify).
+     * {@code inputRequired}, when not null, is a whole 2026-07-28 InputRequiredResult ({@code resultType},
+     * {@code inputRequests}, {@code requestState}) sent instead of a CallToolResult: the call did nothing yet and is
+     * to be retried with the answers (basic/patterns/mrtr).
      */
-    record Result(JsonNode structured, boolean isError, String message) {
+    record Result(JsonNode structured, boolean isError, String message, ObjectNode inputRequired) {
+        Result(JsonNode structured, boolean isError, String message) {
+            this(structured, isError, message, null);
+        }
+
+        static Result inputRequired(ObjectNode result) {
+            return new Result(null, false, null, result);
+        }
+
         static Result ok(Object value) {
             return new Result(Json.MAPPER.valueToTree(value), false, null);
         }
@@ -66,6 +77,9 @@ record Tool(String name, String title, String description, List<Param> params, O
 
         /** The result as the session's protocol revision defines it: structuredContent only from 2025-06-18 on. */
         ObjectNode toJson(String protocolVersion) {
+            if (inputRequired != null) {
+                return inputRequired.deepCopy();
+            }
             ObjectNode r = JsonRpc.NODES.objectNode();
             ArrayNode content = r.putArray("content");
             if (message != null) {

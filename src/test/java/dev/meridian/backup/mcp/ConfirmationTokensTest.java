@@ -69,4 +69,20 @@ class ConfirmationTokensTest {
         ConfirmationTokens restarted = new ConfirmationTokens(Duration.ofMinutes(5), clock);
         assertTrue(refusal(() -> restarted.redeem(token, plan)).contains("signature does not match"));
     }
+
+    @Test
+    void aRequestStateIsAcceptedOnlyAsARequestStateForItsCallerAndBeforeItExpires() {
+        String state = tokens.mint(plan, ConfirmationTokens.Use.REQUEST_STATE).token();
+        assertTrue(refusal(() -> tokens.redeem(state, plan)).contains("requestState of an input_required result"));
+        String token = tokens.mint(plan).token();
+        assertTrue(refusal(() -> tokens.verify(token, ConfirmationTokens.Use.REQUEST_STATE, "backup.delete"))
+                .contains("is a plan's confirmation token"));
+        ConfirmationTokens.Binding other = new ConfirmationTokens.Binding("backup.delete", "alpha", plan.backupIds(), null, "d1", "intruder");
+        assertTrue(refusal(() -> tokens.redeem(state, other, ConfirmationTokens.Use.REQUEST_STATE)).contains("issued to another caller"));
+        assertDoesNotThrow(() -> tokens.verify(state, ConfirmationTokens.Use.REQUEST_STATE, "backup.delete"));
+        now.set(now.get().plus(Duration.ofMinutes(5)));
+        String why = refusal(() -> tokens.verify(state, ConfirmationTokens.Use.REQUEST_STATE, "backup.delete"));
+        assertTrue(why.startsWith("requestState expired at"), why);
+        assertTrue(why.contains("again without 'requestState'"), why);
+    }
 }
