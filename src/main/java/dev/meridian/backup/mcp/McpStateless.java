@@ -355,7 +355,7 @@ final class McpStateless {
         }
         if (McpTasks.METHODS.contains(r.method())) {
             try {
-                return CompletableFuture.completedFuture(Optional.of(JsonRpc.result(r.id(), complete(server.tasks().handle(r)))));
+                return CompletableFuture.completedFuture(Optional.of(JsonRpc.result(r.id(), complete(server.tasks().handle(r, context.principal())))));
             } catch (JsonRpcException e) {
                 return CompletableFuture.completedFuture(Optional.of(JsonRpc.error(e.withId(r.id()))));
             }

@@ -138,6 +138,7 @@ final class McpTasks {
         Entry e = new Entry(UUID.randomUUID().toString(), wireName, tool.name(), "mcp-task-" + UUID.randomUUID(), now,
                 args.string("database"), subject(tool.name(), args));
         e.ttlMs = ttl.toMillis();
+        e.principal = s.principal();
         e.description = tool.name().equals(BackupTools.CREATE_SCHEDULED) ? BackupTools.SCHEDULED_DESCRIPTION
                 : args.string("description");
         evict(now);
@@ -283,12 +284,14 @@ final class McpTasks {
     }
 
     /**
-     * Answers a tasks/* request of a client that declared the extension.
+     * Answers a tasks/* request of a client that declared the extension. A task belongs to the bearer token that
+     * created it: to any other caller it does not exist.
      *
-     * @throws JsonRpcException -32602 for a missing or unknown taskId (also once it expired), and for tasks/update,
-     *                          since no task of this server waits for input
+     * @param principal the caller's bearer-token name, or null without authentication
+     * @throws JsonRpcException -32602 for a missing or unknown taskId (also once it expired, or when another token
+     *                          created it), and for tasks/update, since no task of this server waits for input
      */
-    ObjectNode handle(JsonRpc.Request r) {
+    ObjectNode handle(JsonRpc.Request r, String principal) {
         JsonNode id = r.params().get("taskId");
         if (id == null || !id.isTextual()) {
             throw new JsonRpcException(JsonRpcException.INVALID_PARAMS, r.method() + " needs params.taskId, the taskId of "
@@ -297,6 +300,11 @@ final class McpTasks {
         Entry e = tasks.get(id.asText());
         if (e != null && expired(e, Instant.now())) {
             drop(e);
+            e = null;
+        }
+        if (e != null && !java.util.Objects.equals(e.principal, principal)) {
+            log.warn("MCP {} for task {} by {} refused: the task was created by {}", r.method(), e.taskId,
+                    principal == null ? "an unauthenticated caller" : principal, e.principal == null ? "an unauthenticated caller" : e.principal);
             e = null;
         }
         if (e == null) {
@@ -377,6 +385,8 @@ final class McpTasks {
         ObjectNode error;
         String backupId;
         long ttlMs;
+        /** The bearer-token name that created the task (null without authentication); only it may see the task. */
+        String principal;
         /** A create task's description, to find its backup in the catalog after a restart. */
         String description;
         /** Writes of this record, one after the other. */
@@ -455,6 +465,7 @@ final class McpTasks {
             r.put("cancel_requested", cancelRequested);
             r.put("backup_id", backupId);
             r.put("description", description);
+            r.put("principal", principal);
             r.set("result", result);
             r.set("error", error);
             return r;
@@ -474,6 +485,7 @@ final class McpTasks {
             e.cancelRequested = r.path("cancel_requested").asBoolean();
             e.backupId = r.path("backup_id").asText(null);
             e.description = r.path("description").asText(null);
+            e.principal = r.path("principal").asText(null);
             e.result = r.get("result") instanceof ObjectNode o ? o : null;
             e.error = r.get("error") instanceof ObjectNode o ? o : null;
             return e;

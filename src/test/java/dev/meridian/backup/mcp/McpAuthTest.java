@@ -157,4 +157,29 @@ class McpAuthTest {
                 "MCP-Protocol-Version", McpStatelessTest.REVISION, "Mcp-Method", "tools/list", "Authorization", "Bearer " + READER);
         assertEquals(200, listed.statusCode(), listed.body());
     }
+
+    /** A task belongs to the token that created it: to another token, even an admin one, it does not exist. */
+    @Test
+    void aTaskIsVisibleOnlyToTheTokenThatCreatedIt() throws Exception {
+        String tasks = "\"io.modelcontextprotocol/clientCapabilities\":{\"extensions\":{\"io.modelcontextprotocol/tasks\":{}}}";
+        String meta = McpStatelessTest.meta("").replace("\"io.modelcontextprotocol/clientCapabilities\":{}", tasks);
+        String create = McpStatelessTest.request(40, "tools/call", "\"name\":\"backup.create\",\"arguments\":{\"database\":\"alpha\"}," + meta);
+        HttpResponse<String> created = mcp.post(create, "MCP-Protocol-Version", McpStatelessTest.REVISION, "Mcp-Method", "tools/call",
+                "Mcp-Name", "backup.create", "Mcp-Param-Database", "alpha", "Authorization", "Bearer " + OPERATOR);
+        assertEquals(200, created.statusCode(), created.body());
+        String taskId = McpStatelessTest.answer(McpStatelessTest.messages(created), 40).path("result").path("taskId").asText();
+        assertFalse(taskId.isEmpty(), created.body());
+        String get = McpStatelessTest.request(41, "tasks/get", "\"taskId\":\"" + taskId + "\"," + meta);
+        for (String other : new String[] {ADMIN, READER}) {
+            HttpResponse<String> denied = mcp.post(get, "MCP-Protocol-Version", McpStatelessTest.REVISION, "Mcp-Method", "tasks/get",
+                    "Mcp-Name", taskId, "Authorization", "Bearer " + other);
+            com.fasterxml.jackson.databind.JsonNode error = RawMcp.json(denied).path("error"); // as for an unknown id
+            assertEquals(-32602, error.path("code").asInt(), denied.body());
+            assertTrue(error.path("message").asText().startsWith("Task not found"), denied.body());
+        }
+        HttpResponse<String> own = mcp.post(get, "MCP-Protocol-Version", McpStatelessTest.REVISION, "Mcp-Method", "tasks/get",
+                "Mcp-Name", taskId, "Authorization", "Bearer " + OPERATOR);
+        assertEquals(200, own.statusCode(), own.body());
+        assertEquals(taskId, RawMcp.json(own).path("result").path("taskId").asText(), own.body());
+    }
 }
