@@ -399,7 +399,8 @@ public final class McpServer {
         if (settings.destructive() == McpSettings.Destructive.CONFIRM && listed.contains(BackupTools.DELETE)) {
             b.append("- Restoring over a live database, deleting, and a scheduled backup's retention first return a "
                     + "plan (status confirmation_required) and change nothing: show the plan to the user, and only if "
-                    + "they agree call again with the plan's confirmation token (one use, a few minutes).\n");
+                    + "they agree call again with the plan's confirmation token (one use, a few minutes). A client that "
+                    + "declared elicitation asks its user through a confirmation form instead.\n");
         }
         if (listed.contains(BackupTools.CREATE)) {
             b.append("- Each database runs one create, restore or delete at a time and queues the rest; a [busy] error "
