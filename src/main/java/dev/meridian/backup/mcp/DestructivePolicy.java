@@ -11,6 +11,7 @@ import dev.meridian.backup.model.BackupSummary;
 import dev.meridian.backup.model.BackupType;
 import dev.meridian.backup.model.DatabaseStatus;
 import dev.meridian.backup.model.ErrorCode;
+import dev.meridian.backup.model.IecSize;
 import dev.meridian.backup.operation.Failures;
 import dev.meridian.backup.runtime.Blocking;
 import java.nio.charset.StandardCharsets;
@@ -167,12 +168,13 @@ final class DestructivePolicy {
 
     /**
      * Whether answering this tools/call may send an {@code elicitation/create} request to the client first, so the
-     * HTTP transport answers it with an SSE stream: a destructive tool under {@code confirm}, a client that declared
-     * elicitation, and no {@code confirmation} argument.
+     * HTTP transport answers it with an SSE stream: a 2025-11-25 session's destructive tool under {@code confirm},
+     * and a client that declared elicitation (also when the call carries a token, which is then refused because the
+     * client can be asked).
      */
     boolean mayElicit(McpSession s, Tool t, JsonNode callParams) {
         return !stateless(s) && t.destructive() && settings.destructive() == McpSettings.Destructive.CONFIRM && !settings.readOnly()
-                && elicits(s) && !callParams.path("arguments").has(CONFIRMATION);
+                && elicits(s);
     }
 
     /**
@@ -239,6 +241,17 @@ final class DestructivePolicy {
                 return act.apply(null);
             }
             DestructivePlan planned = p.get();
+            Outbox out = ctx.notifier().outbox();
+            boolean asksUser = stateless(session) ? elicits(session) : elicits(session) && out != null;
+            if (token != null && (session.requestState() != null || session.inputResponses() != null)) {
+                throw new BackupException(ErrorCode.INVALID_ARGUMENT, wire + " got both a 'confirmation' token and an "
+                        + "input_required retry (requestState/inputResponses); send one or the other. Nothing was changed.");
+            }
+            if (token != null && asksUser) {
+                throw new BackupException(ErrorCode.FORBIDDEN, wire + " is confirmed through the form this client shows "
+                        + "its user (it declared elicitation), not by a token. Nothing was changed; call again without "
+                        + "'confirmation' to be asked.");
+            }
             if (token != null) {
                 tokens.redeem(token, planned.binding(principal));
                 log.info("MCP {} confirmed by token (database {}, backups {}, caller {})", wire, planned.database(),
@@ -248,8 +261,7 @@ final class DestructivePolicy {
             if (stateless(session)) {
                 return inputRequired(wire, planned, session, act);
             }
-            Outbox out = ctx.notifier().outbox();
-            if (elicits(session) && out != null) {
+            if (asksUser) {
                 return elicit(wire, planned, ctx, session, out, plan, act);
             }
             return CompletableFuture.completedFuture(planResult(wire, planned, principal));
@@ -449,10 +461,11 @@ final class DestructivePolicy {
             long bytes = b.sizeBytes() + (safetyBackup ? liveBytes : 0);
             d.put("bytes", bytes);
             d.put("file_count", b.fileCount());
-            String summary = "replace the live database " + db + " (" + liveBytes + " bytes of SST files now) with backup "
-                    + id + " of " + b.database() + " taken " + b.createdAt() + " (" + b.fileCount() + " files, " + b.sizeBytes()
-                    + " bytes); " + (safetyBackup ? "a safety backup of the current " + db + " (about " + liveBytes
-                    + " bytes) is taken first, so it can be undone" : "NO safety backup is taken, so it cannot be undone")
+            String summary = "replace the live database " + db + " (" + IecSize.format(liveBytes) + " of SST files now) with "
+                    + "backup " + id + described(b) + " of " + b.database() + " taken " + b.createdAt() + " (" + b.fileCount()
+                    + " files, " + IecSize.format(b.sizeBytes()) + "); " + (safetyBackup ? "a safety backup of the current "
+                    + db + " (about " + IecSize.format(liveBytes) + ") is taken first, so it can be undone"
+                    : "NO safety backup is taken, so it cannot be undone")
                     + ". Writes to " + db + " that are not in the backup are lost.";
             String digest = digest("restore", db, id.value(), m.manifestHash(), String.valueOf(target), String.valueOf(safetyBackup));
             return Optional.of(new DestructivePlan(BackupTools.RESTORE, action, db, List.of(id.value()), target, digest,
@@ -473,8 +486,9 @@ final class DestructivePolicy {
             d.put("bytes", b.sizeBytes());
             d.put("file_count", b.fileCount());
             d.put("note", "permanent; storage only this backup uses is reclaimed later, files shared with other backups stay");
-            String summary = "permanently delete backup " + id + " of " + b.database() + " (" + b.type().wireName()
-                    + ", taken " + b.createdAt() + ", " + b.fileCount() + " files, " + b.sizeBytes() + " bytes); "
+            String summary = "permanently delete backup " + id + described(b) + " of " + b.database() + " ("
+                    + b.type().wireName() + ", taken " + b.createdAt() + ", " + b.fileCount() + " files, "
+                    + IecSize.format(b.sizeBytes()) + "); "
                     + remaining + " backup(s) of " + b.database() + " remain.";
             return Optional.of(new DestructivePlan(BackupTools.DELETE, "delete_backup", b.database(), List.of(id.value()), null,
                     digest("delete", id.value(), m.manifestHash()), b.sizeBytes(), d, summary));
@@ -518,7 +532,7 @@ final class DestructivePolicy {
                 + "no backup beyond these, else the new backup is kept and retention is left to the scheduler");
         String summary = "take a scheduled backup of " + db + ", then apply its retention policy, which would "
                 + (deleted.isEmpty() ? "delete no backup" : "permanently delete " + deleted.size() + " backup(s) ("
-                + deleted.stream().map(x -> x.backupId().value()).collect(Collectors.joining(", ")) + "; " + bytes + " bytes)")
+                + deleted.stream().map(x -> x.backupId().value()).collect(Collectors.joining(", ")) + "; " + IecSize.format(bytes) + ")")
                 + ".";
         List<String> ids = deleted.stream().map(x -> x.backupId().value()).toList();
         String set = backups.stream().map(x -> x.backupId().value() + ":" + x.type().wireName()).sorted()
@@ -530,6 +544,12 @@ final class DestructivePolicy {
     /** The backups a retention run would delete that a confirmed plan did not list (empty: apply it). */
     static List<BackupId> unplanned(DestructivePlan plan, List<BackupId> wouldDelete) {
         return wouldDelete.stream().filter(id -> !plan.backupIds().contains(id.value())).toList();
+    }
+
+    /** " ("nightly before upgrade")" for a backup with a description, else nothing. */
+    private static String described(BackupSummary b) {
+        return b.description() == null || b.description().isBlank() ? ""
+                : " (\"" + dev.meridian.backup.model.Validation.printable(b.description()) + "\")";
     }
 
     private static ObjectNode backupView(BackupSummary b) {

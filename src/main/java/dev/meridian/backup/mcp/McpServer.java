@@ -316,7 +316,7 @@ public final class McpServer {
         }
         ObjectNode args = argsNode instanceof ObjectNode o ? o : JsonRpc.NODES.objectNode();
         JsonNode token = progressToken(params);
-        if (tasks.applies(s, tool)) {
+        if (tasks.applies(s, tool) && tools.policy().listed(tool)) { // a hidden tool's refusal is answered at once
             ToolArguments checked;
             try {
                 checked = ToolArguments.check(name.asText(), tool.params(), args);

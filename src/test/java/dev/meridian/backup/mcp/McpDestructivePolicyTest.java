@@ -207,6 +207,13 @@ class McpDestructivePolicyTest {
             assertTrue(asked.get(0).message().contains(id), asked.get(0).message());
             assertEquals(List.of("confirm"), asked.get(0).requestedSchema().get("required"));
 
+            // A token from a client that cannot be asked does not let this one skip its user's form.
+            String token = planToken(call(client, "backup_delete", Map.of("backup_id", id)));
+            assertToolError(call(person, "backup_delete", Map.of("backup_id", id, "confirmation", token)),
+                    "is confirmed through the form this client shows its user");
+            assertEquals(2, asked.size(), "the refused token call asked nothing");
+            assertEquals(before, backupIds("beta"));
+
             answer.put("next", new McpSchema.ElicitResult(McpSchema.ElicitResult.Action.ACCEPT, Map.of("confirm", true)));
             assertEquals(true, structured(call(person, "backup_delete", Map.of("backup_id", id))).get("deleted"));
             assertFalse(backupIds("beta").contains(id));

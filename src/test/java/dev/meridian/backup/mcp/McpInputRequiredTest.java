@@ -167,7 +167,7 @@ class McpInputRequiredTest {
         String token = result(post("backup_delete", args, "", "")).path("structuredContent").path("confirmation").path("token").asText();
         JsonNode misused = RawMcp.rpcError(post("backup_delete", args, ELICITATION, retry(token, ACCEPT)), 400, -32602);
         assertTrue(misused.path("error").path("message").asText().contains("confirmation token"), misused.toString());
-        JsonNode asToken = result(post("backup_delete", Map.of("backup_id", id, "confirmation", state), ELICITATION, ""));
+        JsonNode asToken = result(post("backup_delete", Map.of("backup_id", id, "confirmation", state), "", ""));
         assertTrue(asToken.path("isError").asBoolean(), asToken.toString());
         assertTrue(asToken.path("content").get(0).path("text").asText().contains("requestState of an input_required"), asToken.toString());
         // Malformed retry members.
@@ -223,5 +223,32 @@ class McpInputRequiredTest {
         assertEquals("completed", done.path("status").asText(), done.toString());
         assertFalse(done.path("result").path("isError").asBoolean(), done.toString());
         assertTrue(server.env.snapshot("beta").keySet().stream().noneMatch(k -> k.startsWith("later-")), "restored");
+    }
+
+    /**
+     * A client that declared elicitation is asked; a plan token (obtained by a call that did not declare it) does
+     * not skip the form, and a token beside a declined answer is refused, not taken as consent.
+     */
+    @Test
+    void aTokenDoesNotSkipTheFormOfAClientThatDeclaredElicitation() throws Exception {
+        String id = backup("beta");
+        List<String> before = backupIds("beta");
+        Map<String, String> args = Map.of("backup_id", id);
+        String token = result(post("backup_delete", args, "", "")).path("structuredContent").path("confirmation").path("token").asText();
+        String state = asked(result(post("backup_delete", args, ELICITATION, "")), "delete_backup");
+        Map<String, String> withToken = Map.of("backup_id", id, "confirmation", token);
+
+        JsonNode declined = result(post("backup_delete", withToken, ELICITATION, retry(state, "{\"action\":\"decline\"}")));
+        assertTrue(declined.path("isError").asBoolean(), declined.toString());
+        assertTrue(declined.path("content").get(0).path("text").asText().contains("send one or the other"), declined.toString());
+        JsonNode skipped = result(post("backup_delete", withToken, ELICITATION, ""));
+        assertTrue(skipped.path("isError").asBoolean(), skipped.toString());
+        assertTrue(skipped.path("content").get(0).path("text").asText().contains("is confirmed through the form"), skipped.toString());
+        assertEquals(before, backupIds("beta"), "nothing was deleted");
+
+        // The token still works for a call that cannot be asked (no elicitation declared).
+        JsonNode done = result(post("backup_delete", withToken, "", ""));
+        assertFalse(done.path("isError").asBoolean(), done.toString());
+        assertFalse(backupIds("beta").contains(id));
     }
 }

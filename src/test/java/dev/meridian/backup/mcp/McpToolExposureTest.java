@@ -84,4 +84,27 @@ class McpToolExposureTest {
             c.closeGracefully();
         }
     }
+
+    /** With the Tasks extension declared (2026-07-28), a hidden tool's refusal is the call's answer: no task is made. */
+    @Test
+    void aHiddenToolIsRefusedAtOnceNotAsATask() throws Exception {
+        for (McpTestServer server : List.of(deny, readOnly)) {
+            String tool = server == deny ? "backup_create_scheduled" : "backup_create";
+            String body = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":\"" + tool + "\","
+                    + "\"arguments\":{},\"_meta\":{\"io.modelcontextprotocol/protocolVersion\":\"2026-07-28\","
+                    + "\"io.modelcontextprotocol/clientCapabilities\":{\"extensions\":{\"io.modelcontextprotocol/tasks\":{}}}}}}";
+            java.net.http.HttpResponse<String> r = server.mcp().send(server.mcp().request("MCP-Protocol-Version", "2026-07-28",
+                    "Mcp-Method", "tools/call", "Mcp-Name", tool).header("Content-Type", "application/json")
+                    .header("Accept", "application/json").POST(java.net.http.HttpRequest.BodyPublishers.ofString(body)).build());
+            com.fasterxml.jackson.databind.JsonNode result = RawMcp.json(r).path("result");
+            assertEquals("complete", result.path("resultType").asText(), r.body());
+            assertTrue(result.path("isError").asBoolean(), r.body());
+            assertTrue(result.path("content").get(0).path("text").asText().contains("[forbidden]"), r.body());
+            java.nio.file.Path records = server.env.stateDir.resolve("mcp-tasks");
+            try (java.util.stream.Stream<java.nio.file.Path> files = java.nio.file.Files.exists(records)
+                    ? java.nio.file.Files.list(records) : java.util.stream.Stream.empty()) {
+                assertEquals(0, files.count(), "a task record was made for a refused call");
+            }
+        }
+    }
 }
