@@ -209,6 +209,10 @@ public final class RestoreJob extends AbstractBehavior<RestoreJob.Command> {
             if (!live.walDir().isEmpty()) {
                 throw refuseSeparateWalDir(request, live.name(), live.walDir(), restoreRoots);
             }
+            List<Path> elsewhere = live.tableDirectoriesElsewhere();
+            if (!elsewhere.isEmpty()) {
+                throw refuseDbPaths(request, live.name(), elsewhere, restoreRoots);
+            }
             liveReal = where.real();
         }
         Path staging = RestoreSwap.staging(intoDatabase ? liveReal : target, jobId);
@@ -256,6 +260,24 @@ public final class RestoreJob extends AbstractBehavior<RestoreJob.Command> {
                 + "(target: a path under " + restoreRoots + "; CLI: restore --target DIR; the copy "
                 + "keeps its WAL in its own directory), then stop the application, empty " + walDir
                 + ", and switch it to the copy");
+    }
+
+    /**
+     * The owner keeps SSTs in several directories (RocksDB's db_paths). A rename swaps one directory, and the
+     * restored files would have to land back in the directory each one's path_id names, in several swaps that
+     * cannot be made atomic together; a copy with every SST in the database directory instead would not open with the
+     * owner's db_paths. Refused before any staging copy or safety backup.
+     */
+    private static BackupException refuseDbPaths(RestoreRequest request, String database, List<Path> elsewhere,
+            List<Path> restoreRoots) {
+        return new BackupException(ErrorCode.CONFLICT, "restore of backup " + request.backupId() + " into database "
+                + database + " was refused: the database keeps SST files in other directories too (RocksDB db_paths: "
+                + elsewhere + "), and an in-place restore swaps one directory by rename, so it cannot put each file"
+                + " back where the owner's db_paths place it and stay crash-safe. Nothing was changed. Restore into a"
+                + " new directory instead (target: a path under " + restoreRoots + "; CLI: restore --target DIR):"
+                + " the copy holds every SST in its own directory and opens without db_paths. Then stop the"
+                + " application and run it on the copy without db_paths (to spread it over several directories"
+                + " again, compact it fully first, e.g. CompactRange, so every SST gets path_id 0)");
     }
 
     private Behavior<Command> onLoaded(Loaded msg) {
