@@ -195,7 +195,7 @@ public final class BackupJob extends AbstractBehavior<BackupJob.Command> {
             ctx.pipeToSelf(Blocking.supply(ctx.getSystem(), JobContext.ROCKSDB_DISPATCHER, () -> {
                 HandedOverCheckpoint cp = HandedOverCheckpoint.inspect(name, handOver.dir(), handOver.roots(),
                         handOver.outOfBounds(), path);
-                return new Inspected(cp, listCheckpoint(name, cp.dir(), cp.sequenceNumber(), known, into));
+                return new Inspected(cp, listCheckpoint(name, cp.dir(), cp.sequenceNumber(), known, into, List.of()));
             }), (inspected, err) -> err == null ? inspected : new StepFailed(err));
             return;
         }
@@ -258,12 +258,16 @@ public final class BackupJob extends AbstractBehavior<BackupJob.Command> {
             Repository.Ingest ingest) throws IOException {
         long seq = database.checkpoint(checkpointDir);
         CrashPoints.reach("backup.after-checkpoint");
-        return listCheckpoint(database.name(), checkpointDir, seq, known, ingest);
+        return listCheckpoint(database.name(), checkpointDir, seq, known, ingest, database.tableDirectoriesElsewhere());
     }
 
-    /** The files of a checkpoint, the unchanged SSTs among them handled at once, the rest as tasks. */
+    /**
+     * The files of a checkpoint, the unchanged SSTs among them handled at once, the rest as tasks. {@code elsewhere}:
+     * the database's other SST directories (RocksDB db_paths), whose files the checkpoint copies where it cannot link
+     * them (another filesystem).
+     */
     private static Snapshot listCheckpoint(String database, Path checkpointDir, long seq, FileFingerprints known,
-            Repository.Ingest ingest) throws IOException {
+            Repository.Ingest ingest, List<Path> elsewhere) throws IOException {
         List<SourceFile> files = new ArrayList<>();
         try (DirectoryStream<Path> dir = Files.newDirectoryStream(checkpointDir)) {
             for (Path p : dir) {
@@ -272,6 +276,9 @@ public final class BackupJob extends AbstractBehavior<BackupJob.Command> {
                     continue;
                 }
                 Optional<Fingerprint> fp = FileFingerprints.eligible(name) ? FileFingerprints.of(p, null) : Optional.empty();
+                if (fp.isPresent() && !elsewhere.isEmpty()) {
+                    fp = Optional.of(liveOriginal(name, fp.get(), elsewhere));
+                }
                 Optional<FileEntry> entry = fp.flatMap(f -> known.lookup(database, name, f));
                 files.add(new SourceFile(name, p, Files.size(p), fp, entry));
             }
@@ -294,6 +301,26 @@ public final class BackupJob extends AbstractBehavior<BackupJob.Command> {
             tasks.add(Math.min(1, tasks.size()), small);
         }
         return new Snapshot(checkpointDir, seq, List.copyOf(files), List.copyOf(done), List.copyOf(tasks));
+    }
+
+    /**
+     * A copied SST (where a db path is on another filesystem, the checkpoint copies it: a new inode every backup) is
+     * known by the live file it was copied from, the same name and size in one of the database's SST directories.
+     * SSTs are never rewritten and their numbers never reused, so that file's identity stands for the copy's content.
+     * A hard-linked file is its own original; a file compacted away since is known by the copy's identity.
+     */
+    private static Fingerprint liveOriginal(String name, Fingerprint copy, List<Path> elsewhere) {
+        for (Path d : elsewhere) {
+            try {
+                Optional<Fingerprint> live = FileFingerprints.of(d.resolve(name), null);
+                if (live.isPresent() && live.get().size() == copy.size()) {
+                    return live.get();
+                }
+            } catch (IOException e) {
+                // not in this directory (or deleted by a compaction since the checkpoint)
+            }
+        }
+        return copy;
     }
 
     private static final long SMALL_FILE = 1 << 20;

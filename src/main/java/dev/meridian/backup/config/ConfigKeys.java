@@ -83,7 +83,8 @@ public final class ConfigKeys {
             "schedule", V,
             "retention", RETENTION,
             "owner", V,
-            "checkpoint-roots", V));
+            "checkpoint-roots", V,
+            "db-paths", new ListOf(new Fields(ordered("path", V, "target-size", V)))));
 
     /** The keys of one {@code meridian.auth.tokens} element, as {@code Settings.tokens} reads them. */
     public static final Fields TOKEN = new Fields(ordered("name", V, "token", V, "scopes", V));

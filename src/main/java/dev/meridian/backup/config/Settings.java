@@ -13,6 +13,7 @@ import dev.meridian.backup.repository.Compression;
 import dev.meridian.backup.store.s3.S3Location;
 import dev.meridian.backup.repository.seal.Encryption;
 import dev.meridian.backup.repository.seal.Password;
+import dev.meridian.backup.rocks.DbPath;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -92,12 +93,22 @@ public record Settings(
         }
     }
 
-    /** One configured database. {@code schedule} is null when scheduled backups are off. */
+    /**
+     * One configured database. {@code schedule} is null when scheduled backups are off. {@code dbPaths} is the
+     * owner's RocksDB db_paths ({@code db-paths}), empty when its SSTs all live in {@code path}.
+     */
     public record DatabaseSettings(String name, Path path, boolean createIfMissing, int seedKeys, Schedule schedule,
-            Map<BackupType, RetentionPolicy> retention, Owner owner, List<Path> checkpointRoots) {
+            Map<BackupType, RetentionPolicy> retention, Owner owner, List<Path> checkpointRoots, List<DbPath> dbPaths) {
         public DatabaseSettings {
             retention = java.util.Collections.unmodifiableMap(new EnumMap<>(retention));
             checkpointRoots = List.copyOf(checkpointRoots);
+            dbPaths = List.copyOf(dbPaths);
+        }
+
+        /** A database without db-paths (its SSTs all in its own directory). */
+        public DatabaseSettings(String name, Path path, boolean createIfMissing, int seedKeys, Schedule schedule,
+                Map<BackupType, RetentionPolicy> retention, Owner owner, List<Path> checkpointRoots) {
+            this(name, path, createIfMissing, seedKeys, schedule, retention, owner, checkpointRoots, List.of());
         }
 
         /** A database Meridian opens and owns ({@link Owner#MERIDIAN}), with no checkpoint roots. */
@@ -235,6 +246,7 @@ public record Settings(
             }
         }
         Path state = stateDir(m, dbs);
+        checkDbPaths(dbs, repo, state);
         checkCheckpointRoots(dbs, repo, state);
         Encryption.parse(m.getString("repository.encryption"));
         replicas(m, repo, dbs);
@@ -564,7 +576,98 @@ public record Settings(
                         + " open the database, which it never does with owner = application; remove them");
             }
         }
-        return new DatabaseSettings(name, path, create, seed, schedule, retention, owner, roots);
+        List<DbPath> dbPaths = d.hasPath("db-paths") ? dbPaths(name, d) : List.of();
+        if (!dbPaths.isEmpty() && owner == Owner.APPLICATION) {
+            throw BackupException.invalid("database '" + name + "': db-paths tells Meridian how to open the database,"
+                    + " which it never does with owner = application (the owner's checkpoints hold every SST); remove it");
+        }
+        return new DatabaseSettings(name, path, create, seed, schedule, retention, owner, roots, dbPaths);
+    }
+
+    /**
+     * {@code db-paths = [{ path = "/abs/dir", target-size = 100GiB }, ...]}: the owner's RocksDB db_paths in the
+     * owner's order (the first is path_id 0), each path absolute, none twice, each target size in bytes (HOCON
+     * size units) at least 0.
+     */
+    private static List<DbPath> dbPaths(String db, Config d) {
+        List<DbPath> out = new ArrayList<>();
+        List<? extends Config> entries = d.getConfigList("db-paths");
+        for (int i = 0; i < entries.size(); i++) {
+            Config e = entries.get(i);
+            String where = "database '" + db + "': db-paths[" + i + "]";
+            if (!e.hasPath("path") || !e.hasPath("target-size")) {
+                throw BackupException.invalid(where + " needs both path and target-size, as the owner passes them to"
+                        + " DbPath(path, targetSize), e.g. { path = \"/data/" + db + "-cold\", target-size = 100GiB }");
+            }
+            String raw = e.getString("path");
+            if (raw.isBlank() || !Path.of(raw).isAbsolute()) {
+                throw BackupException.invalid(where + ".path = \"" + Validation.printable(raw) + "\" is not an absolute"
+                        + " path; give the directory exactly as the owning application passes it to Options.setDbPaths");
+            }
+            long size = e.getBytes("target-size");
+            if (size < 0) {
+                throw BackupException.invalid(where + ".target-size must be >= 0 bytes, got " + size);
+            }
+            DbPath p = new DbPath(Path.of(raw), size);
+            for (DbPath seen : out) {
+                if (seen.path().equals(p.path())) {
+                    throw BackupException.invalid(where + ".path " + p.path() + " is listed twice; each of RocksDB's"
+                            + " db_paths is a different directory");
+                }
+            }
+            out.add(p);
+        }
+        if (out.isEmpty()) {
+            throw BackupException.invalid("database '" + db + "': db-paths is empty; remove it, or list the owner's"
+                    + " db_paths");
+        }
+        return out;
+    }
+
+    /**
+     * RocksDB deletes every SST in a db path that the database does not list as live, so a db path must belong to
+     * its database alone: not the repository, the state directory, a checkpoint root, nor another database's
+     * directory or db path (in or around any of them).
+     */
+    private static void checkDbPaths(Map<String, DatabaseSettings> dbs, Path repo, Path state) {
+        for (DatabaseSettings db : dbs.values()) {
+            for (DbPath p : db.dbPaths()) {
+                Path dir = p.path();
+                String what = "database '" + db.name() + "': db-paths entry " + dir;
+                if (overlaps(dir, repo) || overlaps(dir, state)) {
+                    throw BackupException.invalid(what + " overlaps the repository at " + repo + " or the state"
+                            + " directory at " + state + "; RocksDB removes files it does not know from its db paths,"
+                            + " so give the database directories of its own");
+                }
+                for (DatabaseSettings other : dbs.values()) {
+                    for (Path root : other.checkpointRoots()) {
+                        if (overlaps(dir, root)) {
+                            throw BackupException.invalid(what + " overlaps the checkpoint root " + root + " of database '"
+                                    + other.name() + "'; keep them apart");
+                        }
+                    }
+                    if (other == db) {
+                        continue;
+                    }
+                    if (overlaps(dir, other.path())) {
+                        throw BackupException.invalid(what + " overlaps database '" + other.name() + "' at "
+                                + other.path() + "; RocksDB removes the SSTs of its db paths that it does not list, so"
+                                + " no two databases may share one");
+                    }
+                    for (DbPath o : other.dbPaths()) {
+                        if (overlaps(dir, o.path())) {
+                            throw BackupException.invalid(what + " overlaps db-paths entry " + o.path() + " of database '"
+                                    + other.name() + "'; RocksDB removes the SSTs of its db paths that it does not list,"
+                                    + " so no two databases may share one");
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private static boolean overlaps(Path a, Path b) {
+        return a.startsWith(b) || b.startsWith(a);
     }
 
     /** One type's policy; its keys are {@link RetentionPolicy#RULES}, checked by {@link ConfigKeys} beforehand. */

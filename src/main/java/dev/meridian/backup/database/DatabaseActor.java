@@ -267,7 +267,7 @@ public final class DatabaseActor {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (true) {
             try {
-                return LiveDatabase.open(db.name(), db.path(), db.createIfMissing());
+                return LiveDatabase.open(db.name(), db.path(), db.createIfMissing(), db.dbPaths());
             } catch (BackupException e) {
                 String m = String.valueOf(e.getMessage());
                 boolean locked = m.contains("lock hold by current process") || m.contains("lock file");

@@ -209,6 +209,10 @@ public final class RestoreJob extends AbstractBehavior<RestoreJob.Command> {
             if (!live.walDir().isEmpty()) {
                 throw refuseSeparateWalDir(request, live.name(), live.walDir(), restoreRoots);
             }
+            List<Path> elsewhere = live.tableDirectoriesElsewhere();
+            if (!elsewhere.isEmpty()) {
+                throw refuseDbPaths(request, live.name(), elsewhere, restoreRoots);
+            }
             liveReal = where.real();
         }
         Path staging = RestoreSwap.staging(intoDatabase ? liveReal : target, jobId);
@@ -256,6 +260,26 @@ public final class RestoreJob extends AbstractBehavior<RestoreJob.Command> {
                 + "(target: a path under " + restoreRoots + "; CLI: restore --target DIR; the copy "
                 + "keeps its WAL in its own directory), then stop the application, empty " + walDir
                 + ", and switch it to the copy");
+    }
+
+    /**
+     * The owner keeps SSTs in several directories (RocksDB's db_paths), and a swap by rename replaces one. The
+     * replaced database's SSTs in the other directories would be deleted by RocksDB as obsolete on the first open of
+     * the restored one, so the old database could no longer be brought back (the swap's rollback guarantee), and
+     * where db_paths[0] is not the database directory the restored SSTs would not be where RocksDB looks. Refused
+     * before any staging copy or safety backup.
+     */
+    private static BackupException refuseDbPaths(RestoreRequest request, String database, List<Path> elsewhere,
+            List<Path> restoreRoots) {
+        return new BackupException(ErrorCode.CONFLICT, "restore of backup " + request.backupId() + " into database "
+                + database + " was refused: the database keeps SST files in other directories too (RocksDB db_paths: "
+                + elsewhere + "), and an in-place restore swaps one directory by rename: it cannot put the files back"
+                + " across several directories and stay crash-safe, and RocksDB would delete the current database's"
+                + " SSTs there as obsolete, so it could not be rolled back. Nothing was changed. Restore into a new"
+                + " directory instead (target: a path under " + restoreRoots + "; CLI: restore --target DIR): the copy"
+                + " holds every SST in its own directory (path_id 0) and opens without db_paths. Then stop the"
+                + " application and run it on the copy, with no db_paths or with db_paths whose first entry is the"
+                + " copy's directory (compactions spread the files again); set db-paths here to match");
     }
 
     private Behavior<Command> onLoaded(Loaded msg) {

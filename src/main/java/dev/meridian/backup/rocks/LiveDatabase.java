@@ -48,6 +48,8 @@ public final class LiveDatabase implements AutoCloseable {
     private final boolean borrowed;
     /** How the host lets go of a borrowed handle for an in-place restore; null when it registered none. */
     private final HostHandOff handOff;
+    /** The owner's db_paths Meridian opened with (empty: every SST in {@link #path}); empty for a borrowed handle. */
+    private List<DbPath> dbPaths = List.of();
 
     private LiveDatabase(String name, Path path, DBOptions options, List<ColumnFamilyOptions> columnFamilyOptions,
             List<ColumnFamilyHandle> handles, RocksDB db) {
@@ -142,7 +144,7 @@ public final class LiveDatabase implements AutoCloseable {
      */
     public LiveDatabase reopen() {
         if (!borrowed) {
-            return open(name, path, false);
+            return open(name, path, false, dbPaths);
         }
         HostHandOff.Reopened r;
         try {
@@ -177,19 +179,122 @@ public final class LiveDatabase implements AutoCloseable {
      * @throws BackupException UNAVAILABLE with the cause and what to do next
      */
     public static LiveDatabase open(String name, Path path, boolean createIfMissing) {
+        return open(name, path, createIfMissing, List.of());
+    }
+
+    /**
+     * {@link #open(String, Path, boolean)} with the owner's db_paths ({@code db-paths} of the database's
+     * configuration; RocksDB does not record them in the OPTIONS file). Before RocksDB is called at all, every SST
+     * the MANIFEST lists as live must be where RocksDB will look for it (its path_id's entry of {@code dbPaths},
+     * the database directory when {@code dbPaths} is empty; a path_id past the end is refused too): else the open is
+     * refused, naming the missing file and what to configure, and nothing on disk changes (not even the LOG). An
+     * existing database's db paths must exist; a new one's are created (create-if-missing).
+     *
+     * @param dbPaths absolute directories in the owner's order (path_id 0 first), or empty
+     * @throws BackupException UNAVAILABLE with the cause and what to do next
+     */
+    public static LiveDatabase open(String name, Path path, boolean createIfMissing, List<DbPath> dbPaths) {
         BlockingGuard.check("open database " + name);
         boolean exists = Files.isRegularFile(path.resolve("CURRENT"));
         if (!exists && !createIfMissing) {
             throw new BackupException(ErrorCode.UNAVAILABLE, "database " + name + " does not exist at " + path
                     + "; set create-if-missing = true for it, or fix its path in the configuration");
         }
-        return exists ? openExisting(name, path) : create(name, path);
+        LiveDatabase db;
+        if (exists) {
+            refuseMissingDbPaths(name, path, dbPaths);
+            refuseMisplacedTables(name, path, dbPaths);
+            db = openExisting(name, path, dbPaths);
+        } else {
+            db = create(name, path, dbPaths);
+        }
+        db.dbPaths = List.copyOf(dbPaths);
+        return db;
     }
 
-    private static LiveDatabase create(String name, Path path) {
+    /** An existing database's db paths must exist: a missing one is a typo or an unmounted volume, not a new path. */
+    private static void refuseMissingDbPaths(String name, Path path, List<DbPath> dbPaths) {
+        for (int i = 0; i < dbPaths.size(); i++) {
+            Path dir = dbPaths.get(i).path();
+            if (!Files.isDirectory(dir)) {
+                throw new BackupException(ErrorCode.UNAVAILABLE, "database " + name + " at " + path + " was not opened:"
+                        + " its db-paths[" + i + "] " + dir + " is not a directory. Nothing was changed. Mount or"
+                        + " create it, or fix db-paths to list the directories the owning application passes to"
+                        + " Options.setDbPaths, in the same order");
+            }
+        }
+    }
+
+    /**
+     * Every live SST of the MANIFEST where RocksDB will look for it (path_id i in db_paths[i]), or refused before
+     * any RocksDB call: RocksDB's own open rotates the LOG before it fails on a missing SST, and RocksDB 11.8 aborts
+     * the whole process (std::bad_alloc) on a path_id past the end of its db_paths. A MANIFEST Meridian cannot read
+     * leaves the decision to RocksDB's own open.
+     */
+    private static void refuseMisplacedTables(String name, Path path, List<DbPath> dbPaths) {
+        Optional<List<ManifestTables.Table>> tables;
+        try {
+            tables = ManifestTables.read(path);
+        } catch (java.io.IOException e) {
+            return; // RocksDB's open reports an unreadable CURRENT or MANIFEST with its own words
+        }
+        if (tables.isEmpty()) {
+            return;
+        }
+        List<Path> dirs = dbPaths.isEmpty() ? List.of(path) : dbPaths.stream().map(DbPath::path).toList();
+        List<java.util.Set<String>> present = new ArrayList<>();
+        for (Path dir : dirs) {
+            try (java.util.stream.Stream<Path> files = Files.list(dir)) {
+                present.add(files.map(f -> f.getFileName().toString()).collect(java.util.stream.Collectors.toSet()));
+            } catch (java.io.IOException e) {
+                throw openFailure(name, path, "its SST directory " + dir + " cannot be listed: " + e.getMessage(), e, -1);
+            }
+        }
+        List<ManifestTables.Table> missing = new ArrayList<>();
+        for (ManifestTables.Table t : tables.get()) {
+            if (t.pathId() >= dirs.size()) {
+                missing.add(t); // past the end of db_paths: RocksDB 11.8 aborts the process (std::bad_alloc)
+                continue;
+            }
+            String legacy = t.fileName().replace(".sst", ".ldb"); // RocksDB still opens LevelDB's suffix
+            if (!present.get(t.pathId()).contains(t.fileName()) && !present.get(t.pathId()).contains(legacy)) {
+                missing.add(t);
+            }
+        }
+        if (missing.isEmpty()) {
+            return;
+        }
+        ManifestTables.Table first = missing.get(0);
+        String expected = first.pathId() < dirs.size() ? dirs.get(first.pathId()).resolve(first.fileName()).toString()
+                : first.fileName() + " in db_paths entry " + first.pathId() + " of the owner";
+        long outside = missing.stream().filter(t -> t.pathId() > 0).count();
+        String which = "its MANIFEST lists " + missing.size() + " live SST file(s) that are not where RocksDB would"
+                + " look for them, the first " + expected + " (path_id " + first.pathId() + ")";
+        String advice;
+        if (dbPaths.isEmpty() && outside > 0) {
+            advice = outside + " of them have path_id > 0: the owning application spreads its SSTs over several"
+                    + " directories with Options.setDbPaths, which RocksDB does not record in the OPTIONS file. Set"
+                    + " db-paths for database " + name + " to the directories and target sizes the owner passes, in"
+                    + " the same order (path_id 0 first), e.g. db-paths = [{ path = \"/data/" + name + "\","
+                    + " target-size = 100GiB }, { path = \"/data/" + name + "-cold\", target-size = 1TiB }]";
+        } else if (dbPaths.isEmpty()) {
+            advice = "if the owning application passes db_paths (Options.setDbPaths), set db-paths for database " + name
+                    + " to the same directories and target sizes in the same order (the first may be a directory"
+                    + " other than " + path + "); otherwise these files are lost, and the database needs a restore";
+        } else {
+            advice = "check that db-paths lists every directory the owning application passes to Options.setDbPaths,"
+                    + " in the same order (path_id 0 is the first entry)";
+        }
+        throw new BackupException(ErrorCode.UNAVAILABLE, "database " + name + " at " + path + " was not opened: "
+                + which + ". Nothing was changed (RocksDB was not called, so it neither wrote nor deleted anything). "
+                + advice);
+    }
+
+    private static LiveDatabase create(String name, Path path, List<DbPath> dbPaths) {
         int maxOpenFiles = FileDescriptorBudget.perDatabase();
         DBOptions options = new DBOptions().setCreateIfMissing(true).setCreateMissingColumnFamilies(true)
                 .setMaxOpenFiles(maxOpenFiles);
+        options.setDbPaths(rocksDbPaths(dbPaths));
         List<ColumnFamilyDescriptor> descriptors = List.of(new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY));
         try {
             Files.createDirectories(path);
@@ -206,14 +311,24 @@ public final class LiveDatabase implements AutoCloseable {
         }
     }
 
-    private static LiveDatabase openExisting(String name, Path path) {
+    private static java.util.List<org.rocksdb.DbPath> rocksDbPaths(List<DbPath> dbPaths) {
+        return dbPaths.stream().map(p -> new org.rocksdb.DbPath(p.path(), p.targetSizeBytes())).toList();
+    }
+
+    private static LiveDatabase openExisting(String name, Path path, List<DbPath> dbPaths) {
         OptionsFile owner = ownerOptions(name, path);
         DBOptions options = new DBOptions();
         List<ColumnFamilyDescriptor> descriptors = new ArrayList<>();
         int maxOpenFiles = -1;
         try {
             loadOwnerOptions(name, path, owner, options, descriptors);
-            maxOpenFiles = FileDescriptorBudget.maxOpenFiles(options.maxOpenFiles(), sstCount(name, path));
+            // db_paths are not in the OPTIONS file: the configuration's, so RocksDB finds and places SSTs as the owner's does
+            options.setDbPaths(rocksDbPaths(dbPaths));
+            long ssts = sstCount(name, path);
+            for (DbPath p : dbPaths) {
+                ssts += p.path().equals(path.normalize()) ? 0 : sstCount(name, p.path());
+            }
+            maxOpenFiles = FileDescriptorBudget.maxOpenFiles(options.maxOpenFiles(), ssts);
             // create_if_missing and create_missing_column_families stay the owner's: the database and every
             // column family it has are opened, so they cannot create anything, and the OPTIONS file keeps them.
             // error_if_exists is the owner's check at creation (RocksDB's bench tools and some apps set it); on an
@@ -417,6 +532,20 @@ public final class LiveDatabase implements AutoCloseable {
         return path;
     }
 
+    /**
+     * The directories other than {@link #path} where RocksDB keeps this database's SSTs: the configured db-paths
+     * of Meridian's own handle, or, for a handle its application opened, the directories of its live SSTs (a copy
+     * in one directory cannot be put back there by a rename).
+     */
+    public List<Path> tableDirectoriesElsewhere() {
+        Path own = path.toAbsolutePath().normalize();
+        if (!borrowed) {
+            return dbPaths.stream().map(DbPath::path).filter(p -> !p.equals(own)).toList();
+        }
+        return use("list the live SST files", () -> db.getLiveFilesMetaData().stream()
+                .map(f -> Path.of(f.path()).toAbsolutePath().normalize()).filter(p -> !p.equals(own)).distinct().toList());
+    }
+
     /** The raw handle, for embedding applications and tests that write to the database. */
     public RocksDB handle() {
         return db;
@@ -462,6 +591,10 @@ public final class LiveDatabase implements AutoCloseable {
         try (Checkpoint cp = Checkpoint.create(db)) {
             cp.createCheckpoint(dir.toString());
         } catch (RocksDBException e) {
+            if (refusedForDbPaths(e)) {
+                checkpointOverDbPaths(dir);
+                return db.getLatestSequenceNumber() == before ? before : sequenceNumberOf(dir);
+            }
             OsError.Kind kind = OsError.kindOf(e);
             throw new BackupException(kind == OsError.Kind.NO_SPACE ? ErrorCode.INSUFFICIENT_STORAGE : ErrorCode.INTERNAL,
                     "checkpoint of database " + name + " into " + dir + " failed: " + e.getMessage() + "; "
@@ -470,6 +603,30 @@ public final class LiveDatabase implements AutoCloseable {
         // Nothing written while the checkpoint was taken: it holds exactly the writes up to `before`.
         // Otherwise ask the checkpoint itself (a read-only open, a few milliseconds).
         return db.getLatestSequenceNumber() == before ? before : sequenceNumberOf(dir);
+    }
+
+    /** RocksDB's Checkpoint refuses a database with more than one db_paths (or cf_paths) entry, before writing anything. */
+    private static boolean refusedForDbPaths(RocksDBException e) {
+        return e.getStatus() != null && e.getStatus().getCode() == org.rocksdb.Status.Code.NotSupported
+                && String.valueOf(e.getMessage()).contains("db_paths");
+    }
+
+    /** {@link DbPathsCheckpoint}: every SST linked (or copied) from the directory its db_paths entry names. */
+    private void checkpointOverDbPaths(Path dir) {
+        String wal = walDir();
+        Path walDirectory = wal.isEmpty() ? path : path.resolve(wal);
+        List<Path> sstDirs = dbPaths.stream().map(DbPath::path).toList();
+        try {
+            if (Files.exists(dir)) {
+                dev.meridian.backup.store.file.DurableFiles.deleteTree(dir); // nothing of RocksDB's refused attempt stays
+            }
+            DbPathsCheckpoint.create(db, path, walDirectory, sstDirs, dir);
+        } catch (RocksDBException | java.io.IOException e) {
+            OsError.Kind kind = OsError.kindOf(e);
+            throw new BackupException(kind == OsError.Kind.NO_SPACE ? ErrorCode.INSUFFICIENT_STORAGE : ErrorCode.INTERNAL,
+                    "checkpoint of database " + name + " (SSTs over several db_paths) into " + dir + " failed: "
+                            + e.getMessage() + "; " + OsError.advice(kind, "the filesystem of " + dir.getParent()), e);
+        }
     }
 
     /**
@@ -516,6 +673,15 @@ public final class LiveDatabase implements AutoCloseable {
         List<ColumnFamilyDescriptor> descriptors = new ArrayList<>();
         List<ColumnFamilyHandle> handles = new ArrayList<>();
         try {
+            Optional<ManifestTables.Table> spread = ManifestTables.read(dir).orElse(List.of()).stream()
+                    .filter(t -> t.pathId() > 0).findFirst();
+            if (spread.isPresent()) {
+                // Opened without db_paths, RocksDB 11.8 would abort the process on this path_id (std::bad_alloc).
+                throw new java.io.IOException("directory " + dir + " has a MANIFEST that places SST "
+                        + spread.get().fileName() + " in db_paths entry " + spread.get().pathId() + " (a copy of a"
+                        + " database spread over several directories, not made by Meridian); it cannot be opened"
+                        + " with the default layout");
+            }
             Optional<OptionsFile> owner = OptionsFile.latest(dir);
             if (owner.isPresent()) {
                 List<OptionsFile.Unconstructible> unconstructible = owner.get().unconstructible();
