@@ -22,7 +22,11 @@ abstract class Verb implements Callable<Integer> {
     }
 
     boolean offline() {
-        return repository() != null && repository().repo != null;
+        boolean offline = repository() != null && repository().repo != null;
+        if (offline) {
+            client.refuseConfigWithRepository();
+        }
+        return offline;
     }
 
     static JsonNode tree(Object value) {
