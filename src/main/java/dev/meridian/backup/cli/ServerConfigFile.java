@@ -65,8 +65,13 @@ final class ServerConfigFile {
         try {
             Config parsed = ConfigFactory.parseFile(file.toFile(), ConfigParseOptions.defaults().setAllowMissing(false));
             own = ConfigFactory.systemProperties().withFallback(parsed);
-            all = own.withFallback(ConfigFactory.parseResources("application.conf")).resolve();
-            own = own.resolveWith(all);
+            all = alone(own);
+            if (all == null) { // the embedded defaults are parsed only when the file leans on them (no host or port)
+                all = own.withFallback(ConfigFactory.parseResources("application.conf")).resolve();
+                own = own.resolveWith(all);
+            } else {
+                own = all;
+            }
         } catch (ConfigException e) {
             throw new CliException(CliException.USAGE, where + " is not valid HOCON: " + e.getMessage()
                     + "; fix it (serve refuses it too), or give the server with --server URL");
@@ -77,6 +82,19 @@ final class ServerConfigFile {
                     + " to it, or give the server with --server URL");
         }
         return new Endpoint(url(all, where), token(all, where));
+    }
+
+    /**
+     * {@code own} resolved by itself when that gives both meridian.http.host and port, as it does with the defaults
+     * under it (values in the file win, and its substitutions find what they name in it); else null.
+     */
+    private static Config alone(Config own) {
+        try {
+            Config c = own.resolve();
+            return c.hasPath("meridian.http.host") && c.hasPath("meridian.http.port") ? c : null;
+        } catch (ConfigException.UnresolvedSubstitution e) {
+            return null;
+        }
     }
 
     private static String url(Config c, String where) {

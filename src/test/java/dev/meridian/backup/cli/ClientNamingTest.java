@@ -106,6 +106,11 @@ class ClientNamingTest {
         for (CliRun r : List.of(created, list)) {
             assertFalse((r.out() + r.err()).contains(TOKEN) || (r.out() + r.err()).contains(READ_TOKEN), "a token was printed");
         }
+        // A file that sets only the port: the host is the embedded default's (127.0.0.1), as serve would bind.
+        Path portOnly = Files.writeString(dir.resolve("port-only.conf"), "meridian.http.port = " + env.server.address().getPort()
+                + "\nmeridian.auth.tokens = [{ name = ops, token = \"" + TOKEN + "\", scopes = [read, admin] }]\n");
+        CliRun byPort = cli("list", "--config", portOnly.toString(), "--json");
+        assertEquals(0, byPort.code(), byPort.err());
         // --token still wins over the file's: the read token may list but not create.
         CliRun readOnly = cli("create", "shop", "--config", file.toString(), "--token", READ_TOKEN);
         assertEquals(CliException.FAILURE, readOnly.code(), readOnly.err());
