@@ -94,6 +94,6 @@ abstract class Verb implements Callable<Integer> {
         List<String> names = new ArrayList<>();
         dbs.forEach(d -> names.add(d.path("name").asText()));
         throw new CliException(CliException.USAGE, "several databases are configured (" + String.join(", ", names)
-                + "); name one");
+                + "); name one with --database DB");
     }
 }

@@ -88,6 +88,9 @@ class ClientNamingTest {
             assertTrue(r.err().contains("two databases given: 'shop' as an argument and 'other' with --database"), r.err());
         }
         assertEquals(3, backups("other"), "a refused create or retention changed nothing");
+        CliRun unnamed = cli("create");
+        assertEquals(CliException.USAGE, unnamed.code());
+        assertTrue(unnamed.err().contains("several databases are configured (other, shop); name one with --database DB"), unnamed.err());
         assertEquals(shop, backups("shop"));
         // One spelling in the help of every such verb; copy (whose arguments are backup ids) has it too.
         for (String verb : List.of("create", "list", "stats", "retention", "copy")) {
