@@ -62,13 +62,16 @@ public final class ClientLatency {
                         BackupType.MANUAL, "cli latency", List.of(), null, false), null).toCompletableFuture().get()
                         .backupId().value();
                 String down = "http://127.0.0.1:" + closedPort();
+                Path conf = work.resolve("client.conf"); // --config: the server's address read from a HOCON file
+                Files.writeString(conf, "meridian.http { host = \"0.0.0.0\", port = " + server.address().getPort() + " }\n");
                 List<List<String>> commands = List.of(List.of("list", "--server", url), List.of("show", id, "--server", url),
                         List.of("stats", "--server", url), List.of("--version"), List.of("--help"),
-                        List.of("list", "--server", down));
+                        List.of("list", "--server", down), List.of("list", "--config", conf.toString()));
                 List<Case> cases = new ArrayList<>();
                 for (List<String> args : commands) {
                     boolean expectFailure = args.contains(down);
-                    String label = String.join(" ", args).replace(url, "URL").replace(down, "DOWN").replace(id, "ID");
+                    String label = String.join(" ", args).replace(url, "URL").replace(down, "DOWN").replace(id, "ID")
+                            .replace(conf.toString(), "FILE");
                     log.printf("%s: %d runs%n", label, runs);
                     time(bin, args, expectFailure, work);
                     List<Long> ms = new ArrayList<>();
@@ -81,7 +84,8 @@ public final class ClientLatency {
                 return new Result(bin.toString(), runs, TARGET_MS, cases, List.of(
                         "wall time from starting the launcher to its exit, the verb's answer printed (to /dev/null)",
                         "URL: a server this benchmark started on a 4 MiB database with one backup; DOWN: a port "
-                                + "nothing listens on (the verb must fail fast with a clear error)",
+                                + "nothing listens on (the verb must fail fast with a clear error); FILE: a HOCON file "
+                                + "giving that server's meridian.http host and port",
                         "p90 is the value below which 90% of the runs fall (nearest rank)"));
             }
         } finally {

@@ -26,17 +26,26 @@ final class ApiClient {
 
     private final String base;
     private final String token;
+    /** Where {@link #base} came from, for error messages ("--server", "env MERIDIAN_SERVER", ...). */
+    private final String origin;
 
     ApiClient(String server, String token) {
+        this(server, token, "--server");
+    }
+
+    /** {@code origin}: where {@code server} came from, named in errors; the token is never named or printed. */
+    ApiClient(String server, String token, String origin) {
         this.base = server.endsWith("/") ? server.substring(0, server.length() - 1) : server;
         this.token = token == null || token.isBlank() ? null : token;
+        this.origin = origin;
         try {
             URI u = URI.create(base);
             if (u.getScheme() == null || u.getHost() == null) {
                 throw new IllegalArgumentException();
             }
         } catch (IllegalArgumentException e) {
-            throw new CliException(CliException.USAGE, "--server '" + server + "' is not a URL like http://127.0.0.1:8080");
+            throw new CliException(CliException.USAGE, "server '" + server + "' (from " + origin
+                    + ") is not a URL like http://127.0.0.1:8080");
         }
     }
 
@@ -161,11 +170,11 @@ final class ApiClient {
         try {
             return c.run();
         } catch (ConnectException e) {
-            throw new CliException(CliException.FAILURE, "cannot reach the server at " + base + " (connection refused); "
-                    + "start it with 'bin/meridian-backup serve', or use --repo DIR to work on a repository directly");
+            throw new CliException(CliException.FAILURE, "cannot reach the server at " + base + " (connection refused; "
+                    + "address from " + origin + "); start it with 'bin/meridian-backup serve', or use --repo DIR to work on a repository directly");
         } catch (java.net.SocketTimeoutException e) {
             throw new CliException(CliException.FAILURE, "cannot reach the server at " + base + " (no answer to connect within "
-                    + CONNECT_TIMEOUT_MS / 1000 + " s); check --server and that the server is running");
+                    + CONNECT_TIMEOUT_MS / 1000 + " s; address from " + origin + "); check it and that the server is running");
         } catch (IOException e) {
             throw new CliException(CliException.FAILURE, "request to " + base + " failed: " + e.getMessage());
         }

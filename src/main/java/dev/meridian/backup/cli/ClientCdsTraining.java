@@ -18,8 +18,8 @@ import picocli.CommandLine;
 /**
  * The workload recorded into the client verbs' class data sharing archive ({@code bin/meridian-backup} runs it once
  * per build with {@code -XX:ArchiveClassesAtExit}): it parses every client verb's options and help, sends a GET and
- * a POST over HTTP to a one-shot local responder, and reads and prints JSON, so the archive holds the JDK, Jackson and
- * CLI classes a client verb loads. It never loads the engine. Not a verb: it prints nothing and exits 0.
+ * a POST over HTTP to a one-shot local responder, reads a --config file (HOCON), and reads and prints JSON, so the
+ * archive holds the JDK, Jackson, Typesafe Config and CLI classes a client verb loads. It never loads the engine. Not a verb: it prints nothing and exits 0.
  */
 public final class ClientCdsTraining {
     private static final String PAGE = "{\"backups\":[{\"backup_id\":\"20261126T021948Z-7f3a2c\",\"database\":\"orders\","
@@ -40,6 +40,15 @@ public final class ClientCdsTraining {
             Thread responder = new Thread(() -> answer(server, 2), "cds-training-responder");
             responder.setDaemon(true);
             responder.start();
+            // --config FILE: the HOCON reading of the server's file (Typesafe Config), with a token in it.
+            java.nio.file.Path conf = java.nio.file.Files.createTempFile("meridian-cds-", ".conf");
+            try {
+                java.nio.file.Files.writeString(conf, "meridian { http { host = \"0.0.0.0\", port = " + server.getLocalPort()
+                        + " }, auth.tokens = [{ name = t, token = \"training-token-0123456789\", scopes = [admin] }] }\n");
+                ServerConfigFile.read(conf);
+            } finally {
+                java.nio.file.Files.deleteIfExists(conf);
+            }
             ApiClient api = new ApiClient("http://127.0.0.1:" + server.getLocalPort(), "training-token");
             JsonNode page = api.get("/api/v1/backups" + ApiClient.query(Map.of("limit", 50)));
             api.post("/api/v1/databases/" + ApiClient.segment("orders") + "/retention/apply", Map.of("dry_run", true));

@@ -5,13 +5,14 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
-@Command(name = "create", description = "Back up a database now.")
+@Command(name = "create", description = "Back up a database now (--database DB; optional when only one is configured).")
 final class CreateCommand extends ServerVerb {
-    @Parameters(arity = "0..1", paramLabel = "DATABASE", description = "Database to back up (optional when only one is configured).")
-    String database;
+    /** The database to back up; optional when only one is configured. */
+    @Mixin
+    DatabaseArgument database = new DatabaseArgument();
 
     @Option(names = "--type", defaultValue = "manual", description = "manual, scheduled, pre_migration or incremental (default: ${DEFAULT-VALUE}).")
     String type;
@@ -39,7 +40,7 @@ final class CreateCommand extends ServerVerb {
     @Override
     public Integer call() {
         requireServer("create needs the server (it owns the database)");
-        String db = databaseOrOnly(database);
+        String db = databaseOrOnly(database.name());
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("type", type);
         body.put("description", description);

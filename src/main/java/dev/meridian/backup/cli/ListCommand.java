@@ -6,13 +6,13 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
-@Command(name = "list", description = "List backups, newest first.")
+@Command(name = "list", description = "List backups, newest first (--database DB: only that database's).")
 final class ListCommand extends RepositoryVerb {
-    @Parameters(arity = "0..1", paramLabel = "DATABASE", description = "Only this database's backups.")
-    String database;
+    @Mixin
+    DatabaseArgument database = new DatabaseArgument();
 
     @Option(names = "--type", description = "Only this type.")
     String type;
@@ -30,10 +30,10 @@ final class ListCommand extends RepositoryVerb {
     public Integer call() throws Exception {
         JsonNode page;
         if (offline()) {
-            page = DirectRepository.list(repo, database, type, tag, limit, cursor);
+            page = DirectRepository.list(repo, database.name(), type, tag, limit, cursor);
         } else {
             Map<String, Object> params = new LinkedHashMap<>();
-            params.put("database", database);
+            params.put("database", database.name());
             params.put("type", type);
             params.put("tag", tag);
             params.put("limit", limit);

@@ -5,13 +5,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
-@Command(name = "retention", description = "Apply a database's retention policies now (see --dry-run).")
+@Command(name = "retention", description = "Apply a database's retention policies now (--database DB; optional when only one is configured; see --dry-run).")
 final class RetentionCommand extends ServerVerb {
-    @Parameters(arity = "0..1", paramLabel = "DATABASE")
-    String database;
+    @Mixin
+    DatabaseArgument database = new DatabaseArgument();
 
     @Option(names = "--dry-run", description = "Only report what would be deleted.")
     boolean dryRun;
@@ -22,7 +22,7 @@ final class RetentionCommand extends ServerVerb {
     @Override
     public Integer call() {
         requireServer("retention needs the server; --repo is read-only");
-        String db = databaseOrOnly(database);
+        String db = databaseOrOnly(database.name());
         if (!dryRun) {
             confirm(yes, "delete the backups of " + db + " that its retention policies do not keep");
         }

@@ -5,20 +5,21 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 
-@Command(name = "stats", description = "Totals by database and type, logical vs stored bytes, dedup ratio, backup ages.")
+@Command(name = "stats", description = "Totals by database and type, logical vs stored bytes, dedup ratio, backup ages (--database DB: only that database).")
 final class StatsCommand extends RepositoryVerb {
-    @Option(names = "--database", description = "Only this database.")
-    String database;
+    @Mixin
+    DatabaseArgument database = new DatabaseArgument();
 
     @Override
     public Integer call() throws Exception {
         JsonNode s;
+        String only = database.name();
         if (offline()) {
-            s = DirectRepository.stats(repo, database);
+            s = DirectRepository.stats(repo, only);
         } else {
-            s = client.api().get("/api/v1/stats" + ApiClient.query(new java.util.HashMap<>(database == null ? Map.of() : Map.of("database", database))));
+            s = client.api().get("/api/v1/stats" + ApiClient.query(new java.util.HashMap<>(only == null ? Map.of() : Map.of("database", only))));
         }
         if (client.json) {
             Output.json(out, s);

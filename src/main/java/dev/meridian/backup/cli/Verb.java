@@ -22,7 +22,11 @@ abstract class Verb implements Callable<Integer> {
     }
 
     boolean offline() {
-        return repository() != null && repository().repo != null;
+        boolean offline = repository() != null && repository().repo != null;
+        if (offline) {
+            client.refuseConfigWithRepository();
+        }
+        return offline;
     }
 
     static JsonNode tree(Object value) {
@@ -90,6 +94,6 @@ abstract class Verb implements Callable<Integer> {
         List<String> names = new ArrayList<>();
         dbs.forEach(d -> names.add(d.path("name").asText()));
         throw new CliException(CliException.USAGE, "several databases are configured (" + String.join(", ", names)
-                + "); name one");
+                + "); name one with --database DB");
     }
 }

@@ -4,6 +4,7 @@ import dev.meridian.backup.config.Settings;
 import dev.meridian.backup.model.BackupException;
 import dev.meridian.backup.model.ErrorCode;
 import dev.meridian.backup.model.Validation;
+import dev.meridian.backup.store.file.ResolvedPath;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -49,7 +50,8 @@ public final class RestoreTargets {
                 return new IntoDatabase(db.name());
             }
         }
-        Path real = realPath(target);
+        ResolvedPath resolved = resolveTarget(target);
+        Path real = resolved.real();
         for (Settings.DatabaseSettings db : settings.databases().values()) {
             if (realPath(db.path()).equals(real)) {
                 return new IntoDatabase(db.name()); // the database by its real path (its configured one is a symlink)
@@ -64,9 +66,7 @@ public final class RestoreTargets {
             }
         }
         if (root == null) {
-            throw new BackupException(ErrorCode.FORBIDDEN, "restore target " + target
-                    + " is not allowed: it must be a configured database or lie under a restore root "
-                    + settings.restoreRoots() + " (meridian.restore-roots)");
+            throw outsideRoots(settings, target, resolved);
         }
         if (real.startsWith(realPath(settings.repositoryPath()))) {
             throw new BackupException(ErrorCode.FORBIDDEN, "restore target " + target + " is inside the repository; choose another directory");
@@ -87,21 +87,47 @@ public final class RestoreTargets {
         return new IntoDirectory(target);
     }
 
-    /** The real path of the deepest existing ancestor, with the rest appended: symlinks cannot lead outside. */
+    /**
+     * The path with every symlink along it resolved, dangling ones included ({@link ResolvedPath}): symlinks cannot
+     * lead outside, not even through a target that does not exist yet. The path as given when it cannot be resolved.
+     */
     static Path realPath(Path p) {
-        Path abs = p.toAbsolutePath().normalize();
-        Path existing = abs;
-        while (existing != null && !Files.exists(existing, LinkOption.NOFOLLOW_LINKS)) {
-            existing = existing.getParent();
-        }
-        if (existing == null) {
-            return abs;
-        }
         try {
-            return existing.toRealPath().resolve(existing.relativize(abs)).normalize();
+            return ResolvedPath.of(p).real();
         } catch (IOException e) {
-            return abs;
+            return p.toAbsolutePath().normalize();
         }
+    }
+
+    private static ResolvedPath resolveTarget(Path target) {
+        try {
+            return ResolvedPath.of(target);
+        } catch (IOException e) {
+            throw BackupException.invalid("restore target " + target + " cannot be resolved: " + e.getMessage());
+        }
+    }
+
+    /**
+     * The refusal of a target outside every restore root: where it resolves to and through which symlinks when that
+     * differs from the path given, and each allowed root (with its own real path when that differs).
+     */
+    private static BackupException outsideRoots(Settings settings, Path target, ResolvedPath resolved) {
+        java.util.List<String> roots = new java.util.ArrayList<>();
+        for (Path r : settings.restoreRoots()) {
+            Path realRoot = realPath(r);
+            roots.add(realRoot.equals(r.toAbsolutePath().normalize()) ? r.toString() : r + " (resolves to " + realRoot + ")");
+        }
+        String allowed = roots.isEmpty() ? "none is configured" : String.join(", ", roots);
+        if (resolved.real().equals(target)) {
+            return new BackupException(ErrorCode.FORBIDDEN, "restore target " + target + " is not allowed: it must be a"
+                    + " configured database or lie under a restore root (meridian.restore-roots: " + allowed + "); choose"
+                    + " a directory under one of them");
+        }
+        return new BackupException(ErrorCode.FORBIDDEN, "restore target " + target + " is not allowed: it resolves to "
+                + resolved.real() + (resolved.links().isEmpty() ? "" : " " + resolved.through()) + ", which is not under"
+                + " a restore root (meridian.restore-roots: " + allowed + ") nor a configured database. Choose a directory"
+                + " under a root that no symlink leads out of, or add a root that holds " + resolved.real()
+                + " to meridian.restore-roots");
     }
 
     private static boolean isEmptyDirectory(Path dir) {

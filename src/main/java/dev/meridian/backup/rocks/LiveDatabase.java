@@ -196,6 +196,9 @@ public final class LiveDatabase implements AutoCloseable {
     public static LiveDatabase open(String name, Path path, boolean createIfMissing, List<DbPath> dbPaths) {
         BlockingGuard.check("open database " + name);
         boolean exists = Files.isRegularFile(path.resolve("CURRENT"));
+        if (!exists) {
+            refuseDanglingSymlink(name, path);
+        }
         if (!exists && !createIfMissing) {
             throw new BackupException(ErrorCode.UNAVAILABLE, "database " + name + " does not exist at " + path
                     + "; set create-if-missing = true for it, or fix its path in the configuration");
@@ -801,5 +804,34 @@ public final class LiveDatabase implements AutoCloseable {
         db.close();
         options.close();
         columnFamilyOptions.forEach(ColumnFamilyOptions::close);
+    }
+
+    /**
+     * Refuses a database path that is, or goes through, a symlink whose target does not exist (an unmounted volume,
+     * a moved directory), naming the symlink and its missing target; nothing is created there, not even with
+     * create-if-missing, since a fresh empty database in place of a missing volume would hide the fault.
+     *
+     * @throws BackupException UNAVAILABLE with the symlink, its target, the first missing directory and what to do
+     */
+    private static void refuseDanglingSymlink(String name, Path path) {
+        dev.meridian.backup.store.file.ResolvedPath resolved;
+        try {
+            resolved = dev.meridian.backup.store.file.ResolvedPath.of(path);
+        } catch (java.io.IOException e) {
+            throw new BackupException(ErrorCode.UNAVAILABLE, "database " + name + " was not opened: " + e.getMessage(), e);
+        }
+        resolved.dangling().ifPresent(link -> {
+            Path absolute = path.toAbsolutePath().normalize();
+            String which = link.link().equals(absolute) || resolved.links().get(0).link().equals(absolute)
+                    ? "its path " + path + " is a symlink to " + link.target()
+                    : "its path " + path + " goes through the symlink " + link.link() + ", which points to " + link.target();
+            Path missing = resolved.firstMissing();
+            throw new BackupException(ErrorCode.UNAVAILABLE, "database " + name + " was not opened: " + which
+                    + ", which does not exist (a dangling symlink"
+                    + (missing.equals(link.target()) ? "" : "; missing: " + missing) + "). Nothing was created there."
+                    + " If it is on a volume, mount it (the database should be at " + resolved.real() + "); if the"
+                    + " database was moved, fix the symlink or the database's path in the configuration; then restart"
+                    + " the service");
+        });
     }
 }

@@ -47,6 +47,20 @@ class ClientVerbClassesTest {
     }
 
     @Test
+    void aClientVerbWithConfigLoadsOnlyHoconBesideTheClient() throws Exception {
+        // --config FILE reads the server's HOCON file (Typesafe Config), and nothing else of the engine.
+        Path conf = java.nio.file.Files.writeString(dir.resolve("client.conf"),
+                "meridian.http { host = \"0.0.0.0\", port = " + closedPort() + " }\n");
+        String loaded = loadedClasses(List.of("list", "--config", conf.toString()));
+        assertTrue(loaded.contains(" com.typesafe.config.ConfigFactory "), "the control: the file was read");
+        for (String prefix : ENGINE) {
+            if (!prefix.equals("com.typesafe.config.")) {
+                assertTrue(!loaded.contains(" " + prefix), "list --config loaded " + prefix + "*: " + firstLineWith(loaded, " " + prefix));
+            }
+        }
+    }
+
+    @Test
     void theRepoPathStillLoadsTheRepository() throws Exception {
         // The control for the test above: -verbose:class does show engine classes when a verb really needs them.
         String loaded = loadedClasses(List.of("list", "--repo", dir.resolve("none").toString()));
