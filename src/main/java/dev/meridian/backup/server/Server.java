@@ -95,6 +95,8 @@ public final class Server implements AutoCloseable {
             CompletableFuture<Engine> ready = new CompletableFuture<>();
             ActorSystem<Void> system = ActorSystem.create(Guardian.create(settings, env, ready), "meridian", settings.config());
             Engine engine = ready.get(30, TimeUnit.SECONDS);
+            // The first operation should find the hot paths compiled and the CPU free of warm-up work (bounded).
+            EngineWarmup.await(EngineWarmup.START_WAIT_MILLIS);
             ServerBinding binding = null;
             if (http) {
                 try {
