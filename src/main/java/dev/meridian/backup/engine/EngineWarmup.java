@@ -3,6 +3,7 @@ package dev.meridian.backup.engine;
 import dev.meridian.backup.hash.Blake3Warmup;
 import dev.meridian.backup.model.BackupId;
 import dev.meridian.backup.model.BackupType;
+import dev.meridian.backup.model.DatabaseStatus;
 import dev.meridian.backup.model.FileEntry;
 import dev.meridian.backup.model.Manifest;
 import dev.meridian.backup.model.Progress;
@@ -166,6 +167,40 @@ public final class EngineWarmup {
     }
 
     /**
+     * What {@code Server.start} waits for before it reports the service started, {@code millis} ms at most in all:
+     * the warm-up ({@link #await}), then the first open of every database Meridian opens itself (none left
+     * {@code opening}; one that failed to open counts as done). An operation that arrives later then pays neither
+     * for cold code nor for the open, and does not compete for the CPU with the warm-up.
+     *
+     * @return whether both were done within the time
+     */
+    public static boolean awaitReady(Engine engine, long millis) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
+        if (!await(millis)) {
+            return false;
+        }
+        while (true) {
+            long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+            if (left <= 0) {
+                return false;
+            }
+            List<DatabaseStatus> all;
+            try {
+                all = engine.databases().toCompletableFuture().get(left, TimeUnit.MILLISECONDS);
+            } catch (java.util.concurrent.TimeoutException e) {
+                return false;
+            }
+            if (all.stream().noneMatch(d -> OPENING.equals(d.state()))) {
+                return true;
+            }
+            Thread.sleep(Math.min(left, 20));
+        }
+    }
+
+    /** The state a database reports while its handle is being opened. */
+    private static final String OPENING = "opening";
+
+    /**
      * The JIT compiles what the warm-up ran for a while after it: waits until the compiler threads have spent less
      * than {@link #QUIET_COMPILE_MS} ms in a {@link #QUIET_WINDOW_MS} ms window (or until {@code deadline}, a
      * {@link System#nanoTime} value). Without the compilation MXBean it returns at once.
@@ -223,8 +258,10 @@ public final class EngineWarmup {
      * fingerprint cache, record the metrics on a private registry, then read the manifest back and write every file
      * out, hash-checked and fsynced, and open the result read-only. What it leaves is under {@code dir}, which the
      * caller removes.
+     *
+     * @return the files published and the sequence numbers of the checkpoint and of the restored copy
      */
-    static void rehearse(Path dir, Compression compression) throws Exception {
+    static Rehearsal rehearse(Path dir, Compression compression) throws Exception {
         String name = "warm-up";
         Path db = dir.resolve("db");
         Path checkpoint = dir.resolve("checkpoint");
@@ -287,11 +324,15 @@ public final class EngineWarmup {
             for (FileEntry f : manifest.files()) {
                 Materializer.writeFile(repository, f, restored, Progress.NONE);
             }
-            LiveDatabase.sequenceNumberOf(restored);
+            long restoredSeq = LiveDatabase.sequenceNumberOf(restored);
             journal.delete("restore-" + id.value());
             metrics.operation("restore", name, "manual", "ok", Duration.ofMillis(1));
+            return new Rehearsal(manifest.files().size(), seq, restoredSeq);
         }
     }
+
+    /** What {@link #rehearse} did: files published, the checkpoint's and the restored copy's sequence numbers. */
+    record Rehearsal(int files, long sequenceNumber, long restoredSequenceNumber) {}
 
     /** Half random, half a repeated pattern, like the benchmark's values: compressible enough for zstd to be used. */
     static void writeSample(Path file) throws Exception {

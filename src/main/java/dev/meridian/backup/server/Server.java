@@ -95,8 +95,6 @@ public final class Server implements AutoCloseable {
             CompletableFuture<Engine> ready = new CompletableFuture<>();
             ActorSystem<Void> system = ActorSystem.create(Guardian.create(settings, env, ready), "meridian", settings.config());
             Engine engine = ready.get(30, TimeUnit.SECONDS);
-            // The first operation should find the hot paths compiled and the CPU free of warm-up work (bounded).
-            EngineWarmup.await(EngineWarmup.START_WAIT_MILLIS);
             ServerBinding binding = null;
             if (http) {
                 try {
@@ -109,6 +107,8 @@ public final class Server implements AutoCloseable {
                             + "; is another server running? Set meridian.http.port to a free port", e);
                 }
             }
+            // The first operation should find its database open, the hot paths compiled and the CPU free of warm-up work.
+            EngineWarmup.awaitReady(engine, EngineWarmup.START_WAIT_MILLIS);
             Server server = new Server(system, engine, binding, recovered);
             server.registerShutdown(repository);
             log.info("Meridian Backup started: {} database(s), repository {} ({} backups){}", settings.databases().size(),
