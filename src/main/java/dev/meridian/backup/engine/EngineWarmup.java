@@ -28,8 +28,8 @@ import java.lang.management.CompilationMXBean;
 import java.lang.management.ManagementFactory;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
-import java.nio.file.DirectoryStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -55,9 +55,16 @@ import org.slf4j.LoggerFactory;
  * decoding, and the manifest's JSON (Jackson builds its serializers on first use). A server started by an agent over
  * stdio, or {@code --repo} work, runs its first operation right after start, when all of this is still cold.
  *
+ * Then it rehearses a first backup and restore on a scratch database and repository of its own ({@link #rehearse}),
+ * waits for {@link Blake3Warmup} and for the JIT compiler to go quiet, and ends; {@code Server.start} waits for that
+ * ({@link #awaitReady}, bounded), so the first operation neither runs cold nor competes with the warm-up for the CPU.
+ *
  * <p>Bounded: one daemon thread (not a Pekko dispatcher thread), {@link #PASSES} passes over a {@link #DATA_LEN}-byte
- * temporary file, stopped after {@link #MAX_MILLIS} ms; it never touches the repository or a database, and a failure
- * only logs at debug level. The SIMD hashing kernel is warmed separately by {@link Blake3Warmup}.
+ * file, stopped after {@link #MAX_MILLIS} ms; everything it writes is under one scratch directory in
+ * {@code java.io.tmpdir} named after the process id ({@link #SCRATCH_PREFIX}), removed at the end (or by a later
+ * start when the process died first). It never touches the configured repository or databases, and a failure only
+ * logs at debug level. The SIMD hashing kernel is warmed by {@link Blake3Warmup}; RocksDB's native library is loaded
+ * on a thread of its own ({@link RocksDbLibrary}).
  */
 public final class EngineWarmup {
     private static final Logger log = LoggerFactory.getLogger(EngineWarmup.class);
