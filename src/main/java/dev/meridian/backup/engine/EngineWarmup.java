@@ -179,9 +179,11 @@ public final class EngineWarmup {
      * {@code opening}; one that failed to open counts as done). An operation that arrives later then pays neither
      * for cold code nor for the open, and does not compete for the CPU with the warm-up.
      *
-     * @return whether both were done within the time
+     * @return whether both were done within the time (false too when the states could not be read: this wait never
+     *     fails a start)
+     * @throws InterruptedException when the starting thread is interrupted
      */
-    public static boolean awaitReady(Engine engine, long millis) throws Exception {
+    public static boolean awaitReady(Engine engine, long millis) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
         if (!await(millis)) {
             return false;
@@ -194,7 +196,7 @@ public final class EngineWarmup {
             List<DatabaseStatus> all;
             try {
                 all = engine.databases().toCompletableFuture().get(left, TimeUnit.MILLISECONDS);
-            } catch (java.util.concurrent.TimeoutException e) {
+            } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
                 return false;
             }
             if (all.stream().noneMatch(d -> OPENING.equals(d.state()))) {
