@@ -3,26 +3,47 @@ package dev.meridian.backup.engine;
 import dev.meridian.backup.hash.Blake3Warmup;
 import dev.meridian.backup.model.BackupId;
 import dev.meridian.backup.model.BackupType;
+import dev.meridian.backup.model.DatabaseStatus;
 import dev.meridian.backup.model.FileEntry;
 import dev.meridian.backup.model.Manifest;
 import dev.meridian.backup.model.Progress;
 import dev.meridian.backup.repository.Compression;
 import dev.meridian.backup.repository.IoThrottle;
 import dev.meridian.backup.repository.ManifestCodec;
+import dev.meridian.backup.repository.FileFingerprints;
+import dev.meridian.backup.repository.JobJournal;
 import dev.meridian.backup.repository.ObjectCodec;
+import dev.meridian.backup.repository.Repository;
+import dev.meridian.backup.restore.Materializer;
+import dev.meridian.backup.rocks.DatabaseLocation;
+import dev.meridian.backup.rocks.LiveDatabase;
+import dev.meridian.backup.rocks.SstChecksum;
+import dev.meridian.backup.runtime.Metrics;
+import dev.meridian.backup.store.file.DurableFiles;
+import dev.meridian.backup.rocks.RocksDbLibrary;
 import dev.meridian.backup.store.PendingBlob;
 import dev.meridian.backup.store.mem.MemBlobStore;
 import java.io.OutputStream;
+import java.lang.management.CompilationMXBean;
+import java.lang.management.ManagementFactory;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.SplittableRandom;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
@@ -34,21 +55,43 @@ import org.slf4j.LoggerFactory;
  * decoding, and the manifest's JSON (Jackson builds its serializers on first use). A server started by an agent over
  * stdio, or {@code --repo} work, runs its first operation right after start, when all of this is still cold.
  *
+ * Then it rehearses a first backup and restore on a scratch database and repository of its own ({@link #rehearse}),
+ * waits for {@link Blake3Warmup} and for the JIT compiler to go quiet, and ends; {@code Server.start} waits for that
+ * ({@link #awaitReady}, bounded), so the first operation neither runs cold nor competes with the warm-up for the CPU.
+ *
  * <p>Bounded: one daemon thread (not a Pekko dispatcher thread), {@link #PASSES} passes over a {@link #DATA_LEN}-byte
- * temporary file, stopped after {@link #MAX_MILLIS} ms; it never touches the repository or a database, and a failure
- * only logs at debug level. The SIMD hashing kernel is warmed separately by {@link Blake3Warmup}.
+ * file, stopped after {@link #MAX_MILLIS} ms; everything it writes is under one scratch directory in
+ * {@code java.io.tmpdir} named after the process id ({@link #SCRATCH_PREFIX}), removed at the end (or by a later
+ * start when the process died first). It never touches the configured repository or databases, and a failure only
+ * logs at debug level. The SIMD hashing kernel is warmed by {@link Blake3Warmup}; RocksDB's native library is loaded
+ * on a thread of its own ({@link RocksDbLibrary}).
  */
 public final class EngineWarmup {
     private static final Logger log = LoggerFactory.getLogger(EngineWarmup.class);
     private static final int DATA_LEN = 2 << 20;
     private static final int PASSES = 4;
     private static final long MAX_MILLIS = 15_000;
+    /** Keys of the rehearsal's scratch database: one small SST, enough to run every step. */
+    private static final int REHEARSAL_KEYS = 2_000;
     private static final AtomicBoolean STARTED = new AtomicBoolean();
+    private static final AtomicBoolean NATIVE_STARTED = new AtomicBoolean();
+    private static final CountDownLatch DONE = new CountDownLatch(1);
+    /** Scratch directories are {@code meridian-warmup-<pid>-<random>} under {@code java.io.tmpdir}. */
+    static final String SCRATCH_PREFIX = "meridian-warmup-";
+    /** How long {@code Server.start} waits for the warm-up at most, in milliseconds, beyond its own start-up work. */
+    public static final long START_WAIT_MILLIS = 5_000;
+    private static final long QUIET_WINDOW_MS = 100;
+    private static final long QUIET_COMPILE_MS = 10;
 
     private EngineWarmup() {}
 
-    /** Starts the warm-up once per JVM, in the background; returns at once. */
+    /**
+     * Starts the warm-up once per JVM, in the background; returns at once. RocksDB's native library is loaded on a
+     * thread of its own first, whatever {@code meridian.warmup} says: every database open needs it, and loading it
+     * is not a warm-up but a fixed cost that would otherwise fall on the first open.
+     */
     public static void start(Compression compression) {
+        loadRocksDbLibrary();
         Blake3Warmup.start();
         if (!Boolean.parseBoolean(System.getProperty("meridian.warmup", "true")) || !STARTED.compareAndSet(false, true)) {
             return;
@@ -59,32 +102,246 @@ public final class EngineWarmup {
         t.start();
     }
 
+    /** Loads RocksDB's native library in the background once per JVM (see {@link RocksDbLibrary}). */
+    static void loadRocksDbLibrary() {
+        if (!NATIVE_STARTED.compareAndSet(false, true)) {
+            return;
+        }
+        Thread t = new Thread(() -> {
+            long start = System.nanoTime();
+            try {
+                RocksDbLibrary.load();
+                log.debug("RocksDB native library loaded in {} ms", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
+            } catch (LinkageError e) {
+                // The first open reports it, naming the database; nothing to add here.
+                log.debug("RocksDB native library could not be loaded in advance: {}", e.toString());
+            }
+        }, "meridian-rocksdb-load");
+        t.setDaemon(true);
+        t.start();
+    }
+
     private static void run(Compression compression) {
         long start = System.nanoTime();
         long deadline = start + TimeUnit.MILLISECONDS.toNanos(MAX_MILLIS);
-        Path file = null;
+        Path scratch = null;
         try {
-            file = Files.createTempFile("meridian-warmup-", ".bin");
+            Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
+            sweepStale(tmp);
+            scratch = Files.createTempDirectory(tmp, SCRATCH_PREFIX + ProcessHandle.current().pid() + "-");
+            Path file = scratch.resolve("sample.bin");
             writeSample(file);
             int passes = 0;
             while (passes < PASSES && System.nanoTime() < deadline) {
                 onePass(file, compression);
                 passes++;
             }
-            log.debug("engine warm-up: {} passes over {} bytes in {} ms", passes, DATA_LEN,
+            long passesDone = System.nanoTime();
+            rehearse(scratch.resolve("rehearsal"), compression);
+            long rehearsed = System.nanoTime();
+            boolean hot = Blake3Warmup.await(Math.max(0, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+            boolean quiet = awaitCompilerQuiet(deadline);
+            log.debug("engine warm-up: {} passes over {} bytes in {} ms, a backup and restore of a scratch database in {} "
+                    + "ms, SIMD hashing {}, JIT compiler {} after {} ms in all", passes, DATA_LEN,
+                    TimeUnit.NANOSECONDS.toMillis(passesDone - start), TimeUnit.NANOSECONDS.toMillis(rehearsed - passesDone),
+                    hot ? "hot" : "not hot yet", quiet ? "idle" : "still busy",
                     TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         } catch (Exception | LinkageError e) {
             log.debug("engine warm-up stopped early: {}", e.toString());
         } finally {
-            if (file != null) {
+            if (scratch != null) {
                 try {
-                    Files.deleteIfExists(file);
+                    DurableFiles.deleteTree(scratch);
                 } catch (Exception e) {
-                    log.debug("engine warm-up could not remove {}: {}", file, e.toString());
+                    log.debug("engine warm-up could not remove {}: {}", scratch, e.toString());
                 }
             }
+            DONE.countDown();
         }
     }
+
+    /**
+     * Waits up to {@code millis} ms for the warm-up to end (at once when it is off or was never started).
+     * {@code Server.start} calls this before it reports the service started, so the first operation neither runs
+     * on cold code nor competes for the CPU with the warm-up and the compilations it caused.
+     *
+     * @return whether it ended within the time
+     */
+    public static boolean await(long millis) throws InterruptedException {
+        return !STARTED.get() || DONE.await(millis, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * What {@code Server.start} waits for before it reports the service started, {@code millis} ms at most in all:
+     * the warm-up ({@link #await}), then the first open of every database Meridian opens itself (none left
+     * {@code opening}; one that failed to open counts as done). An operation that arrives later then pays neither
+     * for cold code nor for the open, and does not compete for the CPU with the warm-up.
+     *
+     * @return whether both were done within the time (false too when the states could not be read: this wait never
+     *     fails a start)
+     * @throws InterruptedException when the starting thread is interrupted
+     */
+    public static boolean awaitReady(Engine engine, long millis) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
+        if (!await(millis)) {
+            return false;
+        }
+        while (true) {
+            long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+            if (left <= 0) {
+                return false;
+            }
+            List<DatabaseStatus> all;
+            try {
+                all = engine.databases().toCompletableFuture().get(left, TimeUnit.MILLISECONDS);
+            } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
+                return false;
+            }
+            if (all.stream().noneMatch(d -> OPENING.equals(d.state()))) {
+                return true;
+            }
+            Thread.sleep(Math.min(left, 20));
+        }
+    }
+
+    /** The state a database reports while its handle is being opened. */
+    private static final String OPENING = "opening";
+
+    /**
+     * The JIT compiles what the warm-up ran for a while after it: waits until the compiler threads have spent less
+     * than {@link #QUIET_COMPILE_MS} ms in a {@link #QUIET_WINDOW_MS} ms window (or until {@code deadline}, a
+     * {@link System#nanoTime} value). Without the compilation MXBean it returns at once.
+     *
+     * @return whether the compiler went quiet before the deadline
+     */
+    static boolean awaitCompilerQuiet(long deadline) throws InterruptedException {
+        CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+        if (jit == null || !jit.isCompilationTimeMonitoringSupported()) {
+            return true;
+        }
+        long before = jit.getTotalCompilationTime();
+        while (System.nanoTime() < deadline) {
+            Thread.sleep(QUIET_WINDOW_MS);
+            long now = jit.getTotalCompilationTime();
+            if (now - before < QUIET_COMPILE_MS) {
+                return true;
+            }
+            before = now;
+        }
+        return false;
+    }
+
+    /**
+     * Removes scratch directories of earlier warm-ups whose process is gone (killed, or ended by
+     * {@code System.exit} while its warm-up ran). The process id is part of the name.
+     */
+    static void sweepStale(Path tmp) {
+        try (DirectoryStream<Path> dirs = Files.newDirectoryStream(tmp, SCRATCH_PREFIX + "*")) {
+            for (Path d : dirs) {
+                String rest = d.getFileName().toString().substring(SCRATCH_PREFIX.length());
+                int dash = rest.indexOf('-');
+                long pid;
+                try {
+                    pid = Long.parseLong(rest.substring(0, Math.max(dash, 0)));
+                } catch (NumberFormatException e) {
+                    continue; // not named by this class
+                }
+                boolean alive = pid == ProcessHandle.current().pid()
+                        || ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+                if (!alive && Files.isDirectory(d, LinkOption.NOFOLLOW_LINKS)) {
+                    DurableFiles.deleteTree(d);
+                }
+            }
+        } catch (Exception e) {
+            log.debug("engine warm-up could not sweep old scratch directories in {}: {}", tmp, e.toString());
+        }
+    }
+
+    /**
+     * A first backup's and a first restore's blocking steps, in the order the jobs run them, on a scratch database
+     * and a scratch repository under {@code dir} (never the configured ones): open (creating it) and seed a RocksDB
+     * database, take a checkpoint, fingerprint its files and check the SSTs' block checksums, store them in a local
+     * repository with its journal entry, publish the manifest (catalog, catalog cache), save and reload the
+     * fingerprint cache, record the metrics on a private registry, then read the manifest back and write every file
+     * out, hash-checked and fsynced, and open the result read-only. What it leaves is under {@code dir}, which the
+     * caller removes.
+     *
+     * @return the files published and the sequence numbers of the checkpoint and of the restored copy
+     */
+    static Rehearsal rehearse(Path dir, Compression compression) throws Exception {
+        String name = "warm-up";
+        Path db = dir.resolve("db");
+        Path checkpoint = dir.resolve("checkpoint");
+        Path state = dir.resolve("state");
+        Path restored = dir.resolve("restored");
+        DatabaseLocation.of(db.getParent());
+        long seq;
+        try (LiveDatabase live = LiveDatabase.open(name, db, true)) {
+            live.seedIfEmpty(REHEARSAL_KEYS);
+            seq = live.checkpoint(checkpoint);
+            live.estimatedKeys();
+            live.liveSstBytes();
+        }
+        BackupId id = BackupId.generate(Instant.now(), new SplittableRandom());
+        JobJournal journal = new JobJournal(state.resolve("journal"));
+        journal.write(new JobJournal.Entry(id.value(), "backup", name, id.value(), "checkpoint", null, null, null,
+                List.of(checkpoint.toString())), false);
+        Metrics metrics = new Metrics();
+        try (Repository repository = Repository.openFile(dir.resolve("repository"), compression, IoThrottle.UNLIMITED, state)) {
+            FileFingerprints fingerprints = new FileFingerprints(state.resolve("fingerprints"));
+            Map<String, FileFingerprints.Fingerprint> seen = new HashMap<>();
+            List<FileEntry> files = new ArrayList<>();
+            long bytes = 0;
+            try (Repository.Ingest ingest = repository.beginIngest(id.value());
+                    DirectoryStream<Path> listing = Files.newDirectoryStream(checkpoint)) {
+                for (Path p : listing) {
+                    String file = p.getFileName().toString();
+                    if (!Files.isRegularFile(p) || file.equals("LOCK") || file.startsWith("LOG")) {
+                        continue;
+                    }
+                    Optional<FileFingerprints.Fingerprint> fp = FileFingerprints.eligible(file)
+                            ? FileFingerprints.of(p, null) : Optional.empty();
+                    fp.flatMap(f -> fingerprints.lookup(name, file, f));
+                    if (file.endsWith(".sst")) {
+                        SstChecksum.corruption(p, file);
+                    }
+                    Repository.StoredFile stored = ingest.store(p, file, Progress.NONE, 0, Files.size(p));
+                    files.add(stored.entry());
+                    bytes += stored.entry().size();
+                    fp.ifPresent(f -> seen.put(file, new FileFingerprints.Fingerprint(f.device(), f.inode(), f.size(),
+                            f.mtimeNanos(), stored.entry())));
+                }
+                files.sort(Comparator.comparing(FileEntry::name));
+                Instant now = Instant.now();
+                ingest.publish(new Manifest(Manifest.FORMAT, id, name, BackupType.MANUAL, "", List.of(), now, now, 0, 0,
+                        seq, null, null, bytes, bytes, files, null));
+            }
+            fingerprints.save(name, seen);
+            new FileFingerprints(state.resolve("fingerprints")).lookup(name, "000000.sst",
+                    new FileFingerprints.Fingerprint(0, 0, 0, 0, null));
+            journal.delete(id.value());
+            metrics.operation("backup", name, "manual", "ok", Duration.ofMillis(1));
+            metrics.bytes("backup", name, "logical", bytes);
+            metrics.backupSucceeded(name, Instant.now());
+
+            journal.write(new JobJournal.Entry("restore-" + id.value(), "restore", name, id.value(), "staging", null,
+                    null, null, List.of(restored.toString())), false);
+            Manifest manifest = repository.readManifest(id);
+            Files.createDirectories(restored);
+            for (FileEntry f : manifest.files()) {
+                Materializer.writeFile(repository, f, restored, Progress.NONE);
+            }
+            long restoredSeq = LiveDatabase.sequenceNumberOf(restored);
+            journal.delete("restore-" + id.value());
+            metrics.operation("restore", name, "manual", "ok", Duration.ofMillis(1));
+            return new Rehearsal(manifest.files().size(), seq, restoredSeq);
+        }
+    }
+
+    /** What {@link #rehearse} did: files published, the checkpoint's and the restored copy's sequence numbers. */
+    record Rehearsal(int files, long sequenceNumber, long restoredSequenceNumber) {}
 
     /** Half random, half a repeated pattern, like the benchmark's values: compressible enough for zstd to be used. */
     static void writeSample(Path file) throws Exception {

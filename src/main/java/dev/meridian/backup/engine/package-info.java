@@ -3,8 +3,9 @@
  * send against the configuration and the catalog, asks the actors and never blocks; every failure is a
  * {@code model.BackupException}. {@code Guardian} is the root of the actor tree (verifier, garbage collector,
  * database registry, scheduler); {@code StartupRecovery} finishes or undoes a crash's half-done work before any
- * database opens; {@code EngineWarmup} runs the hot paths once in the background at start; {@code Replicator} copies
- * every published backup to each configured replica ({@code ReplicaTarget} does one pass's blocking work).
+ * database opens; {@code EngineWarmup} runs the hot paths once in the background at start (and rehearses a backup
+ * and restore on a scratch database), which {@code Server.start} waits for; {@code Replicator} copies every
+ * published backup to each configured replica ({@code ReplicaTarget} does one pass's blocking work).
  *
  * <p>Layer 9. May import: every layer below ({@code schedule}, {@code database}, the jobs, {@code runtime},
  * {@code config}, {@code repository}, {@code rocks}, {@code store}, {@code model}, {@code hash}); Pekko. Never

@@ -107,6 +107,8 @@ public final class Server implements AutoCloseable {
                             + "; is another server running? Set meridian.http.port to a free port", e);
                 }
             }
+            // The first operation should find its database open, the hot paths compiled and the CPU free of warm-up work.
+            EngineWarmup.awaitReady(engine, EngineWarmup.START_WAIT_MILLIS);
             Server server = new Server(system, engine, binding, recovered);
             server.registerShutdown(repository);
             log.info("Meridian Backup started: {} database(s), repository {} ({} backups){}", settings.databases().size(),

@@ -1,14 +1,24 @@
 package dev.meridian.backup.engine;
 
-import dev.meridian.backup.engine.EngineWarmup;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.meridian.backup.hash.Blake3Warmup;
 import dev.meridian.backup.repository.Compression;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The warm-up swallows its own failures (it only logs at debug level), so a pass that throws would silently warm
- * nothing: each pass must run the encode, decode and manifest paths to the end, for every compression mode.
+ * nothing: each pass must run the encode, decode and manifest paths to the end, for every compression mode, and the
+ * rehearsal must run a whole backup and restore of its scratch database. Issue 7 item 8: {@code Server.start} waits
+ * for the warm-up, which ends only once the SIMD hashing path is hot, and leaves no scratch directory behind.
  */
 class EngineWarmupTest {
     @TempDir
@@ -21,5 +31,49 @@ class EngineWarmupTest {
         for (String mode : new String[] {"auto", "off", "zstd:3"}) {
             EngineWarmup.onePass(sample, Compression.parse(mode));
         }
+    }
+
+    @Test
+    void theRehearsalBacksUpAndRestoresItsScratchDatabaseByteForByte() throws Exception {
+        EngineWarmup.Rehearsal r = EngineWarmup.rehearse(dir.resolve("rehearsal"), Compression.parse("auto"));
+        assertTrue(r.files() >= 4, "an SST, MANIFEST, CURRENT and OPTIONS at least: " + r.files());
+        assertTrue(r.sequenceNumber() > 0, "the scratch database was seeded");
+        assertEquals(r.sequenceNumber(), r.restoredSequenceNumber(), "the restored copy opens at the checkpoint's sequence number");
+        Path checkpoint = dir.resolve("rehearsal/checkpoint");
+        Path restored = dir.resolve("rehearsal/restored");
+        try (Stream<Path> files = Files.list(restored)) {
+            List<Path> written = files.filter(p -> !p.getFileName().toString().startsWith("LOG")
+                    && !p.getFileName().toString().equals("LOCK")).toList();
+            assertEquals(r.files(), written.size(), "every published file was written out: " + written);
+            for (Path p : written) {
+                assertArrayEquals(Files.readAllBytes(checkpoint.resolve(p.getFileName())), Files.readAllBytes(p), p.toString());
+            }
+        }
+    }
+
+    @Test
+    void awaitReturnsOnceTheWarmUpHasEndedWithHotHashingAndNoScratchLeft() throws Exception {
+        EngineWarmup.start(Compression.parse("auto"));
+        assertTrue(EngineWarmup.await(60_000), "the warm-up ends within its bound");
+        assertTrue(Blake3Warmup.vectorHot(), "the SIMD hashing path is switched on (or absent) when the warm-up ends");
+        String mine = EngineWarmup.SCRATCH_PREFIX + ProcessHandle.current().pid() + "-";
+        try (Stream<Path> tmp = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
+            assertFalse(tmp.anyMatch(p -> p.getFileName().toString().startsWith(mine)), "the scratch directory is removed");
+        }
+    }
+
+    @Test
+    void sweepingRemovesTheScratchOfEndedProcessesOnly() throws Exception {
+        Process p = new ProcessBuilder("true").start();
+        p.waitFor();
+        Path ended = Files.createDirectories(dir.resolve(EngineWarmup.SCRATCH_PREFIX + p.pid() + "-1/rehearsal/db"));
+        Path alive = Files.createDirectories(dir.resolve(EngineWarmup.SCRATCH_PREFIX + ProcessHandle.current().pid() + "-2"));
+        Path foreign = Files.createDirectories(dir.resolve(EngineWarmup.SCRATCH_PREFIX + "12345"));
+        Path file = Files.writeString(dir.resolve(EngineWarmup.SCRATCH_PREFIX + "777.bin"), "x");
+        EngineWarmup.sweepStale(dir);
+        assertFalse(Files.exists(ended.getParent().getParent()), "an ended process's scratch is removed");
+        assertTrue(Files.exists(alive), "a running process's scratch stays");
+        assertTrue(Files.exists(foreign), "a name without a process id is not ours");
+        assertTrue(Files.exists(file), "files are not swept");
     }
 }
