@@ -33,6 +33,10 @@ import org.rocksdb.WriteOptions;
  */
 public final class LiveDatabase implements AutoCloseable {
     static {
+        ManifestTables.preload(); // before any open: it may be the one that runs out of file descriptors
+    }
+
+    static {
         RocksDB.loadLibrary();
     }
 

@@ -29,6 +29,16 @@ import java.util.zip.CRC32C;
 final class ManifestTables {
     private ManifestTables() {}
 
+    /**
+     * Loads this class and the ones {@link #read} uses. {@link LiveDatabase} calls it when it is loaded: from a
+     * directory class path every class is a file to open, and the open path must still run, and report clearly, in
+     * a process that has run out of file descriptors.
+     */
+    static void preload() {
+        Class<?>[] used = {Table.class, Reader.class};
+        assert used.length == 2;
+    }
+
     /** One live SST: its file number, its index in db_paths, its column family id. */
     record Table(long number, int pathId, int columnFamily) {
         /** RocksDB's name for it ({@code MakeTableFileName}: six digits at least, {@code .sst}). */
