@@ -45,7 +45,7 @@ public final class ClientCdsTraining {
             try {
                 java.nio.file.Files.writeString(conf, "meridian { http { host = \"0.0.0.0\", port = " + server.getLocalPort()
                         + " }, auth.tokens = [{ name = t, token = \"training-token-0123456789\", scopes = [admin] }] }\n");
-                ServerConfigFile.read(conf);
+                ServerConfigFile.read(conf, true);
             } finally {
                 java.nio.file.Files.deleteIfExists(conf);
             }

@@ -32,7 +32,8 @@ public final class ClientOptions {
     /** The client for the server named by --server, --config, env MERIDIAN_SERVER or the default, in that order. */
     ApiClient api() {
         if (api == null) {
-            ServerConfigFile.Endpoint fromFile = config == null ? null : ServerConfigFile.read(config);
+            // With --server the file only gives the token, so a file whose address is unusable does not get in the way.
+            ServerConfigFile.Endpoint fromFile = config == null ? null : ServerConfigFile.read(config, server == null);
             String url;
             String origin;
             if (server != null) {

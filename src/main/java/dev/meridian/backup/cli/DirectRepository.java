@@ -126,8 +126,26 @@ final class DirectRepository {
     static JsonNode list(RepositoryOptions client, String database, String type, String tag, int limit, String cursor) throws Exception {
         try (Repository r = open(client)) {
             Arguments.ListQuery q = Arguments.ListQuery.of(database, type, tag, limit, cursor);
+            if (database != null) {
+                knownDatabase(r, client, database);
+            }
             return Verb.tree(Views.page(r.catalog().list(q.catalogQuery())));
         }
+    }
+
+    /**
+     * A repository knows a database by its backups: naming one it holds none of is a not_found (exit 2), as naming a
+     * database the server does not have is, and the message lists the databases it does hold.
+     */
+    private static void knownDatabase(Repository r, RepositoryOptions client, String database) {
+        if (!r.catalog().ofDatabase(database).isEmpty()) {
+            return;
+        }
+        java.util.SortedSet<String> held = new java.util.TreeSet<>();
+        r.catalog().list(new dev.meridian.backup.model.CatalogQuery(null, null, null, Integer.MAX_VALUE, null))
+                .backups().forEach(b -> held.add(b.database()));
+        throw BackupException.notFound("repository " + client.repo + " holds no backup of database '" + database + "'"
+                + (held.isEmpty() ? " (it holds no backups at all)" : "; it holds backups of: " + String.join(", ", held)));
     }
 
     /** One backup's metadata, and its manifest when {@code withManifest}; index 1 is null otherwise. */
@@ -144,6 +162,9 @@ final class DirectRepository {
             Validation.databaseName(database);
         }
         try (Repository r = open(client)) {
+            if (database != null) {
+                knownDatabase(r, client, database);
+            }
             return Verb.tree(r.catalog().stats(database, Instant.now()));
         }
     }

@@ -29,7 +29,10 @@ import java.util.Locale;
 final class ServerConfigFile {
     private ServerConfigFile() {}
 
-    /** The server's base URL ({@code http://host:port}) and a bearer token (null when the file configures none). */
+    /**
+     * The server's base URL ({@code http://host:port}; null when it was not asked for) and a bearer token (null when
+     * the file configures none).
+     */
     record Endpoint(String url, String token) {
         @Override
         public String toString() {
@@ -38,12 +41,13 @@ final class ServerConfigFile {
     }
 
     /**
-     * Reads {@code file}.
+     * Reads {@code file}: the address only when {@code address} (without it, when --server names the server, only
+     * the token is taken, and the file's http section is not looked at).
      *
      * @throws CliException USAGE (exit 2) naming the file and what to do when it does not exist, cannot be read, is
-     *         not valid HOCON, has no {@code meridian.http} section, or gives no usable host or port
+     *         not valid HOCON, or (with {@code address}) has no {@code meridian.http} section or no usable host or port
      */
-    static Endpoint read(Path file) {
+    static Endpoint read(Path file, boolean address) {
         String where = "config file " + file;
         String instead = "; pass the file 'serve --config' reads, or give the server with --server URL";
         if (Files.isDirectory(file)) {
@@ -73,8 +77,12 @@ final class ServerConfigFile {
                 own = all;
             }
         } catch (ConfigException e) {
-            throw new CliException(CliException.USAGE, where + " is not valid HOCON: " + e.getMessage()
+            String why = e.getMessage().startsWith(file + ": ") ? e.getMessage().substring(file.toString().length() + 2) : e.getMessage();
+            throw new CliException(CliException.USAGE, where + " is not valid HOCON: " + why
                     + "; fix it (serve refuses it too), or give the server with --server URL");
+        }
+        if (!address) {
+            return new Endpoint(null, token(all, where));
         }
         if (!own.hasPath("meridian.http")) {
             throw new CliException(CliException.USAGE, where + " has no meridian.http section, so it does not say where"

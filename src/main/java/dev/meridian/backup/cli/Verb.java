@@ -93,6 +93,7 @@ abstract class Verb implements Callable<Integer> {
         }
         List<String> names = new ArrayList<>();
         dbs.forEach(d -> names.add(d.path("name").asText()));
+        names.sort(null); // the server lists them in the order their actors answered
         throw new CliException(CliException.USAGE, "several databases are configured (" + String.join(", ", names)
                 + "); name one with --database DB");
     }

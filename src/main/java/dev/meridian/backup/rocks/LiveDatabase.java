@@ -285,11 +285,11 @@ public final class LiveDatabase implements AutoCloseable {
                     + " the same order (path_id 0 first), e.g. db-paths = [{ path = \"/data/" + name + "\","
                     + " target-size = 100GiB }, { path = \"/data/" + name + "-cold\", target-size = 1TiB }]";
         } else if (dbPaths.isEmpty()) {
-            advice = "if the owning application passes db_paths (Options.setDbPaths), set db-paths for database " + name
+            advice = "If the owning application passes db_paths (Options.setDbPaths), set db-paths for database " + name
                     + " to the same directories and target sizes in the same order (the first may be a directory"
                     + " other than " + path + "); otherwise these files are lost, and the database needs a restore";
         } else {
-            advice = "check that db-paths lists every directory the owning application passes to Options.setDbPaths,"
+            advice = "Check that db-paths lists every directory the owning application passes to Options.setDbPaths,"
                     + " in the same order (path_id 0 is the first entry)";
         }
         throw new BackupException(ErrorCode.UNAVAILABLE, "database " + name + " at " + path + " was not opened: "

@@ -136,6 +136,13 @@ class CliTest {
         assertEquals(atBackup, TestEnv.readDirectory(target));
         assertTrue(restore.json().path("file_count").asInt() > 0 && restore.json().path("bytes").asLong() > 0, restore.out());
         assertEquals(CliException.USAGE, cli("stats", "--repo", env.repository.toString(), "--database", "../x").code());
+        // A database the repository holds no backup of is not found (exit 2), naming the ones it holds.
+        for (String verb : List.of("list", "stats")) {
+            CliRun unknown = cli(verb, "--repo", env.repository.toString(), "--database", "nosuch");
+            assertEquals(CliException.USAGE, unknown.code(), verb + ": " + unknown.err());
+            assertTrue(unknown.err().contains("holds no backup of database 'nosuch'; it holds backups of: shop"), unknown.err());
+        }
+        assertEquals(0, cli("list", "--repo", env.repository.toString(), "--database", "shop").code());
         CliRun again = cli("restore", id, "--repo", env.repository.toString(), "--target", target.toString());
         assertEquals(CliException.FAILURE, again.code(), "an existing, non-empty target is refused");
         CliRun noTarget = cli("restore", id, "--repo", env.repository.toString());

@@ -166,6 +166,11 @@ class ClientNamingTest {
                 assertFalse(r.err().contains("Exception"), r.err());
             }
         }
+        // With --server the file only gives the token: an address it cannot give is no error.
+        for (Path file : List.of(noHttp, ephemeral)) {
+            CliRun served = CliRun.of("list", "--config", file.toString(), "--server", env.baseUrl(), "--token", TOKEN, "--json");
+            assertEquals(0, served.code(), file + ": " + served.err());
+        }
         CliRun withRepo = CliRun.of("list", "--config", noHttp.toString(), "--repo", env.repository.toString());
         assertEquals(CliException.USAGE, withRepo.code());
         assertTrue(withRepo.err().contains("drop one of them"), withRepo.err());
