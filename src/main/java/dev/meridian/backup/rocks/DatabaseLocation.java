@@ -2,7 +2,7 @@ package dev.meridian.backup.rocks;
 
 import dev.meridian.backup.store.BlockingGuard;
 import dev.meridian.backup.store.file.DurableFiles;
-import dev.meridian.backup.store.file.FileBlobStore;
+import dev.meridian.backup.store.file.ResolvedPath;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryNotEmptyException;
@@ -31,7 +31,6 @@ public record DatabaseLocation(Path configured, Path real, boolean mountPoint) {
     /** The reserved directory inside a database directory that is a mount point. */
     public static final String SCRATCH = ".meridian";
 
-    private static final int MAX_LINKS = 40; // as Linux's ELOOP limit
 
     /** Resolves a configured database path. Blocking (file system calls); run it on the I/O or RocksDB dispatcher. */
     public static DatabaseLocation of(Path configured) throws IOException {
@@ -91,37 +90,13 @@ public record DatabaseLocation(Path configured, Path real, boolean mountPoint) {
     }
 
     /**
-     * The path with all symlinks resolved. Unlike {@link Path#toRealPath} it works when the last component is
-     * missing or a dangling symlink (a crash between the two renames of a swap leaves exactly that).
+     * The path with all symlinks resolved ({@link ResolvedPath}). Unlike {@link Path#toRealPath} it works when the
+     * last component is missing or a dangling symlink (a crash between the two renames of a swap leaves exactly that).
+     *
+     * @throws IOException for a symlink loop, naming the path
      */
     static Path realPath(Path configured) throws IOException {
-        Path p = resolveParent(configured.toAbsolutePath().normalize());
-        Set<Path> seen = new HashSet<>();
-        while (Files.isSymbolicLink(p)) {
-            if (!seen.add(p) || seen.size() > MAX_LINKS) {
-                throw new IOException("database path " + configured + " is a symlink loop");
-            }
-            p = resolveParent(p.getParent().resolve(Files.readSymbolicLink(p)));
-        }
-        return p;
-    }
-
-    /** The parent of {@code p} made real where it exists (so ".." in a link target is taken after resolving). */
-    private static Path resolveParent(Path p) throws IOException {
-        Path parent = p.getParent();
-        if (parent == null || p.getFileName() == null) {
-            return p.normalize();
-        }
-        if (!Files.exists(parent)) {
-            Path realParent = resolveParent(parent.normalize());
-            return realParent.resolve(p.getFileName()).normalize();
-        }
-        String name = p.getFileName().toString();
-        Path realParent = parent.toRealPath();
-        if (name.equals("..")) {
-            return realParent.getParent() == null ? realParent : realParent.getParent();
-        }
-        return name.equals(".") ? realParent : realParent.resolve(name);
+        return ResolvedPath.of(configured).real();
     }
 
     /**

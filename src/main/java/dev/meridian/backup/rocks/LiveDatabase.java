@@ -33,11 +33,8 @@ import org.rocksdb.WriteOptions;
  */
 public final class LiveDatabase implements AutoCloseable {
     static {
-        ManifestTables.preload(); // before any open: it may be the one that runs out of file descriptors
-    }
-
-    static {
         RocksDB.loadLibrary();
+        ManifestTables.preload(); // before any open: it may be the one that runs out of file descriptors
     }
 
     private final String name;
@@ -598,14 +595,10 @@ public final class LiveDatabase implements AutoCloseable {
         try (Checkpoint cp = Checkpoint.create(db)) {
             cp.createCheckpoint(dir.toString());
         } catch (RocksDBException e) {
-            if (refusedForDbPaths(e)) {
-                checkpointOverDbPaths(dir);
-                return db.getLatestSequenceNumber() == before ? before : sequenceNumberOf(dir);
+            if (!refusedForDbPaths(e)) {
+                throw checkpointFailed(dir, "", e);
             }
-            OsError.Kind kind = OsError.kindOf(e);
-            throw new BackupException(kind == OsError.Kind.NO_SPACE ? ErrorCode.INSUFFICIENT_STORAGE : ErrorCode.INTERNAL,
-                    "checkpoint of database " + name + " into " + dir + " failed: " + e.getMessage() + "; "
-                            + OsError.advice(kind, "the filesystem of " + dir.getParent()), e);
+            checkpointOverDbPaths(dir);
         }
         // Nothing written while the checkpoint was taken: it holds exactly the writes up to `before`.
         // Otherwise ask the checkpoint itself (a read-only open, a few milliseconds).
@@ -629,11 +622,16 @@ public final class LiveDatabase implements AutoCloseable {
             }
             DbPathsCheckpoint.create(db, path, walDirectory, sstDirs, dir);
         } catch (RocksDBException | java.io.IOException e) {
-            OsError.Kind kind = OsError.kindOf(e);
-            throw new BackupException(kind == OsError.Kind.NO_SPACE ? ErrorCode.INSUFFICIENT_STORAGE : ErrorCode.INTERNAL,
-                    "checkpoint of database " + name + " (SSTs over several db_paths) into " + dir + " failed: "
-                            + e.getMessage() + "; " + OsError.advice(kind, "the filesystem of " + dir.getParent()), e);
+            throw checkpointFailed(dir, " (SSTs over several db_paths)", e);
         }
+    }
+
+    /** A failed checkpoint: out of space, or the cause with what to check on the checkpoint's filesystem. */
+    private BackupException checkpointFailed(Path dir, String how, Exception e) {
+        OsError.Kind kind = OsError.kindOf(e);
+        return new BackupException(kind == OsError.Kind.NO_SPACE ? ErrorCode.INSUFFICIENT_STORAGE : ErrorCode.INTERNAL,
+                "checkpoint of database " + name + how + " into " + dir + " failed: " + e.getMessage() + "; "
+                        + OsError.advice(kind, "the filesystem of " + dir.getParent()), e);
     }
 
     /**
