@@ -6,12 +6,23 @@ import dev.meridian.backup.model.Json;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 /**
  * One CLI invocation in this JVM ({@link Main#run}), with what it printed: its exit code, stdout and stderr (UTF-8).
  * System.out and System.err are process-wide, so invocations are serialized on this class, across test classes.
+ *
+ * <p>Log lines (conf/logback.xml's pattern) that reach System.err while the verb runs are kept apart in {@code log}:
+ * they may come from any server or job in this JVM (a background verification of another test's backup logs at
+ * random moments), so {@code err} holds only what the verb itself printed. Logback writes each event in one call and
+ * {@code println} is one call, so lines never interleave mid-line.
  */
-public record CliRun(int code, String out, String err) {
+public record CliRun(int code, String out, String err, String log) {
+    private static final Pattern LOG_LINE =
+            Pattern.compile("^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}\\.\\d{3}Z (TRACE|DEBUG|INFO |WARN |ERROR) ");
+
     /** Runs {@code args} as {@code bin/meridian-backup} would, capturing its output. */
     public static synchronized CliRun of(String... args) {
         PrintStream oldOut = System.out;
@@ -22,7 +33,9 @@ public record CliRun(int code, String out, String err) {
             System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
             System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
             int code = Main.run(args);
-            return new CliRun(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+            Map<Boolean, String> stderr = err.toString(StandardCharsets.UTF_8).lines().collect(Collectors.partitioningBy(
+                    line -> LOG_LINE.matcher(line).find(), Collectors.mapping(line -> line + "\n", Collectors.joining())));
+            return new CliRun(code, out.toString(StandardCharsets.UTF_8), stderr.get(false), stderr.get(true));
         } finally {
             System.setOut(oldOut);
             System.setErr(oldErr);
