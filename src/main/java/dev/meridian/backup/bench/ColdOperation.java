@@ -24,11 +24,22 @@ import org.rocksdb.RocksDB;
  * the first of its kind in this process. Only the operation is timed, from just before it starts to its end, so
  * both contenders pay JVM start and their own startup untimed and alike; what differs is how warm the code is.
  *
- * <p>Arguments: {@code meridian|backupengine full|incremental|restore DB BACKUPS TARGET COMPRESSION [BACKUP_ID]}.
- * Prints one line {@code cold-result ms=N backup=ID} on stdout; anything else is log.
+ * <p>Then, for the incremental backup and the restore, the same operation runs once more in this process and is
+ * timed too ("next"): 1% new data written through the open database and backed up again, or the same backup restored
+ * into a second new directory. The next run has warm code but otherwise the machine of the first (the same page
+ * cache, the same dirty pages, the same moment), so the cold/next ratio is the warm-up alone; the main benchmark's
+ * warm figures, taken in a long-running JVM, also include what the machine does differently for a process that has
+ * just started. A full backup has no next: a second one of the same database in the same repository stores
+ * nothing new.
+ *
+ * <p>Arguments: {@code meridian|backupengine full|incremental|restore DB BACKUPS TARGET COMPRESSION CHANGE_BYTES
+ * [BACKUP_ID]}. Prints one line {@code cold-result ms=N backup=ID next=M} on stdout: ID is the last backup made
+ * (the next one, after an incremental; what the restore's process restores, as BackupEngine restores its latest),
+ * {@code next=-} for a full backup. Anything else is log.
  */
 public final class ColdOperation {
     static final String RESULT = "cold-result ";
+    private static final long NEXT_SEED = 7_919;
 
     private ColdOperation() {}
 
@@ -39,35 +50,54 @@ public final class ColdOperation {
         Path backups = Path.of(args[3]);
         Path target = Path.of(args[4]);
         String compression = args[5];
-        String backupId = args.length > 6 ? args[6] : "";
-        String[] result = contender.equals("meridian") ? meridian(op, db, backups, target, compression, backupId)
-                : backupEngine(op, db, backups, target);
-        System.out.println(RESULT + "ms=" + result[0] + " backup=" + result[1]);
+        long change = Long.parseLong(args[6]);
+        String backupId = args.length > 7 ? args[7] : "";
+        String[] result = contender.equals("meridian") ? meridian(op, db, backups, target, compression, change, backupId)
+                : backupEngine(op, db, backups, target, change);
+        System.out.println(RESULT + "ms=" + result[0] + " backup=" + result[1] + " next=" + result[2]);
         System.out.flush();
         // The engine's threads would keep a JVM whose work is done alive for its shutdown timeouts.
         System.exit(0);
     }
 
-    private static String[] meridian(String op, Path db, Path repository, Path target, String compression, String backupId)
-            throws Exception {
+    /** Where the next restore goes: beside the first one's target, in the same restore root. */
+    static Path nextTarget(Path target) {
+        return target.resolveSibling(target.getFileName() + "-next");
+    }
+
+    private static String[] meridian(String op, Path db, Path repository, Path target, String compression, long change,
+                                     String backupId) throws Exception {
         Files.createDirectories(target.getParent());
         try (Server server = Server.start(MeridianContender.settings(db, repository, target.getParent(), compression, 0), false,
                 e -> List.of())) {
             Engine engine = server.engine();
-            long start = System.nanoTime();
-            String id = backupId;
             if (op.equals("restore")) {
-                await(engine.restore(BackupId.parse(backupId), target.toString(), false, Engine.newRequestId(), null));
-            } else {
-                BackupSummary b = await(engine.createBackup(MeridianContender.DATABASE, new BackupRequest(Engine.newRequestId(),
-                        BackupType.MANUAL, "cold benchmark", List.of(), null, false), null));
-                id = b.backupId().value();
+                BackupId id = BackupId.parse(backupId);
+                long first = timed(() -> await(engine.restore(id, target.toString(), false, Engine.newRequestId(), null)));
+                long next = timed(() -> await(engine.restore(id, nextTarget(target).toString(), false, Engine.newRequestId(), null)));
+                return new String[] {Long.toString(first), backupId, Long.toString(next)};
             }
-            return new String[] {Long.toString((System.nanoTime() - start) / 1_000_000), id};
+            String[] id = new String[1];
+            long first = timed(() -> id[0] = backup(engine));
+            if (op.equals("full")) {
+                return new String[] {Long.toString(first), id[0], "-"};
+            }
+            await(engine.withDatabase(MeridianContender.DATABASE, live -> {
+                BenchData.writeChange(live.handle(), change, NEXT_SEED);
+                return null;
+            }));
+            long next = timed(() -> id[0] = backup(engine));
+            return new String[] {Long.toString(first), id[0], Long.toString(next)};
         }
     }
 
-    private static String[] backupEngine(String op, Path db, Path backups, Path target) throws Exception {
+    private static String backup(Engine engine) throws Exception {
+        BackupSummary b = await(engine.createBackup(MeridianContender.DATABASE, new BackupRequest(Engine.newRequestId(),
+                BackupType.MANUAL, "cold benchmark", List.of(), null, false), null));
+        return b.backupId().value();
+    }
+
+    private static String[] backupEngine(String op, Path db, Path backups, Path target, long change) throws Exception {
         RocksDB.loadLibrary();
         Files.createDirectories(backups);
         Files.createDirectories(target.getParent());
@@ -75,17 +105,34 @@ public final class ColdOperation {
                 BackupEngine engine = BackupEngine.open(Env.getDefault(), options)) {
             if (op.equals("restore")) {
                 try (RestoreOptions restoreOptions = new RestoreOptions(false)) {
-                    long start = System.nanoTime();
-                    engine.restoreDbFromLatestBackup(target.toString(), target.toString(), restoreOptions);
-                    return new String[] {Long.toString((System.nanoTime() - start) / 1_000_000), "-"};
+                    long first = timed(() -> engine.restoreDbFromLatestBackup(target.toString(), target.toString(), restoreOptions));
+                    Path again = nextTarget(target);
+                    long next = timed(() -> engine.restoreDbFromLatestBackup(again.toString(), again.toString(), restoreOptions));
+                    return new String[] {Long.toString(first), "-", Long.toString(next)};
                 }
             }
             try (LiveDatabase live = LiveDatabase.open("bench", db, false)) {
-                long start = System.nanoTime();
-                engine.createNewBackup(live.handle(), true);
-                return new String[] {Long.toString((System.nanoTime() - start) / 1_000_000), "-"};
+                long first = timed(() -> engine.createNewBackup(live.handle(), true));
+                if (op.equals("full")) {
+                    return new String[] {Long.toString(first), "-", "-"};
+                }
+                BenchData.writeChange(live.handle(), change, NEXT_SEED);
+                long next = timed(() -> engine.createNewBackup(live.handle(), true));
+                return new String[] {Long.toString(first), "-", Long.toString(next)};
             }
         }
+    }
+
+    /** Something timed that may throw. */
+    private interface Step {
+        void run() throws Exception;
+    }
+
+    /** Runs {@code step} and returns how long it took, in whole milliseconds. */
+    private static long timed(Step step) throws Exception {
+        long start = System.nanoTime();
+        step.run();
+        return (System.nanoTime() - start) / 1_000_000;
     }
 
     private static <T> T await(CompletionStage<T> stage) throws Exception {

@@ -28,11 +28,17 @@ public final class ColdStart {
     public static final double TARGET = 1.2;
     private static final List<Operation> OPERATIONS = List.of(Operation.FULL_BACKUP, Operation.INCREMENTAL, Operation.RESTORE);
 
-    /** One operation's cold and warm medians (ms) and their ratios; lists hold one value per round. */
+    /**
+     * One operation's cold and warm medians (ms) and their ratios; lists hold one value per round. "Next" is the same
+     * operation run again right after the cold one in the same fresh JVM (see {@link ColdOperation}; null for a full
+     * backup): cold/next is the warm-up alone, cold/warm also holds what the machine does differently for a process
+     * that has just started. {@code withinTarget} judges cold/warm, the issue's measure.
+     */
     public record Row(String operation, List<Long> meridianColdMs, List<Long> backupEngineColdMs, Long meridianColdMedianMs,
-                      Long meridianWarmMedianMs, Long backupEngineColdMedianMs, Long backupEngineWarmMedianMs,
-                      Double meridianColdOverWarm, Double meridianOverBackupEngineCold, Double meridianOverBackupEngineWarm,
-                      boolean withinTarget) {}
+                      Long meridianNextMedianMs, Long meridianWarmMedianMs, Long backupEngineColdMedianMs,
+                      Long backupEngineNextMedianMs, Long backupEngineWarmMedianMs, Double meridianColdOverNext,
+                      Double meridianColdOverWarm, Double backupEngineColdOverNext, Double meridianOverBackupEngineCold,
+                      Double meridianOverBackupEngineWarm, boolean withinTarget) {}
 
     public record Result(String database, long databaseBytes, int sstFiles, int runs, double target, List<Row> rows,
                          List<String> notes) {}
@@ -63,14 +69,19 @@ public final class ColdStart {
             long change = Math.max(BenchData.VALUE_SIZE, bytes / 100);
 
             Map<String, Map<Operation, List<Long>>> cold = new LinkedHashMap<>();
+            Map<String, Map<Operation, List<Long>>> next = new LinkedHashMap<>();
             List<String> order = List.of("backupengine", "meridian");
             for (int r = 0; r < options.runs(); r++) {
                 for (int k = 0; k < order.size(); k++) {
                     String c = order.get((k + r) % order.size());
                     log.printf("cold round %d/%d: %s (a fresh JVM per operation)%n", r + 1, options.runs(), c);
-                    Map<Operation, Long> ms = coldRound(c, source, work, options.compression(), change, r + 1);
-                    ms.forEach((op, v) -> cold.computeIfAbsent(c, x -> new LinkedHashMap<>())
-                            .computeIfAbsent(op, x -> new ArrayList<>()).add(v));
+                    Map<Operation, Long[]> ms = coldRound(c, source, work, options.compression(), change, r + 1);
+                    ms.forEach((op, v) -> {
+                        cold.computeIfAbsent(c, x -> new LinkedHashMap<>()).computeIfAbsent(op, x -> new ArrayList<>()).add(v[0]);
+                        if (v[1] != null) {
+                            next.computeIfAbsent(c, x -> new LinkedHashMap<>()).computeIfAbsent(op, x -> new ArrayList<>()).add(v[1]);
+                        }
+                    });
                 }
             }
 
@@ -96,12 +107,14 @@ public final class ColdStart {
                 List<Long> mc = cold.get("meridian").get(op);
                 List<Long> bc = cold.get("backupengine").get(op);
                 Long mcm = median(mc);
+                Long mnm = median(next.getOrDefault("meridian", Map.of()).get(op));
                 Long mwm = median(warm.get("Meridian").get(op));
                 Long bcm = median(bc);
+                Long bnm = median(next.getOrDefault("backupengine", Map.of()).get(op));
                 Long bwm = median(warm.get("BackupEngine").get(op));
                 Double coldOverWarm = ratio(mcm, mwm);
-                rows.add(new Row(op.label, mc, bc, mcm, mwm, bcm, bwm, coldOverWarm, ratio(mcm, bcm), ratio(mwm, bwm),
-                        coldOverWarm != null && coldOverWarm <= TARGET));
+                rows.add(new Row(op.label, mc, bc, mcm, mnm, mwm, bcm, bnm, bwm, ratio(mcm, mnm), coldOverWarm, ratio(bcm, bnm),
+                        ratio(mcm, bcm), ratio(mwm, bwm), coldOverWarm != null && coldOverWarm <= TARGET));
             }
             int[] counts = BenchData.fileCounts(source);
             return new Result(note, bytes, counts[1], options.runs(), TARGET, rows, List.of(
@@ -109,7 +122,10 @@ public final class ColdStart {
                             + "timed from just before the operation to its end (JVM start, engine start and opening "
                             + "the database are not timed, for either contender)",
                     "the incremental's process finds the full backup made by the previous process; restore restores "
-                            + "that incremental backup into a new directory",
+                            + "the latest backup into a new directory",
+                    "next: the same operation again in the cold operation's JVM right after it (1% new data written "
+                            + "through the open database, or the same backup restored into a second new directory): warm "
+                            + "code on the same machine state, so cold/next is the warm-up alone; none for a full backup",
                     "warm: the same operations in this JVM after an untimed warm-up round, as in the main benchmark",
                     "ratios compare medians of this run; the contenders alternate round by round"));
         } finally {
@@ -118,26 +134,28 @@ public final class ColdStart {
     }
 
     /** Full backup, change, incremental, restore of one contender, each operation in its own JVM. */
-    private static Map<Operation, Long> coldRound(String contender, Path source, Path work, String compression, long change,
-                                                  long seed) throws Exception {
+    private static Map<Operation, Long[]> coldRound(String contender, Path source, Path work, String compression, long change,
+                                                    long seed) throws Exception {
         Path db = work.resolve("cold-db");
         Path backups = work.resolve("cold-backups");
         Path restoreRoot = work.resolve("cold-restore");
         Path target = restoreRoot.resolve("restored");
-        Map<Operation, Long> ms = new LinkedHashMap<>();
+        Map<Operation, Long[]> ms = new LinkedHashMap<>();
         try {
             BenchData.copyDatabase(source, db);
-            String[] full = child(work, contender, "full", db, backups, target, compression, "");
-            ms.put(Operation.FULL_BACKUP, Long.parseLong(full[0]));
+            String[] full = child(work, contender, "full", db, backups, target, compression, change, "");
+            ms.put(Operation.FULL_BACKUP, times(full));
             try (LiveDatabase live = LiveDatabase.open("bench", db, false)) {
                 BenchData.writeChange(live.handle(), change, seed);
             }
-            String[] inc = child(work, contender, "incremental", db, backups, target, compression, "");
-            ms.put(Operation.INCREMENTAL, Long.parseLong(inc[0]));
-            String[] restore = child(work, contender, "restore", db, backups, target, compression, inc[1]);
-            ms.put(Operation.RESTORE, Long.parseLong(restore[0]));
-            if (BenchData.databaseBytes(target) == 0) {
-                throw new IllegalStateException(contender + "'s cold restore wrote nothing into " + target);
+            String[] inc = child(work, contender, "incremental", db, backups, target, compression, change, "");
+            ms.put(Operation.INCREMENTAL, times(inc));
+            String[] restore = child(work, contender, "restore", db, backups, target, compression, change, inc[1]);
+            ms.put(Operation.RESTORE, times(restore));
+            for (Path restored : List.of(target, ColdOperation.nextTarget(target))) {
+                if (BenchData.databaseBytes(restored) == 0) {
+                    throw new IllegalStateException(contender + "'s cold restore wrote nothing into " + restored);
+                }
             }
             return ms;
         } finally {
@@ -145,12 +163,18 @@ public final class ColdStart {
         }
     }
 
-    /** Runs one {@link ColdOperation} in a new JVM; returns its milliseconds and backup id. */
+    /** A child's cold and next milliseconds (next null when it has none). */
+    private static Long[] times(String[] child) {
+        return new Long[] {Long.parseLong(child[0]), child[2].equals("-") ? null : Long.valueOf(child[2])};
+    }
+
+    /** Runs one {@link ColdOperation} in a new JVM; returns its milliseconds, backup id and next milliseconds. */
     private static String[] child(Path work, String contender, String op, Path db, Path backups, Path target,
-                                  String compression, String backupId) throws Exception {
+                                  String compression, long change, String backupId) throws Exception {
         List<String> cmd = new ArrayList<>(javaCommand());
         cmd.add(ColdOperation.class.getName());
-        cmd.addAll(List.of(contender, op, db.toString(), backups.toString(), target.toString(), compression, backupId));
+        cmd.addAll(List.of(contender, op, db.toString(), backups.toString(), target.toString(), compression,
+                Long.toString(change), backupId));
         Path err = work.resolve("cold-child.err");
         Process p = new ProcessBuilder(cmd).redirectError(err.toFile()).start();
         p.getOutputStream().close();
@@ -159,7 +183,8 @@ public final class ColdStart {
         for (String line : out.split("\n")) {
             if (code == 0 && line.startsWith(ColdOperation.RESULT)) {
                 String[] f = line.substring(ColdOperation.RESULT.length()).trim().split(" ");
-                return new String[] {f[0].substring(3), f[1].substring(7)};
+                return new String[] {f[0].substring("ms=".length()), f[1].substring("backup=".length()),
+                        f[2].substring("next=".length())};
             }
         }
         throw new IllegalStateException("the cold " + op + " of " + contender + " failed (exit " + code + "): "

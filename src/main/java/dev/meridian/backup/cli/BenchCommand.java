@@ -208,12 +208,14 @@ final class BenchCommand implements Callable<Integer> {
                 r.runs());
         List<List<String>> rows = new ArrayList<>();
         for (ColdStart.Row o : r.rows()) {
-            rows.add(List.of(o.operation(), ms(o.meridianColdMedianMs()), ms(o.meridianWarmMedianMs()), ratio(o.meridianColdOverWarm())
+            rows.add(List.of(o.operation(), ms(o.meridianColdMedianMs()), ms(o.meridianNextMedianMs()),
+                    ratio(o.meridianColdOverNext()), ms(o.meridianWarmMedianMs()), ratio(o.meridianColdOverWarm())
                     + (o.withinTarget() ? " (ok)" : " (over " + r.target() + "x)"), ms(o.backupEngineColdMedianMs()),
-                    ratio(o.meridianOverBackupEngineCold()), ratio(o.meridianOverBackupEngineWarm())));
+                    ratio(o.backupEngineColdOverNext()), ratio(o.meridianOverBackupEngineCold()),
+                    ratio(o.meridianOverBackupEngineWarm())));
         }
-        Output.table(out, List.of("operation", "Meridian cold", "Meridian warm", "cold/warm", "BackupEngine cold",
-                "Meridian/BackupEngine cold", "warm"), rows);
+        Output.table(out, List.of("operation", "Meridian cold", "next", "cold/next", "warm", "cold/warm", "BackupEngine cold",
+                "cold/next", "Meridian/BackupEngine cold", "warm"), rows);
         out.println();
         r.notes().forEach(n -> out.println("- " + n));
         return 0;

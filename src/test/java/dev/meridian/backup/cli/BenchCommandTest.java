@@ -103,6 +103,10 @@ class BenchCommandTest {
             assertEquals(1, row.path("backup_engine_cold_ms").size(), row.toString());
             assertTrue(row.path("meridian_cold_over_warm").isNumber(), row.toString());
             assertTrue(row.path("meridian_over_backup_engine_cold").isNumber(), row.toString());
+            boolean full = row.path("operation").asText().equals("full backup");
+            for (String next : List.of("meridian_next_median_ms", "meridian_cold_over_next", "backup_engine_cold_over_next")) {
+                assertEquals(!full, row.path(next).isNumber(), "a second run in the cold JVM, except after a full backup: " + row);
+            }
         }
         assertEquals(List.of("full backup", "backup after 1% new data", "restore"), operations);
         try (Stream<Path> left = Files.list(work)) {
