@@ -66,17 +66,18 @@ class EngineRehearsalTest {
         assertEquals(FilterReply.DENY, filter.decide(event(EngineRehearsal.SYSTEM_NAME + "-meridian.io-dispatcher-7")));
         assertEquals(FilterReply.NEUTRAL, filter.decide(event("meridian-meridian.io-dispatcher-7")), "the engine's own");
         assertEquals(FilterReply.DENY, filter.decide(event(EngineWarmup.THREAD)), "the scratch repository's lines");
-        assertEquals(FilterReply.NEUTRAL, filter.decide(event(EngineWarmup.THREAD, EngineWarmup.class.getName())),
+        assertEquals(FilterReply.NEUTRAL, filter.decide(event(EngineWarmup.THREAD, EngineWarmup.class.getName(), Level.DEBUG)),
                 "the warm-up's own (debug) lines");
+        assertEquals(FilterReply.NEUTRAL, filter.decide(event(EngineRehearsal.SYSTEM_NAME + "-meridian.io-dispatcher-7",
+                "dev.meridian.backup.store.file.DurableFiles", Level.WARN)), "a warning said once per filesystem is never hidden");
     }
 
     private static LoggingEvent event(String thread) {
-        return event(thread, "dev.meridian.backup.repository.CatalogCache");
+        return event(thread, "dev.meridian.backup.repository.CatalogCache", Level.INFO);
     }
 
-    private static LoggingEvent event(String thread, String logger) {
-        LoggingEvent e = new LoggingEvent("x", new LoggerContext().getLogger(logger),
-                Level.INFO, "[published] Backup published", null, null);
+    private static LoggingEvent event(String thread, String logger, Level level) {
+        LoggingEvent e = new LoggingEvent("x", new LoggerContext().getLogger(logger), level, "[published] Backup published", null, null);
         e.setThreadName(thread);
         return e;
     }
