@@ -6,16 +6,18 @@ import dev.meridian.backup.config.Settings;
 import dev.meridian.backup.model.BackupRequest;
 import dev.meridian.backup.model.BackupSummary;
 import dev.meridian.backup.model.BackupType;
+import dev.meridian.backup.model.RestoreResult;
+import dev.meridian.backup.model.VerifyResult;
 import dev.meridian.backup.repository.Compression;
 import dev.meridian.backup.repository.FileFingerprints;
 import dev.meridian.backup.repository.IoThrottle;
 import dev.meridian.backup.repository.JobJournal;
 import dev.meridian.backup.repository.Repository;
+import dev.meridian.backup.rocks.LiveDatabase;
 import dev.meridian.backup.runtime.Blocking;
 import dev.meridian.backup.runtime.JobContext;
 import dev.meridian.backup.runtime.Metrics;
-import dev.meridian.backup.model.RestoreResult;
-import dev.meridian.backup.model.VerifyResult;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -28,10 +30,13 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.rocksdb.RocksDBException;
+import org.rocksdb.WriteBatch;
+import org.rocksdb.WriteOptions;
 
 /**
- * The second half of the start-up warm-up: a first backup, a second one that reuses every file, a restore and a
- * verification, each sent through a whole scratch engine (its own actor system, {@link Guardian}, database actor,
+ * The second half of the start-up warm-up: a first backup, three incrementals (each a few new keys, so a new SST
+ * beside the reused files), a restore and a verification, each sent through a whole scratch engine (its own actor system, {@link Guardian}, database actor,
  * jobs, verifier) exactly as a client's first operation goes. {@link EngineWarmup#rehearse} runs the jobs' blocking
  * steps directly; what it cannot reach is the first trip through the actors: about 170 classes and lambda forms
  * (job messages, behaviors, string concatenations, reflective accessors) loaded and linked on the first backup, 60-90
@@ -50,11 +55,38 @@ final class EngineRehearsal {
     /** The scratch actor system's name; its threads' names start with it and a dash. */
     static final String SYSTEM_NAME = "meridian-rehearsal";
     private static final String DATABASE = "warm-up";
+    /**
+     * Incrementals after the first backup, each after {@link #change}: with three, a cold incremental of a 64 MiB
+     * database took a median 42 ms against 48 ms with none, in 8 alternating pairs (10 were no better than 3).
+     */
+    private static final int INCREMENTALS = 3;
+    private static final int CHANGE_KEYS = 200;
+    private static final int CHANGE_VALUE_LEN = 512;
 
     private EngineRehearsal() {}
 
-    /** What the rehearsal did: the two backups (the second reusing the first's files), the restore and the verification. */
-    record Result(BackupSummary first, BackupSummary second, RestoreResult restore, VerifyResult verify) {}
+    /**
+     * What the rehearsal did: the first backup, the last of the incrementals after it (each stored a new SST beside
+     * the files it reused), the restore of that last one, and its verification.
+     */
+    record Result(BackupSummary first, BackupSummary last, RestoreResult restore, VerifyResult verify) {}
+
+    /**
+     * Writes {@link #CHANGE_KEYS} new keys of {@link #CHANGE_VALUE_LEN} bytes into the open scratch database, for the
+     * next incremental: the checkpoint flushes them into a new SST.
+     */
+    private static Void change(LiveDatabase live, int round) {
+        byte[] value = new byte[CHANGE_VALUE_LEN];
+        try (WriteBatch batch = new WriteBatch(); WriteOptions options = new WriteOptions()) {
+            for (int k = 0; k < CHANGE_KEYS; k++) {
+                batch.put(("rehearsal-" + round + "-" + k).getBytes(StandardCharsets.US_ASCII), value);
+            }
+            live.handle().write(options, batch);
+        } catch (RocksDBException e) {
+            throw new IllegalStateException("writing to the rehearsal's scratch database failed: " + e.getMessage(), e);
+        }
+        return null;
+    }
 
     /** Whether this process may run it: not when a crash test armed a crash point, which the rehearsal would reach. */
     static boolean allowed() {
@@ -62,7 +94,7 @@ final class EngineRehearsal {
     }
 
     /**
-     * Runs the four operations on the closed RocksDB database {@code db} through a scratch engine whose files are
+     * Runs the operations on the closed RocksDB database {@code db} through a scratch engine whose files are
      * all under {@code dir}, and shuts the engine down; the caller removes {@code dir}.
      *
      * @param deadline a {@link System#nanoTime} value; each operation waits for its answer until then
@@ -81,12 +113,17 @@ final class EngineRehearsal {
             try {
                 Engine engine = await(ready, deadline);
                 BackupSummary first = await(engine.createBackup(DATABASE, request(), null), deadline);
-                BackupSummary second = await(engine.createBackup(DATABASE, request(), null), deadline);
-                RestoreResult restore = await(engine.restore(second.backupId(), restoreRoot.resolve("restored").toString(),
+                BackupSummary last = await(engine.createBackup(DATABASE, request(), null), deadline);
+                for (int i = 0; i < INCREMENTALS; i++) {
+                    int round = i;
+                    await(engine.withDatabase(DATABASE, live -> change(live, round)), deadline);
+                    last = await(engine.createBackup(DATABASE, request(), null), deadline);
+                }
+                RestoreResult restore = await(engine.restore(last.backupId(), restoreRoot.resolve("restored").toString(),
                         false, Engine.newRequestId(), null), deadline);
-                VerifyResult verify = await(engine.verify(second.backupId(), Engine.newRequestId(), null), deadline);
+                VerifyResult verify = await(engine.verify(last.backupId(), Engine.newRequestId(), null), deadline);
                 await(engine.closeDatabases(Duration.ofMillis(remaining(deadline))), deadline);
-                return new Result(first, second, restore, verify);
+                return new Result(first, last, restore, verify);
             } finally {
                 system.terminate();
                 system.getWhenTerminated().toCompletableFuture().get(Math.max(remaining(deadline), 5_000), TimeUnit.MILLISECONDS);
