@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.FileTime;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -72,6 +73,14 @@ public final class FileFingerprints {
             return Optional.empty();
         }
         return Optional.of(known.entry());
+    }
+
+    /**
+     * Reads the fingerprints of {@code databases} now, so that the first backup of each after a start does not read
+     * and parse them inside its own time (a file that cannot be read counts as empty, as on first lookup).
+     */
+    public void preload(Collection<String> databases) {
+        databases.forEach(this::load);
     }
 
     /** Replaces a database's fingerprints with those of its latest backup. */

@@ -91,6 +91,7 @@ public final class Server implements AutoCloseable {
                     StartupRecovery.adoptLegacyState(settings.repositoryPath(), journal, state.fingerprints()));
             recovered.addAll(StartupRecovery.run(settings, journal));
             FileFingerprints fingerprints = new FileFingerprints(state.fingerprints());
+            fingerprints.preload(settings.databases().keySet());
             JobContext env = new JobContext(repository, journal, fingerprints, new Metrics(), Clock.systemUTC());
             CompletableFuture<Engine> ready = new CompletableFuture<>();
             ActorSystem<Void> system = ActorSystem.create(Guardian.create(settings, env, ready), "meridian", settings.config());

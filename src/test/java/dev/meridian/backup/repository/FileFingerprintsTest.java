@@ -1,0 +1,43 @@
+package dev.meridian.backup.repository;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.meridian.backup.model.FileEntry;
+import dev.meridian.backup.model.Hash;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Issue 7 item 8: {@code Server.start} preloads each database's fingerprints, so the first backup after a start does
+ * not read and parse them inside its own time. What was preloaded is what a first lookup would have read.
+ */
+class FileFingerprintsTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void preloadReadsEachDatabasesFingerprintsOnceAtStart() throws Exception {
+        Path sst = Files.writeString(dir.resolve("000012.sst"), "sst bytes");
+        Hash hash = Hash.of(new byte[32]);
+        FileEntry entry = new FileEntry("000012.sst", Files.size(sst), hash, hash);
+        FileFingerprints.Fingerprint current = FileFingerprints.of(sst, entry).orElseThrow();
+        new FileFingerprints(dir.resolve("state")).save("orders", Map.of("000012.sst", current));
+
+        FileFingerprints restarted = new FileFingerprints(dir.resolve("state"));
+        restarted.preload(List.of("orders", "never-backed-up"));
+        try (var files = Files.list(dir.resolve("state"))) {
+            for (Path p : files.toList()) {
+                Files.delete(p);
+            }
+        }
+        assertEquals(Optional.of(entry), restarted.lookup("orders", "000012.sst", current),
+                "the fingerprints were read by preload, not by the lookup (the file is gone)");
+        assertTrue(restarted.lookup("never-backed-up", "000012.sst", current).isEmpty(), "a database without a file has none");
+    }
+}
