@@ -4,7 +4,9 @@
  * {@code model.BackupException}. {@code Guardian} is the root of the actor tree (verifier, garbage collector,
  * database registry, scheduler); {@code StartupRecovery} finishes or undoes a crash's half-done work before any
  * database opens; {@code EngineWarmup} runs the hot paths once in the background at start (and rehearses a backup
- * and restore on a scratch database), which {@code Server.start} waits for; {@code Replicator} copies every
+ * and restore on a scratch database, then sends backups, a restore and a verify through a scratch engine of its own,
+ * {@code EngineRehearsal}, whose informational log lines {@code RehearsalLogFilter} drops), which
+ * {@code Server.start} waits for; {@code Replicator} copies every
  * published backup to each configured replica ({@code ReplicaTarget} does one pass's blocking work).
  *
  * <p>Layer 9. May import: every layer below ({@code schedule}, {@code database}, the jobs, {@code runtime},
