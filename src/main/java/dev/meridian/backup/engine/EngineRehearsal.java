@@ -35,9 +35,10 @@ import org.rocksdb.WriteBatch;
 import org.rocksdb.WriteOptions;
 
 /**
- * The second half of the start-up warm-up: a first backup, three incrementals (each a few new keys, so a new SST
- * beside the reused files), a restore and a verification, each sent through a whole scratch engine (its own actor system, {@link Guardian}, database actor,
- * jobs, verifier) exactly as a client's first operation goes. {@link EngineWarmup#rehearse} runs the jobs' blocking
+ * The second half of the start-up warm-up: a first backup, a second with nothing new (every file reused), three
+ * incrementals (each a few new keys, so a new SST beside the reused files), a restore and a verification, each sent
+ * through a whole scratch engine (its own actor system, {@link Guardian}, database actor, jobs, verifier) exactly as
+ * a client's first operation goes. {@link EngineWarmup#rehearse} runs the jobs' blocking
  * steps directly; what it cannot reach is the first trip through the actors: about 170 classes and lambda forms
  * (job messages, behaviors, string concatenations, reflective accessors) loaded and linked on the first backup, 60-90
  * ms of a 20 ms incremental backup on a 2-core machine (measured with {@code -Xlog:class+load} around the timed
@@ -113,7 +114,7 @@ final class EngineRehearsal {
             try {
                 Engine engine = await(ready, deadline);
                 BackupSummary first = await(engine.createBackup(DATABASE, request(), null), deadline);
-                BackupSummary last = await(engine.createBackup(DATABASE, request(), null), deadline);
+                BackupSummary last = await(engine.createBackup(DATABASE, request(), null), deadline); // nothing new
                 for (int i = 0; i < INCREMENTALS; i++) {
                     int round = i;
                     await(engine.withDatabase(DATABASE, live -> change(live, round)), deadline);
