@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.PostStop;
 import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
@@ -33,6 +34,8 @@ public final class DatabaseRegistry extends AbstractBehavior<DatabaseRegistry.Co
     private final Map<String, ActorRef<DatabaseActor.Command>> databases = new LinkedHashMap<>();
     private final Duration queryTimeout;
     private long queries;
+    /** Gives this engine's databases' share of the process's open-file limit back. */
+    private final Runnable fileDescriptorShare;
 
     public static Behavior<Command> create(JobContext env, Settings settings, ActorRef<Verifier.Command> verifier,
             ActorRef<GarbageCollector.Command> gc) {
@@ -43,8 +46,8 @@ public final class DatabaseRegistry extends AbstractBehavior<DatabaseRegistry.Co
             ActorRef<GarbageCollector.Command> gc) {
         super(ctx);
         this.queryTimeout = settings.askTimeout();
-        // The open-file limit is the process's: each database's max_open_files gets a share of it.
-        dev.meridian.backup.rocks.FileDescriptorBudget.shareAmong(settings.databases().size());
+        // The open-file limit is the process's: each database's max_open_files gets a share of it, given back on stop.
+        this.fileDescriptorShare = dev.meridian.backup.rocks.FileDescriptorBudget.share(settings.databases().size());
         for (Settings.DatabaseSettings db : settings.databases().values()) {
             // A bug in one database's actor restarts it (re-opening the database) without touching the others.
             Behavior<DatabaseActor.Command> b = Behaviors.supervise(DatabaseActor.create(env, settings, db, verifier, gc))
@@ -58,6 +61,10 @@ public final class DatabaseRegistry extends AbstractBehavior<DatabaseRegistry.Co
         return newReceiveBuilder()
                 .onMessage(Forward.class, this::onForward)
                 .onMessage(ListDatabases.class, this::onList)
+                .onSignal(PostStop.class, s -> {
+                    fileDescriptorShare.run();
+                    return this;
+                })
                 .build();
     }
 

@@ -2,6 +2,8 @@ package dev.meridian.backup.rocks;
 
 import java.lang.management.ManagementFactory;
 import java.lang.management.OperatingSystemMXBean;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * How many files one open database may keep open ({@code max_open_files}), derived from the process's soft
@@ -9,20 +11,39 @@ import java.lang.management.OperatingSystemMXBean;
  * of more SSTs than the limit cannot even be opened.
  *
  * <p>Formula: reserve {@code max(limit / 4, min(256, limit / 2))} descriptors for the JVM, the repository, HTTP
- * sockets and read-only checkpoint opens; split the rest evenly among the configured databases; never below 20
+ * sockets and read-only checkpoint opens; split the rest evenly among the databases open side by side ({@link #share});
+ * never below 20
  * (RocksDB's own minimum). With {@code ulimit -n 1024} and one database that is 768; with 65536, 49152.
  */
 public final class FileDescriptorBudget {
     /** Used when the platform does not report its limit (not a Unix JVM). */
     static final int UNKNOWN_LIMIT_BUDGET = 1000;
     private static final int ROCKSDB_MINIMUM = 20;
-    private static volatile int databases = 1;
+    /** Databases opened side by side in this process, over every engine in it (the server's and, at start, the warm-up's). */
+    private static final AtomicInteger DATABASES = new AtomicInteger();
 
     private FileDescriptorBudget() {}
 
-    /** Tells the budget how many databases this process opens side by side (at least 1). */
-    public static void shareAmong(int configuredDatabases) {
-        databases = Math.max(1, configuredDatabases);
+    /**
+     * Adds an engine's {@code configuredDatabases} to the databases this process opens side by side, which share the
+     * process's one limit; the returned action gives the share back (once; later calls do nothing) when that engine
+     * stops. Two engines in one process (the warm-up's scratch engine beside the server's, at start) therefore split
+     * the limit between them instead of each sizing its databases as if it were alone.
+     */
+    public static Runnable share(int configuredDatabases) {
+        int n = Math.max(0, configuredDatabases);
+        DATABASES.addAndGet(n);
+        AtomicBoolean released = new AtomicBoolean();
+        return () -> {
+            if (released.compareAndSet(false, true)) {
+                DATABASES.addAndGet(-n);
+            }
+        };
+    }
+
+    /** How many databases currently share the limit (at least 1). */
+    static int databasesSharing() {
+        return Math.max(1, DATABASES.get());
     }
 
     /** The process's soft open-file limit, or -1 when the platform does not report it. */
@@ -33,7 +54,7 @@ public final class FileDescriptorBudget {
 
     /** {@code max_open_files} for one database under the current process limit. */
     public static int perDatabase() {
-        return perDatabase(processLimit(), databases);
+        return perDatabase(processLimit(), databasesSharing());
     }
 
     static int perDatabase(long limit, int databases) {

@@ -9,6 +9,7 @@ import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.spi.LoggingEvent;
 import ch.qos.logback.core.spi.FilterReply;
 import dev.meridian.backup.repository.Compression;
+import dev.meridian.backup.rocks.FileDescriptorBudget;
 import dev.meridian.backup.rocks.LiveDatabase;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,9 +28,10 @@ class EngineRehearsalTest {
     Path dir;
 
     @Test
-    void theScratchEngineBacksUpTwiceRestoresAndVerifiesThenLetsEverythingGo() throws Exception {
+    void theScratchEngineBacksUpRestoresAndVerifiesThenLetsEverythingGo() throws Exception {
         EngineWarmup.rehearse(dir.resolve("rehearsal"), Compression.parse("auto"));
         Path db = dir.resolve("rehearsal/db");
+        int budget = FileDescriptorBudget.perDatabase();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         EngineRehearsal.Result r = EngineRehearsal.run(dir.resolve("engine"), db, Compression.parse("auto"), deadline);
 
@@ -47,6 +49,7 @@ class EngineRehearsalTest {
         assertTrue(Thread.getAllStackTraces().keySet().stream()
                         .noneMatch(t -> t.isAlive() && t.getName().startsWith(EngineRehearsal.SYSTEM_NAME + "-")),
                 "the scratch actor system's threads are gone");
+        assertEquals(budget, FileDescriptorBudget.perDatabase(), "the scratch engine gave its share of the open-file limit back");
         try (LiveDatabase reopened = LiveDatabase.open("again", db, false)) {
             assertTrue(reopened.estimatedKeys() > 0, "the scratch engine closed the database (its LOCK is free)");
         }
