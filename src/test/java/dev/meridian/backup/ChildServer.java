@@ -29,6 +29,25 @@ public final class ChildServer implements AutoCloseable {
 
     /** As {@link #start(Path, String, Path)}, with extra JVM options (such as {@code -Daws.accessKeyId=...}). */
     public static ChildServer start(Path config, String crashAt, Path log, List<String> jvmOptions) throws Exception {
+        Process p = launch(config, crashAt, log, jvmOptions);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (System.nanoTime() < deadline) {
+            String text = Files.exists(log) ? Files.readString(log) : "";
+            Matcher m = LISTENING.matcher(text);
+            if (m.find()) {
+                return new ChildServer(p, log, Integer.parseInt(m.group(1)));
+            }
+            if (!p.isAlive()) {
+                throw new IllegalStateException("server exited with " + p.exitValue() + " before listening:\n" + text);
+            }
+            Thread.sleep(50);
+        }
+        p.destroyForcibly();
+        throw new IllegalStateException("server did not start listening within 60 s:\n" + Files.readString(log));
+    }
+
+    /** Launches {@code serve --config config} as {@link #start} does, without waiting for anything; output goes to {@code log}. */
+    public static Process launch(Path config, String crashAt, Path log, List<String> jvmOptions) throws Exception {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.add("-Xmx512m");
@@ -46,21 +65,7 @@ public final class ChildServer implements AutoCloseable {
         cmd.add("serve");
         cmd.add("--config");
         cmd.add(config.toString());
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (System.nanoTime() < deadline) {
-            String text = Files.exists(log) ? Files.readString(log) : "";
-            Matcher m = LISTENING.matcher(text);
-            if (m.find()) {
-                return new ChildServer(p, log, Integer.parseInt(m.group(1)));
-            }
-            if (!p.isAlive()) {
-                throw new IllegalStateException("server exited with " + p.exitValue() + " before listening:\n" + text);
-            }
-            Thread.sleep(50);
-        }
-        p.destroyForcibly();
-        throw new IllegalStateException("server did not start listening within 60 s:\n" + Files.readString(log));
+        return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
     }
 
     public String url() {

@@ -76,6 +76,8 @@ public final class EngineWarmup {
     private static final AtomicBoolean STARTED = new AtomicBoolean();
     private static final AtomicBoolean NATIVE_STARTED = new AtomicBoolean();
     private static final CountDownLatch DONE = new CountDownLatch(1);
+    /** The warm-up's thread once started, for {@link #stop}. */
+    private static volatile Thread thread;
     /** Scratch directories are {@code meridian-warmup-<pid>-<random>} under {@code java.io.tmpdir}. */
     static final String SCRATCH_PREFIX = "meridian-warmup-";
     /** The warm-up's thread: a daemon thread, below normal priority. */
@@ -98,10 +100,43 @@ public final class EngineWarmup {
         if (!Boolean.parseBoolean(System.getProperty("meridian.warmup", "true")) || !STARTED.compareAndSet(false, true)) {
             return;
         }
+        RehearsalLogFilter.install();
         Thread t = new Thread(() -> run(compression), THREAD);
         t.setDaemon(true);
         t.setPriority(Thread.NORM_PRIORITY - 1);
+        thread = t;
+        try {
+            // A server stopped by a signal while it starts (before its CoordinatedShutdown tasks exist) still cleans up.
+            Runtime.getRuntime().addShutdownHook(STOP_HOOK);
+        } catch (IllegalStateException e) {
+            // already shutting down
+        }
         t.start();
+    }
+
+    /** Runs {@link #stop} (3 s at most) at JVM shutdown while the warm-up runs; removed when it ends. */
+    private static final Thread STOP_HOOK = new Thread(() -> {
+        try {
+            stop(3_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }, "meridian-warmup-stop");
+
+    /**
+     * Stops a warm-up that is still running, as a server stops (its CoordinatedShutdown) or a host closes an embedded
+     * engine: interrupts it, so that its scratch engine is shut down and its scratch directory removed, and waits up
+     * to {@code millis} ms for that. Returns at once when there is none.
+     *
+     * @return whether the warm-up had ended within the time
+     * @throws InterruptedException when the calling thread is interrupted while it waits
+     */
+    public static boolean stop(long millis) throws InterruptedException {
+        Thread t = thread;
+        if (t != null && DONE.getCount() > 0) {
+            t.interrupt();
+        }
+        return await(millis);
     }
 
     /** Loads RocksDB's native library in the background once per JVM (see {@link RocksDbLibrary}). */
@@ -137,10 +172,12 @@ public final class EngineWarmup {
             while (passes < PASSES && System.nanoTime() < deadline) {
                 onePass(file, compression);
                 passes++;
+                stopWhenInterrupted();
             }
             long passesDone = System.nanoTime();
             rehearse(scratch.resolve("rehearsal"), compression);
             long rehearsed = System.nanoTime();
+            stopWhenInterrupted();
             if (EngineRehearsal.allowed()) {
                 EngineRehearsal.run(scratch.resolve("engine"), scratch.resolve("rehearsal").resolve("db"), compression, deadline);
             }
@@ -166,6 +203,18 @@ public final class EngineWarmup {
                 }
             }
             DONE.countDown();
+            try {
+                Runtime.getRuntime().removeShutdownHook(STOP_HOOK);
+            } catch (IllegalStateException e) {
+                // the JVM is shutting down: the hook is running or about to, and returns at once
+            }
+        }
+    }
+
+    /** Ends the warm-up between its steps once {@link #stop} interrupted it. */
+    private static void stopWhenInterrupted() throws InterruptedException {
+        if (Thread.interrupted()) {
+            throw new InterruptedException("the engine is stopping");
         }
     }
 

@@ -188,6 +188,16 @@ public final class Server implements AutoCloseable {
             cs.addTask(CoordinatedShutdown.PhaseServiceUnbind(), "http-unbind",
                     () -> binding.unbind().thenApply(x -> Done.getInstance()));
         }
+        // A warm-up still running (its scratch engine, its scratch directory) is stopped and cleaned up first.
+        cs.addTask(CoordinatedShutdown.PhaseServiceRequestsDone(), "stop-warm-up",
+                () -> Blocking.supply(system, "meridian.io-dispatcher", () -> {
+                    try {
+                        EngineWarmup.stop(4_000);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    return Done.getInstance();
+                }));
         cs.addTask(CoordinatedShutdown.PhaseServiceRequestsDone(), "close-databases",
                 () -> engine.closeDatabases(Duration.ofSeconds(55)).handle((x, e) -> Done.getInstance()));
         // Verifications (auto-verify too) are cancelled, not awaited: they are re-doable, and their hashing threads

@@ -4,18 +4,20 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.LoggerContext;
-import ch.qos.logback.classic.spi.LoggingEvent;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import ch.qos.logback.core.spi.FilterReply;
 import dev.meridian.backup.repository.Compression;
 import dev.meridian.backup.rocks.FileDescriptorBudget;
 import dev.meridian.backup.rocks.LiveDatabase;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
 
 /**
  * Issue 7 item 8: the start-up rehearsal sends a backup, incrementals of new keys, a restore and a verification
@@ -67,24 +69,40 @@ class EngineRehearsalTest {
     }
 
     @Test
-    void theLogFilterDropsTheScratchEnginesLinesOnly() {
-        RehearsalLogFilter filter = new RehearsalLogFilter();
-        assertEquals(FilterReply.DENY, filter.decide(event(EngineRehearsal.SYSTEM_NAME + "-meridian.io-dispatcher-7")));
-        assertEquals(FilterReply.NEUTRAL, filter.decide(event("meridian-meridian.io-dispatcher-7")), "the engine's own");
-        assertEquals(FilterReply.DENY, filter.decide(event(EngineWarmup.THREAD)), "the scratch repository's lines");
-        assertEquals(FilterReply.NEUTRAL, filter.decide(event(EngineWarmup.THREAD, EngineWarmup.class.getName(), Level.DEBUG)),
+    void theLogFilterDropsTheScratchWorksLinesOnly() {
+        String scratchThread = EngineRehearsal.SYSTEM_NAME + "-meridian.io-dispatcher-7";
+        assertEquals(FilterReply.DENY, RehearsalLogFilter.decide(scratchThread, "dev.meridian.backup.backup.BackupJob"));
+        assertEquals(FilterReply.DENY, RehearsalLogFilter.decide(scratchThread, "dev.meridian.backup.restore.RestoreJob"),
+                "a scratch restore's failure names a disk that is not the operator's");
+        assertEquals(FilterReply.NEUTRAL, RehearsalLogFilter.decide("meridian-meridian.io-dispatcher-7",
+                "dev.meridian.backup.backup.BackupJob"), "the server's own engine");
+        assertEquals(FilterReply.DENY, RehearsalLogFilter.decide(EngineWarmup.THREAD, "dev.meridian.backup.repository.CatalogCache"));
+        assertEquals(FilterReply.NEUTRAL, RehearsalLogFilter.decide(EngineWarmup.THREAD, EngineWarmup.class.getName()),
                 "the warm-up's own (debug) lines");
-        assertEquals(FilterReply.NEUTRAL, filter.decide(event(EngineRehearsal.SYSTEM_NAME + "-meridian.io-dispatcher-7",
-                "dev.meridian.backup.store.file.DurableFiles", Level.WARN)), "a warning said once per filesystem is never hidden");
+        assertEquals(FilterReply.NEUTRAL, RehearsalLogFilter.decide(scratchThread, "dev.meridian.backup.store.file.DurableFiles"),
+                "the once-per-filesystem directory fsync warning is true of the filesystem whoever meets it");
     }
 
-    private static LoggingEvent event(String thread) {
-        return event(thread, "dev.meridian.backup.repository.CatalogCache", Level.INFO);
-    }
-
-    private static LoggingEvent event(String thread, String logger, Level level) {
-        LoggingEvent e = new LoggingEvent("x", new LoggerContext().getLogger(logger), level, "[published] Backup published", null, null);
-        e.setThreadName(thread);
-        return e;
+    @Test
+    void theFilterIsInstalledInLogbacksContextWhateverTheConfiguration() {
+        RehearsalLogFilter.install();
+        RehearsalLogFilter.install();
+        LoggerContext context = (LoggerContext) LoggerFactory.getILoggerFactory();
+        assertEquals(1, context.getTurboFilterList().stream().filter(f -> f instanceof RehearsalLogFilter).count());
+        ListAppender<ILoggingEvent> seen = new ListAppender<>();
+        seen.start();
+        ch.qos.logback.classic.Logger jobLog = context.getLogger("dev.meridian.backup.backup.BackupJob");
+        jobLog.addAppender(seen);
+        try {
+            Thread scratch = new Thread(() -> jobLog.info("[published] Backup of warm-up"), EngineRehearsal.SYSTEM_NAME + "-x-1");
+            scratch.start();
+            scratch.join();
+            jobLog.info("[published] Backup of orders");
+        } catch (InterruptedException e) {
+            throw new AssertionError(e);
+        } finally {
+            jobLog.detachAppender(seen);
+        }
+        assertEquals(List.of("[published] Backup of orders"), seen.list.stream().map(ILoggingEvent::getFormattedMessage).toList());
     }
 }

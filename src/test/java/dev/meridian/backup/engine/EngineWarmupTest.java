@@ -5,11 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.meridian.backup.ChildServer;
+import dev.meridian.backup.TestEnv;
 import dev.meridian.backup.hash.Blake3Warmup;
 import dev.meridian.backup.repository.Compression;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -75,5 +78,39 @@ class EngineWarmupTest {
         assertTrue(Files.exists(alive), "a running process's scratch stays");
         assertTrue(Files.exists(foreign), "a name without a process id is not ours");
         assertTrue(Files.exists(file), "files are not swept");
+    }
+
+    /**
+     * Review finding: a server stopped (SIGTERM) while its warm-up ran left the scratch directory behind, and a
+     * closed engine left the warm-up's scratch engine running. Stopping now interrupts the warm-up, which shuts its
+     * scratch engine down and removes its directory, from a JVM shutdown hook during start and from the server's
+     * CoordinatedShutdown after it. A real child server, stopped once its scratch engine exists.
+     */
+    @Test
+    void aServerStoppedWhileItsScratchEngineRunsLeavesNothingBehind() throws Exception {
+        TestEnv env = new TestEnv(dir.resolve("env"), List.of("orders"), "");
+        Path tmp = Files.createDirectories(dir.resolve("tmp"));
+        Process p = ChildServer.launch(env.configFile, null, dir.resolve("server.log"), List.of("-Djava.io.tmpdir=" + tmp));
+        try {
+            String mine = EngineWarmup.SCRATCH_PREFIX + p.pid() + "-";
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            boolean engineRunning = false;
+            while (!engineRunning && System.nanoTime() < deadline && p.isAlive()) {
+                try (Stream<Path> listing = Files.list(tmp)) {
+                    engineRunning = listing.anyMatch(d -> d.getFileName().toString().startsWith(mine)
+                            && Files.isDirectory(d.resolve("engine/state")));
+                }
+                Thread.sleep(10);
+            }
+            assertTrue(engineRunning, "the scratch engine started: " + Files.readString(dir.resolve("server.log")));
+            p.destroy();
+            assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+            try (Stream<Path> listing = Files.list(tmp)) {
+                List<Path> left = listing.filter(d -> d.getFileName().toString().startsWith(mine)).toList();
+                assertEquals(List.of(), left, "the scratch directory is removed: " + Files.readString(dir.resolve("server.log")));
+            }
+        } finally {
+            p.destroyForcibly();
+        }
     }
 }
