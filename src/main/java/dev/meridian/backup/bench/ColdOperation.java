@@ -25,9 +25,10 @@ import org.rocksdb.RocksDB;
  * both contenders pay JVM start and their own startup untimed and alike; what differs is how warm the code is.
  *
  * <p>Then, for the incremental backup and the restore, the same operation runs once more in this process and is
- * timed too ("next"): 1% new data written through the open database and backed up again, or the same backup restored
- * into a second new directory. The next run has warm code but otherwise the machine of the first (the same page
- * cache, the same dirty pages, the same moment), so the cold/next ratio is the warm-up alone; the main benchmark's
+ * timed too ("next"): 1% other new data written through the open database and backed up again, or the same backup
+ * restored into a second new directory. The next run has warmer code and nearly the machine of the first (the same
+ * moment and dirty pages; the next restore reads objects the first left in the page cache, the next incremental's
+ * data comes from the memtable, not from a reopened log), so the cold/next ratio is mostly the warm-up; the main benchmark's
  * warm figures, taken in a long-running JVM, also include what the machine does differently for a process that has
  * just started. A full backup has no next: a second one of the same database in the same repository stores
  * nothing new.

@@ -34,7 +34,8 @@ public final class ColdStart {
      * backup): cold/next is the warm-up alone, cold/warm also holds what the machine does differently for a process
      * that has just started. {@code withinTarget} judges cold/warm, the issue's measure.
      */
-    public record Row(String operation, List<Long> meridianColdMs, List<Long> backupEngineColdMs, Long meridianColdMedianMs,
+    public record Row(String operation, List<Long> meridianColdMs, List<Long> backupEngineColdMs, List<Long> meridianNextMs,
+                      List<Long> backupEngineNextMs, Long meridianColdMedianMs,
                       Long meridianNextMedianMs, Long meridianWarmMedianMs, Long backupEngineColdMedianMs,
                       Long backupEngineNextMedianMs, Long backupEngineWarmMedianMs, Double meridianColdOverNext,
                       Double meridianColdOverWarm, Double backupEngineColdOverNext, Double meridianOverBackupEngineCold,
@@ -106,14 +107,16 @@ public final class ColdStart {
             for (Operation op : OPERATIONS) {
                 List<Long> mc = cold.get("meridian").get(op);
                 List<Long> bc = cold.get("backupengine").get(op);
+                List<Long> mn = next.getOrDefault("meridian", Map.of()).getOrDefault(op, List.of());
+                List<Long> bn = next.getOrDefault("backupengine", Map.of()).getOrDefault(op, List.of());
                 Long mcm = median(mc);
-                Long mnm = median(next.getOrDefault("meridian", Map.of()).get(op));
+                Long mnm = median(mn);
                 Long mwm = median(warm.get("Meridian").get(op));
                 Long bcm = median(bc);
-                Long bnm = median(next.getOrDefault("backupengine", Map.of()).get(op));
+                Long bnm = median(bn);
                 Long bwm = median(warm.get("BackupEngine").get(op));
                 Double coldOverWarm = ratio(mcm, mwm);
-                rows.add(new Row(op.label, mc, bc, mcm, mnm, mwm, bcm, bnm, bwm, ratio(mcm, mnm), coldOverWarm, ratio(bcm, bnm),
+                rows.add(new Row(op.label, mc, bc, mn, bn, mcm, mnm, mwm, bcm, bnm, bwm, ratio(mcm, mnm), coldOverWarm, ratio(bcm, bnm),
                         ratio(mcm, bcm), ratio(mwm, bwm), coldOverWarm != null && coldOverWarm <= TARGET));
             }
             int[] counts = BenchData.fileCounts(source);
@@ -123,9 +126,10 @@ public final class ColdStart {
                             + "the database are not timed, for either contender)",
                     "the incremental's process finds the full backup made by the previous process; restore restores "
                             + "the latest backup into a new directory",
-                    "next: the same operation again in the cold operation's JVM right after it (1% new data written "
-                            + "through the open database, or the same backup restored into a second new directory): warm "
-                            + "code on the same machine state, so cold/next is the warm-up alone; none for a full backup",
+                    "next: the same operation again in the cold operation's JVM right after it (1% other new data "
+                            + "written through the open database, or the same backup restored into a second new directory): "
+                            + "warmer code, nearly the same machine state (the next restore reads objects the first left in "
+                            + "the page cache), so cold/next is mostly the warm-up; none for a full backup",
                     "warm: the same operations in this JVM after an untimed warm-up round, as in the main benchmark",
                     "ratios compare medians of this run; the contenders alternate round by round"));
         } finally {

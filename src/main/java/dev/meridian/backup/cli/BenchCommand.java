@@ -211,11 +211,13 @@ final class BenchCommand implements Callable<Integer> {
             rows.add(List.of(o.operation(), ms(o.meridianColdMedianMs()), ms(o.meridianNextMedianMs()),
                     ratio(o.meridianColdOverNext()), ms(o.meridianWarmMedianMs()), ratio(o.meridianColdOverWarm())
                     + (o.withinTarget() ? " (ok)" : " (over " + r.target() + "x)"), ms(o.backupEngineColdMedianMs()),
-                    ratio(o.backupEngineColdOverNext()), ratio(o.meridianOverBackupEngineCold()),
-                    ratio(o.meridianOverBackupEngineWarm())));
+                    ms(o.backupEngineNextMedianMs()), ratio(o.backupEngineColdOverNext()),
+                    ratio(o.meridianOverBackupEngineCold()), ratio(o.meridianOverBackupEngineWarm())));
         }
-        Output.table(out, List.of("operation", "Meridian cold", "next", "cold/next", "warm", "cold/warm", "BackupEngine cold",
-                "cold/next", "Meridian/BackupEngine cold", "warm"), rows);
+        Output.table(out, List.of("operation", "M cold", "M next", "M cold/next", "M warm", "M cold/warm", "BE cold", "BE next",
+                "BE cold/next", "M/BE cold", "M/BE warm"), rows);
+        out.println();
+        out.println("M: Meridian, BE: RocksDB's BackupEngine; the target is M cold/warm");
         out.println();
         r.notes().forEach(n -> out.println("- " + n));
         return 0;

@@ -13,11 +13,9 @@ import dev.meridian.backup.repository.FileFingerprints;
 import dev.meridian.backup.repository.IoThrottle;
 import dev.meridian.backup.repository.JobJournal;
 import dev.meridian.backup.repository.Repository;
-import dev.meridian.backup.rocks.LiveDatabase;
 import dev.meridian.backup.runtime.Blocking;
 import dev.meridian.backup.runtime.JobContext;
 import dev.meridian.backup.runtime.Metrics;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -30,9 +28,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.rocksdb.RocksDBException;
-import org.rocksdb.WriteBatch;
-import org.rocksdb.WriteOptions;
 
 /**
  * The second half of the start-up warm-up: a first backup, a second with nothing new (every file reused), three
@@ -57,12 +52,12 @@ final class EngineRehearsal {
     static final String SYSTEM_NAME = "meridian-rehearsal";
     private static final String DATABASE = "warm-up";
     /**
-     * Incrementals after the first backup, each after {@link #change}: with three, a cold incremental of a 64 MiB
-     * database took a median 42 ms against 48 ms with none, in 8 alternating pairs (10 were no better than 3).
+     * Incrementals after the first two backups, each after {@link #CHANGE_KEYS} new keys: with three, a cold
+     * incremental of a 64 MiB database took a median 42 ms against 48 ms with none, in 8 alternating pairs (ten were
+     * no better than three).
      */
     private static final int INCREMENTALS = 3;
     private static final int CHANGE_KEYS = 200;
-    private static final int CHANGE_VALUE_LEN = 512;
 
     private EngineRehearsal() {}
 
@@ -71,23 +66,6 @@ final class EngineRehearsal {
      * the files it reused), the restore of that last one, and its verification.
      */
     record Result(BackupSummary first, BackupSummary last, RestoreResult restore, VerifyResult verify) {}
-
-    /**
-     * Writes {@link #CHANGE_KEYS} new keys of {@link #CHANGE_VALUE_LEN} bytes into the open scratch database, for the
-     * next incremental: the checkpoint flushes them into a new SST.
-     */
-    private static Void change(LiveDatabase live, int round) {
-        byte[] value = new byte[CHANGE_VALUE_LEN];
-        try (WriteBatch batch = new WriteBatch(); WriteOptions options = new WriteOptions()) {
-            for (int k = 0; k < CHANGE_KEYS; k++) {
-                batch.put(("rehearsal-" + round + "-" + k).getBytes(StandardCharsets.US_ASCII), value);
-            }
-            live.handle().write(options, batch);
-        } catch (RocksDBException e) {
-            throw new IllegalStateException("writing to the rehearsal's scratch database failed: " + e.getMessage(), e);
-        }
-        return null;
-    }
 
     /** Whether this process may run it: not when a crash test armed a crash point, which the rehearsal would reach. */
     static boolean allowed() {
@@ -117,7 +95,11 @@ final class EngineRehearsal {
                 BackupSummary last = await(engine.createBackup(DATABASE, request(), null), deadline); // nothing new
                 for (int i = 0; i < INCREMENTALS; i++) {
                     int round = i;
-                    await(engine.withDatabase(DATABASE, live -> change(live, round)), deadline);
+                    // A few new keys, which the incremental's checkpoint flushes into a new SST.
+                    await(engine.withDatabase(DATABASE, live -> {
+                        live.writeDemoKeys("rehearsal:" + round + ":", CHANGE_KEYS, round);
+                        return null;
+                    }), deadline);
                     last = await(engine.createBackup(DATABASE, request(), null), deadline);
                 }
                 RestoreResult restore = await(engine.restore(last.backupId(), restoreRoot.resolve("restored").toString(),
@@ -132,7 +114,10 @@ final class EngineRehearsal {
         }
     }
 
-    /** The built-in defaults with one database, no replica, no auto-verify, and every path under the scratch directory. */
+    /**
+     * The built-in defaults (conf/application.conf and the libraries' reference.conf, without {@code -D} system
+     * properties) with one database, no replica, no auto-verify, and every path under the scratch directory.
+     */
     private static Config config(Path repository, Path state, Path restoreRoot, Path db, Compression compression) {
         Config scratch = ConfigFactory.parseMap(Map.of(
                 "meridian.repository.path", repository.toString(),
@@ -145,8 +130,10 @@ final class EngineRehearsal {
                 "pekko.coordinated-shutdown.run-by-jvm-shutdown-hook", "off",
                 "pekko.log-dead-letters", "off",
                 "pekko.log-dead-letters-during-shutdown", "off"));
+        // defaultReference() would lay -D system properties over the libraries' reference.conf (a host's
+        // -Dpekko.actor.provider=cluster, its ports and seed nodes); the unresolved one does not.
         return scratch.withFallback(ConfigFactory.parseResources("application.conf"))
-                .withFallback(ConfigFactory.defaultReference()).resolve();
+                .withFallback(ConfigFactory.defaultReferenceUnresolved()).resolve();
     }
 
     private static BackupRequest request() {

@@ -149,8 +149,9 @@ public final class EngineWarmup {
             try {
                 RocksDbLibrary.load();
                 log.debug("RocksDB native library loaded in {} ms", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
-            } catch (LinkageError e) {
-                // The first open reports it, naming the database; nothing to add here.
+            } catch (LinkageError | RuntimeException e) {
+                // The first open reports it, naming the database; nothing to add here. (rocksdbjni throws a
+                // RuntimeException when it cannot unpack its library, e.g. into a read-only java.io.tmpdir.)
                 log.debug("RocksDB native library could not be loaded in advance: {}", e.toString());
             }
         }, "meridian-rocksdb-load");

@@ -760,10 +760,23 @@ public final class LiveDatabase implements AutoCloseable {
         if (count <= 0 || db.getLatestSequenceNumber() > 0) {
             return 0;
         }
-        SplittableRandom random = new SplittableRandom(42);
+        writeDemoKeys("demo:key:", count, 42);
+        return count;
+    }
+
+    /**
+     * Writes {@code count} keys {@code prefix + <8-digit index>} with values of 100-499 bytes from a random generator
+     * seeded with {@code seed}, in one batch, then syncs the WAL (the demo database's seed, the start-up rehearsal's
+     * changes).
+     *
+     * @throws BackupException (internal) when RocksDB refuses the write
+     */
+    public void writeDemoKeys(String prefix, int count, long seed) {
+        BlockingGuard.check("write to database " + name);
+        SplittableRandom random = new SplittableRandom(seed);
         try (WriteBatch batch = new WriteBatch(); WriteOptions wo = new WriteOptions()) {
             for (int i = 0; i < count; i++) {
-                byte[] key = String.format("demo:key:%08d", i).getBytes(StandardCharsets.UTF_8);
+                byte[] key = String.format("%s%08d", prefix, i).getBytes(StandardCharsets.UTF_8);
                 byte[] value = new byte[100 + random.nextInt(400)];
                 random.nextBytes(value);
                 batch.put(key, value);
@@ -771,9 +784,8 @@ public final class LiveDatabase implements AutoCloseable {
             db.write(wo, batch);
             db.flushWal(true);
         } catch (RocksDBException e) {
-            throw new BackupException(ErrorCode.INTERNAL, "seeding database " + name + " failed: " + e.getMessage(), e);
+            throw new BackupException(ErrorCode.INTERNAL, "writing to database " + name + " failed: " + e.getMessage(), e);
         }
-        return count;
     }
 
     /** Closes once; waits for work in progress ({@link #use}); later calls are refused, a second close does nothing. */
