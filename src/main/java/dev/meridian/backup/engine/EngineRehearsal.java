@@ -42,8 +42,9 @@ import org.apache.pekko.actor.typed.ActorSystem;
  * <p>Nothing of it is shared with the configured engine: the actor system is {@link #SYSTEM_NAME} (daemon threads,
  * no dead-letter logging), its configuration is the built-in defaults (never the operator's file or {@code -D}
  * settings, so no replica, schedule or S3 repository can be reached), its repository, journal, fingerprint cache,
- * metrics registry, restore root and database are under the scratch directory. Its log lines are dropped by
- * {@link RehearsalLogFilter} in the shipped logback configurations: they would name a database nobody configured.
+ * metrics registry, restore root and database are under the scratch directory; its databases take their own share
+ * of the process's open-file limit and give it back. Its log lines are dropped by {@link RehearsalLogFilter}: they
+ * would name a database nobody configured. {@link EngineWarmup#stop} interrupts it (the engine is then shut down).
  * A process armed with a crash point ({@code meridian.test.crash-at}) skips it, since the rehearsal would reach the
  * point first.
  */

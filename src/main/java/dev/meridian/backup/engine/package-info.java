@@ -5,7 +5,7 @@
  * database registry, scheduler); {@code StartupRecovery} finishes or undoes a crash's half-done work before any
  * database opens; {@code EngineWarmup} runs the hot paths once in the background at start (and rehearses a backup
  * and restore on a scratch database, then sends backups, a restore and a verify through a scratch engine of its own,
- * {@code EngineRehearsal}, whose informational log lines {@code RehearsalLogFilter} drops), which
+ * {@code EngineRehearsal}, whose log lines {@code RehearsalLogFilter} drops), which
  * {@code Server.start} waits for; {@code Replicator} copies every
  * published backup to each configured replica ({@code ReplicaTarget} does one pass's blocking work).
  *
