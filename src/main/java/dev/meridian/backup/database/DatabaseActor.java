@@ -784,7 +784,12 @@ public final class DatabaseActor {
         }
 
         private Behavior<Command> onOpenFailed(OpenFailed msg) {
-            unavailableReason = Blocking.cause(msg.cause()).getMessage();
+            // A class that failed to initialize (RocksDB's library not loaded) says nothing itself: its cause does.
+            Throwable cause = Blocking.cause(msg.cause());
+            while (cause.getMessage() == null && cause.getCause() != null) {
+                cause = cause.getCause();
+            }
+            unavailableReason = cause.getMessage() != null ? cause.getMessage() : cause.toString();
             event("failed").warn("Database " + settings.name() + " could not be opened: " + unavailableReason);
             return queue.unstashAll(new Unavailable());
         }

@@ -33,7 +33,7 @@ import org.rocksdb.WriteOptions;
  */
 public final class LiveDatabase implements AutoCloseable {
     static {
-        RocksDB.loadLibrary();
+        RocksDbLibrary.load();
         ManifestTables.preload(); // before any open: it may be the one that runs out of file descriptors
     }
 

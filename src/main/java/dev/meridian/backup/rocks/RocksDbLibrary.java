@@ -16,8 +16,18 @@ public final class RocksDbLibrary {
      * loader). Blocks while it loads.
      *
      * @throws UnsatisfiedLinkError or another {@link LinkageError} when the platform has no library in the jar
+     * @throws IllegalStateException when rocksdbjni cannot unpack it (its "Unable to load the RocksDB shared
+     *     library"), with what to do: a writable {@code java.io.tmpdir}, or {@code ROCKSDB_SHAREDLIB_DIR}
      */
     public static void load() {
-        RocksDB.loadLibrary();
+        try {
+            RocksDB.loadLibrary();
+        } catch (RuntimeException e) {
+            String tmp = System.getProperty("java.io.tmpdir");
+            throw new IllegalStateException("RocksDB's native library could not be loaded (" + e.getMessage()
+                    + (e.getCause() == null ? "" : ": " + e.getCause().getMessage()) + "); rocksdbjni unpacks it into "
+                    + "java.io.tmpdir (" + tmp + "), which must be writable and not mounted noexec: set -Djava.io.tmpdir "
+                    + "to such a directory, or ROCKSDB_SHAREDLIB_DIR to a directory holding librocksdbjni", e);
+        }
     }
 }

@@ -9,7 +9,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Optional;
 import org.rocksdb.Options;
-import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.SstFileReader;
 import org.rocksdb.Status;
@@ -26,7 +25,7 @@ import org.rocksdb.Status;
  */
 public final class SstChecksum {
     static {
-        RocksDB.loadLibrary();
+        RocksDbLibrary.load();
     }
 
     // Footer magic numbers (table/*/..._factory and format.h in RocksDB) of formats that have no block checksums.
