@@ -196,6 +196,9 @@ public final class EngineWarmup {
         } catch (Exception | LinkageError e) {
             log.debug("engine warm-up stopped early: {}", e.toString());
         } finally {
+            // An interrupt by stop() may still be pending (one that closed a channel mid-pass): clear it, or the
+            // removal below would fail on its first interruptible call.
+            Thread.interrupted();
             if (scratch != null) {
                 try {
                     DurableFiles.deleteTree(scratch);
