@@ -6,12 +6,10 @@ import dev.meridian.backup.model.BackupRequest;
 import dev.meridian.backup.model.BackupSummary;
 import dev.meridian.backup.model.BackupType;
 import dev.meridian.backup.rocks.LiveDatabase;
-import dev.meridian.backup.runtime.Blocking;
 import dev.meridian.backup.server.Server;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.CompletionStage;
 import org.rocksdb.BackupEngine;
 import org.rocksdb.BackupEngineOptions;
 import org.rocksdb.Env;
@@ -74,8 +72,8 @@ public final class ColdOperation {
             Engine engine = server.engine();
             if (op.equals("restore")) {
                 BackupId id = BackupId.parse(backupId);
-                long first = timed(() -> await(engine.restore(id, target.toString(), false, Engine.newRequestId(), null)));
-                long next = timed(() -> await(engine.restore(id, nextTarget(target).toString(), false, Engine.newRequestId(), null)));
+                long first = timed(() -> MeridianContender.await(engine.restore(id, target.toString(), false, Engine.newRequestId(), null)));
+                long next = timed(() -> MeridianContender.await(engine.restore(id, nextTarget(target).toString(), false, Engine.newRequestId(), null)));
                 return new String[] {Long.toString(first), backupId, Long.toString(next)};
             }
             String[] id = new String[1];
@@ -83,7 +81,7 @@ public final class ColdOperation {
             if (op.equals("full")) {
                 return new String[] {Long.toString(first), id[0], "-"};
             }
-            await(engine.withDatabase(MeridianContender.DATABASE, live -> {
+            MeridianContender.await(engine.withDatabase(MeridianContender.DATABASE, live -> {
                 BenchData.writeChange(live.handle(), change, NEXT_SEED);
                 return null;
             }));
@@ -93,7 +91,7 @@ public final class ColdOperation {
     }
 
     private static String backup(Engine engine) throws Exception {
-        BackupSummary b = await(engine.createBackup(MeridianContender.DATABASE, new BackupRequest(Engine.newRequestId(),
+        BackupSummary b = MeridianContender.await(engine.createBackup(MeridianContender.DATABASE, new BackupRequest(Engine.newRequestId(),
                 BackupType.MANUAL, "cold benchmark", List.of(), null, false), null));
         return b.backupId().value();
     }
@@ -134,14 +132,5 @@ public final class ColdOperation {
         long start = System.nanoTime();
         step.run();
         return (System.nanoTime() - start) / 1_000_000;
-    }
-
-    private static <T> T await(CompletionStage<T> stage) throws Exception {
-        try {
-            return stage.toCompletableFuture().get();
-        } catch (java.util.concurrent.ExecutionException e) {
-            Throwable cause = Blocking.cause(e);
-            throw cause instanceof Exception ex ? ex : e;
-        }
     }
 }

@@ -143,15 +143,7 @@ final class MeridianContender implements Contender {
     }
 
     /** Waits for the engine's answer, rethrowing its failure rather than the future's wrapper. */
-    private static <T> T await(CompletionStage<T> stage) throws Exception {
-        try {
-            return stage.toCompletableFuture().get();
-        } catch (java.util.concurrent.ExecutionException e) {
-            Throwable cause = Blocking.cause(e);
-            if (cause instanceof Exception ex) {
-                throw ex;
-            }
-            throw e;
-        }
+    static <T> T await(CompletionStage<T> stage) throws Exception {
+        return Blocking.await(stage, Long.MAX_VALUE);
     }
 }

@@ -24,7 +24,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -146,11 +145,6 @@ final class EngineRehearsal {
     }
 
     private static <T> T await(CompletionStage<T> stage, long deadline) throws Exception {
-        try {
-            return stage.toCompletableFuture().get(remaining(deadline), TimeUnit.MILLISECONDS);
-        } catch (ExecutionException e) {
-            Throwable cause = Blocking.cause(e);
-            throw cause instanceof Exception ex ? ex : e;
-        }
+        return Blocking.await(stage, remaining(deadline));
     }
 }

@@ -3,7 +3,9 @@ package dev.meridian.backup.runtime;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.DispatcherSelector;
 
@@ -27,6 +29,22 @@ public final class Blocking {
             throw e;
         } catch (Exception e) {
             throw new CompletionException(e);
+        }
+    }
+
+    /**
+     * Waits up to {@code timeoutMillis} ms for {@code stage} (outside actors: a benchmark, the start-up rehearsal),
+     * rethrowing its failure's real cause ({@link #cause}) rather than the future's wrapper.
+     *
+     * @throws java.util.concurrent.TimeoutException when it has not completed in time
+     * @throws InterruptedException when the waiting thread is interrupted
+     */
+    public static <T> T await(CompletionStage<T> stage, long timeoutMillis) throws Exception {
+        try {
+            return stage.toCompletableFuture().get(timeoutMillis, TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.ExecutionException e) {
+            Throwable cause = cause(e);
+            throw cause instanceof Exception ex ? ex : e;
         }
     }
 
