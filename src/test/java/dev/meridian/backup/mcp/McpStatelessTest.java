@@ -118,6 +118,12 @@ class McpStatelessTest {
         assertEquals(before, backups("beta"), "the plan deleted nothing");
         String token = plan.path("structuredContent").path("confirmation").path("token").asText();
         assertFalse(token.isEmpty(), plan.toString());
+        int at = "mcf1.".length() + 5; // inside the payload, where every bit of a base64url character counts
+        String tampered = token.substring(0, at) + (token.charAt(at) == 'A' ? 'B' : 'A') + token.substring(at + 1);
+        JsonNode refused = answer(messages(post(call(44, "backup.delete", "{\"backup_id\":\"" + id
+                + "\",\"confirmation\":\"" + tampered + "\"}", ""), "tools/call", "backup.delete")), 44);
+        assertTrue(refused.path("result").path("isError").asBoolean(), refused.toString());
+        assertEquals(before, backups("beta"), "a tampered token deleted something");
         String confirmed = "{\"backup_id\":\"" + id + "\",\"confirmation\":\"" + token + "\"}";
         JsonNode done = answer(messages(post(call(42, "backup.delete", confirmed, ""), "tools/call", "backup.delete")), 42);
         assertFalse(done.path("result").path("isError").asBoolean(), done.toString());

@@ -85,6 +85,25 @@ class McpToolExposureTest {
         }
     }
 
+    /** The stateless revision (2026-07-28) lists the same tools as a session: deny and read-only hide them there too. */
+    @Test
+    void theStatelessRevisionHidesTheSameTools() {
+        for (McpTestServer server : List.of(deny, readOnly)) {
+            java.net.http.HttpResponse<String> r = server.mcp().post(McpStatelessTest.request(1, "tools/list",
+                    McpStatelessTest.meta("")), "MCP-Protocol-Version", McpStatelessTest.REVISION, "Mcp-Method", "tools/list");
+            assertEquals(200, r.statusCode(), r.body());
+            Set<String> listed = new java.util.HashSet<>();
+            RawMcp.json(r).path("result").path("tools").forEach(t -> listed.add(t.path("name").asText()));
+            McpSyncClient c = connect(server);
+            try {
+                assertEquals(names(c), listed, "stateless and session lists differ on " + (server == deny ? "deny" : "read-only"));
+            } finally {
+                c.closeGracefully();
+            }
+            assertFalse(listed.contains("backup_delete") || listed.contains("backup_restore"), listed.toString());
+        }
+    }
+
     /** With the Tasks extension declared (2026-07-28), a hidden tool's refusal is the call's answer: no task is made. */
     @Test
     void aHiddenToolIsRefusedAtOnceNotAsATask() throws Exception {
