@@ -188,6 +188,7 @@ public final class BackupJob extends AbstractBehavior<BackupJob.Command> {
         timers.startSingleTimer(TimedOut.INSTANCE, limits.timeout());
         event("started").info("Backup " + spec.id() + " of " + name + " started"
                 + (handOver == null ? "" : " from the checkpoint handed over at " + handOver.dir()));
+        progress.step("checkpoint");
         outstanding++;
         if (handOver != null) {
             FileFingerprints known = env.fingerprints();

@@ -105,18 +105,30 @@ final class DestructivePolicy {
         return !(t.destructive() && settings.destructive() == McpSettings.Destructive.DENY);
     }
 
-    /** The tool with a handler that refuses every call when the policy hides it; otherwise the tool unchanged. */
-    Tool gate(Tool t, String wireName) {
+    /**
+     * Why a call of {@code t} is refused: a {@link ErrorCode#FORBIDDEN} error naming the setting that hides the tool,
+     * or null when the policy lists it. Callers answer it before they look at the arguments, so that a hidden tool's
+     * parameters are not revealed by argument errors.
+     */
+    BackupException refusal(Tool t, String wireName) {
         if (listed(t)) {
-            return t;
+            return null;
         }
         String why = settings.readOnly()
                 ? "this server is read-only for MCP (meridian.mcp.read-only = true): only backup_list, backup_get_stats "
                         + "and backup_verify are offered"
                 : "destructive MCP tools are turned off on this server (meridian.mcp.destructive = deny)";
-        BackupException refused = new BackupException(ErrorCode.FORBIDDEN, wireName + " is not available: " + why
+        return new BackupException(ErrorCode.FORBIDDEN, wireName + " is not available: " + why
                 + ". Nothing was changed. Ask an operator to use the REST API or the CLI, which keep their own scopes "
                 + "and confirmation, or to change the setting.");
+    }
+
+    /** The tool with a handler that refuses every call when the policy hides it; otherwise the tool unchanged. */
+    Tool gate(Tool t, String wireName) {
+        BackupException refused = refusal(t, wireName);
+        if (refused == null) {
+            return t;
+        }
         return new Tool(t.name(), t.title(), t.description(), t.params(), t.outputSchema(), t.readOnly(), t.destructive(),
                 t.idempotent(), t.scope(), t.progressOperation(),
                 (args, ctx) -> CompletableFuture.completedFuture(Tool.Result.failure(refused)));

@@ -59,6 +59,14 @@ public final class McpHttpRoute {
     /** What the transport assumes without a version header and without a session to tell (spec). */
     private static final String DEFAULT_VERSION = "2025-03-26";
     private static final int SSE_BUFFER = 256;
+    /** Idle time after which an SSE stream gets a comment line, so that proxies keep it open. */
+    private static final Duration KEEP_ALIVE = Duration.ofSeconds(15);
+    /**
+     * The same for a stateless call's stream, whose closing cancels the call: a client that went away is only seen
+     * when a write to its connection fails (the second write after its close, at the latest), so this bounds the delay
+     * between the close and the cancel to about two of these.
+     */
+    private static final Duration DISCONNECT_PROBE = Duration.ofSeconds(1);
     private static final ContentType SSE = ContentTypes.create(MediaTypes.TEXT_EVENT_STREAM);
     private static final Duration BODY_TIMEOUT = Duration.ofSeconds(30);
 
@@ -348,7 +356,7 @@ public final class McpHttpRoute {
             queue.complete();
         });
         Source<ByteString, NotUsed> body = pair.second()
-                .keepAlive(Duration.ofSeconds(15), () -> ByteString.fromString(": keep-alive\n\n"));
+                .keepAlive(onDisconnect != null ? DISCONNECT_PROBE : KEEP_ALIVE, () -> ByteString.fromString(": keep-alive\n\n"));
         if (onDisconnect != null) {
             body = body.watchTermination((mat, done) -> {
                 done.whenComplete((x, err) -> {

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.meridian.backup.config.Settings.Scope;
 import dev.meridian.backup.engine.Engine;
+import dev.meridian.backup.model.BackupException;
 import dev.meridian.backup.operation.Failures;
 import dev.meridian.backup.operation.ProgressStream;
 import java.nio.charset.StandardCharsets;
@@ -315,8 +316,12 @@ public final class McpServer {
                     + " must be a JSON object of named arguments, got " + JsonRpc.kind(argsNode));
         }
         ObjectNode args = argsNode instanceof ObjectNode o ? o : JsonRpc.NODES.objectNode();
+        BackupException hidden = tools.policy().refusal(tool, name.asText());
+        if (hidden != null) { // answered at once, whatever the arguments (a hidden tool's parameters stay unknown)
+            return answer(req, Tool.Result.failure(hidden).toJson(s.protocolVersion()));
+        }
         JsonNode token = progressToken(params);
-        if (tasks.applies(s, tool) && tools.policy().listed(tool)) { // a hidden tool's refusal is answered at once
+        if (tasks.applies(s, tool)) {
             ToolArguments checked;
             try {
                 checked = ToolArguments.check(name.asText(), tool.params(), args);

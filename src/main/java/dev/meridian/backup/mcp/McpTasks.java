@@ -50,8 +50,8 @@ import org.slf4j.LoggerFactory;
  * ends {@code cancelled}; after it the operation finishes and the task reports that true outcome.
  *
  * <p>Each task is a small JSON file {@code <meridian.state-dir>/mcp-tasks/<taskId>.json}, written atomically (temp
- * file, fsync, rename, directory fsync) before the CreateTaskResult is sent and again at each phase change and at the
- * end, so a client learns how its task ended even after a restart. A task that was running when the server stopped is
+ * file, fsync, rename, directory fsync) before the CreateTaskResult is sent, again at each phase change, with the
+ * bytes done at most every {@value #PERSIST_BYTES_SECONDS} s in between, and at the end, so a client learns how its task ended even after a restart. A task that was running when the server stopped is
  * reconciled when the server starts: a backup task whose backup was published meanwhile is completed with that
  * backup (matched in the catalog by database, type, description, tags and time), any other is failed with a message
  * that says what startup recovery did with its work. Records expire {@code meridian.mcp.task-ttl} after creation
@@ -75,6 +75,9 @@ final class McpTasks {
     private static final int DEFAULT_LIMIT = 1000;
     private static final Pattern TASK_ID = Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
     private static final Set<String> TERMINAL = Set.of("completed", "failed", "cancelled");
+    /** Between phase changes, a running task's record is rewritten with its bytes done at most this often. */
+    static final int PERSIST_BYTES_SECONDS = 5;
+    private static final long PERSIST_BYTES_NANOS = PERSIST_BYTES_SECONDS * 1_000_000_000L;
 
     /** One store per engine, so HTTP and stdio in one process share the records (and a new engine reloads them). */
     private static final Map<Engine, McpTasks> BY_ENGINE = new WeakHashMap<>();
@@ -183,7 +186,7 @@ final class McpTasks {
             String phase = phase(e, u);
             changed = !phase.equals(e.phase);
             e.phase = phase;
-            if (u.message() == null || u.done() > 0) {
+            if (u.message() == null || u.done() > 0 || u.total() > 0) { // not a queue position or a bare step
                 boolean safety = e.tool.equals(BackupTools.RESTORE) && u.operation().equals("backup");
                 e.bytesDone = u.done() + (safety ? e.ownDone : 0);
                 e.bytesTotal = u.total() + (safety ? e.ownTotal : 0);
@@ -194,6 +197,13 @@ final class McpTasks {
             }
             e.detail = u.message();
             e.lastUpdatedAt = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+            long now = System.nanoTime();
+            if (now - e.persistedNanos >= PERSIST_BYTES_NANOS) {
+                changed = true;
+            }
+            if (changed) {
+                e.persistedNanos = now;
+            }
         }
         if (changed) {
             persist(e);
@@ -220,6 +230,9 @@ final class McpTasks {
                 return m.equals("restored") ? "restored" : "swapping";
             }
             return e.phase.equals("safety backup") || e.phase.equals("swapping") ? e.phase : "staging";
+        }
+        if ("checkpoint".equals(m)) {
+            return "checkpoint";
         }
         if ("checkpointed".equals(m)) {
             return "storing";
@@ -389,6 +402,8 @@ final class McpTasks {
         String principal;
         /** A create task's description, to find its backup in the catalog after a restart. */
         String description;
+        /** When its record was last queued for writing ({@link System#nanoTime()}). */
+        long persistedNanos = System.nanoTime();
         /** Writes of this record, one after the other. */
         CompletableFuture<Void> writes = CompletableFuture.completedFuture(null);
 

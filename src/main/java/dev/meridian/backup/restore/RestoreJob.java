@@ -293,6 +293,7 @@ public final class RestoreJob extends AbstractBehavior<RestoreJob.Command> {
         }
         manifest.files().stream().sorted(Comparator.comparingLong(FileEntry::size).reversed()).forEach(pending::add);
         progress.total(manifest.sizeBytes());
+        progress.step("staging");
         return launchFiles();
     }
 

@@ -128,6 +128,7 @@ public final class VerifyJob extends AbstractBehavior<VerifyJob.Command> {
         files.sort(Comparator.comparingLong(FileEntry::size).reversed());
         pending.addAll(files);
         progress.total(manifest.sizeBytes());
+        progress.step("verifying");
         return launch();
     }
 

@@ -38,7 +38,7 @@ class McpStatelessTest {
 
     @RegisterExtension
     static final McpTestServer server = new McpTestServer("meridian.io.rate-limit = 1MiB\n"
-            + "meridian.backup.auto-verify = false", "alpha", "beta", "gamma");
+            + "meridian.backup.auto-verify = false", "alpha", "beta", "gamma", "delta");
     static final RawMcp mcp = server.mcp();
 
     @BeforeAll
@@ -46,6 +46,7 @@ class McpStatelessTest {
         server.env.write("alpha", "big", 4000, 1024, 1);
         server.env.write("beta", "small", 50, 100, 2);
         server.env.write("gamma", "big", 4000, 1024, 3);
+        server.env.write("delta", "big", 8000, 1024, 4);
     }
 
     /** The per-request _meta of this revision, optionally with more members (JSON text without braces). */
@@ -269,6 +270,27 @@ class McpStatelessTest {
                 "backup.create", "Mcp-Param-Database", "alpha");
         assertFalse(answer(messages(second), 21).path("result").path("isError").asBoolean(), second.body());
         assertEquals(before + 1, backups("alpha"), "the backup whose stream was closed was cancelled");
+    }
+
+    /**
+     * A call without a progressToken sends nothing until its result, so only the server's own writes can find the
+     * closed connection: it probes every second, and the backup (8 MB at 1 MiB/s) is cancelled long before its end.
+     */
+    @Test
+    void closingTheStreamOfACallWithoutProgressCancelsItWithinSeconds() throws Exception {
+        int before = backups("delta");
+        HttpRequest create = mcp.request("MCP-Protocol-Version", REVISION, "Mcp-Method", "tools/call", "Mcp-Name", "backup.create",
+                        "Mcp-Param-Database", "delta", "Content-Type", "application/json", "Accept", "application/json, text/event-stream")
+                .POST(HttpRequest.BodyPublishers.ofString(call(22, "backup.create", "{\"database\":\"delta\"}", ""))).build();
+        HttpResponse<InputStream> stream = RawMcp.HTTP.send(create, HttpResponse.BodyHandlers.ofInputStream());
+        assertEquals(200, stream.statusCode());
+        assertTrue(stream.headers().firstValue("Content-Type").orElse("").startsWith("text/event-stream"), stream.headers().toString());
+        Thread.sleep(500);
+        stream.body().close();
+        HttpResponse<String> second = post(call(23, "backup.create", "{\"database\":\"delta\"}", ""), "tools/call",
+                "backup.create", "Mcp-Param-Database", "delta");
+        assertFalse(answer(messages(second), 23).path("result").path("isError").asBoolean(), second.body());
+        assertEquals(before + 1, backups("delta"), "the backup whose stream was closed was cancelled, not finished");
     }
 
     // ---- stdio ----

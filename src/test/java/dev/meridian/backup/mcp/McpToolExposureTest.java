@@ -59,6 +59,9 @@ class McpToolExposureTest {
                     + "destructive MCP tools are turned off on this server (meridian.mcp.destructive = deny)");
             assertToolError(call(c, "backup.restore", Map.of("backup_id", id)), "meridian.mcp.destructive = deny");
             assertToolError(call(c, "backup_create_scheduled", Map.of()), "meridian.mcp.destructive = deny");
+            // refused before its arguments are looked at: an argument error would tell what the hidden tool takes
+            assertToolError(call(c, "backup_create_scheduled", Map.of("schema_version", "7")), "meridian.mcp.destructive = deny");
+            assertToolError(call(c, "backup_delete", Map.of()), "meridian.mcp.destructive = deny");
             assertEquals(1, deny.engine().backupsOf("alpha").size(), "a refused call changed the backups");
         } finally {
             c.closeGracefully();
@@ -78,6 +81,7 @@ class McpToolExposureTest {
             }
             assertToolError(call(c, "backup_create", Map.of()), "meridian.mcp.read-only = true");
             assertToolError(call(c, "backup_create_pre_migration", Map.of("schema_version", "1")), "read-only");
+            assertToolError(call(c, "backup_create", Map.of("no_such_argument", true)), "meridian.mcp.read-only = true");
             assertEquals(0, readOnly.engine().backupsOf("alpha").size());
             assertEquals(0, structured(call(c, "backup_list", Map.of())).get("total_count"));
         } finally {
