@@ -2,7 +2,8 @@
 # Runs the MCP conformance suite (@modelcontextprotocol/conformance, on Node 22 from npm) against a real
 # `bin/meridian-backup serve` on a free loopback port: every generic server scenario of both requirement sets
 # (2025-11-25 sessions and the stateless 2026-07-28), each at its revision, and the Tasks extension scenarios
-# (io.modelcontextprotocol/tasks) whose checks this server can answer. Scenarios (and single checks) that need
+# (io.modelcontextprotocol/tasks) whose checks this server can answer, and the Skills extension scenarios (SEP-2640),
+# whose checks the suite skips for a server that does not declare that extension (this one does not). Scenarios (and single checks) that need
 # the suite's reference test tools, prompts or resources do not apply to this server; they are printed with the
 # reason in a table. Exits non-zero if any applicable check fails (or the suite cannot be installed or the server
 # does not start).
@@ -17,9 +18,11 @@ CONFORMANCE_VERSION="0.2.0-alpha.12"
 SCENARIOS=(
   2025-11-25:server-initialize 2025-11-25:server-session-lifecycle 2025-11-25:ping 2025-11-25:logging-set-level
   2025-11-25:tools-list 2025-11-25:server-sse-multiple-streams 2025-11-25:dns-rebinding-protection
+  2025-11-25:json-schema-2020-12
   2026-07-28:server-stateless 2026-07-28:tools-list 2026-07-28:caching 2026-07-28:http-header-validation
   2026-07-28:http-custom-header-server-validation 2026-07-28:server-sse-multiple-streams
-  2026-07-28:dns-rebinding-protection
+  2026-07-28:dns-rebinding-protection 2026-07-28:json-schema-2020-12 2026-07-28:input-required-result-unsupported-methods
+  2026-07-28:sep-2640-skills-directory 2026-07-28:sep-2640-skills-enumeration 2026-07-28:sep-2640-skills-manifest
   2026-07-28:tasks-capability-negotiation 2026-07-28:tasks-dispatch-and-envelope 2026-07-28:tasks-request-headers
 )
 # Scenarios of the two requirement sets that do not apply, and why (printed, not run).
@@ -29,7 +32,7 @@ NOT_APPLICABLE=(
   "resources-list, resources-read-text, resources-read-binary, resources-templates-read, resources-subscribe, resources-unsubscribe, sep-2164-resource-not-found|both|the server offers no resources (no resources capability)"
   "prompts-list, prompts-get-simple, -with-args, -embedded-resource, -with-image|both|the server offers no prompts (no prompts capability)"
   "elicitation-sep1034-defaults, elicitation-sep1330-enums, server-sse-polling|2025-11-25|call reference tools (test_elicitation_*, test_reconnection)"
-  "input-required-result-* (13 scenarios)|2026-07-28|call reference tools (test_input_required_result_*, a prompt, roots and sampling requests); this server asks only to confirm destructive calls: McpInputRequiredTest checks that flow's shape, retry, re-ask on a missing answer, ignored extra answers, tampered/replayed/misused state (-32602) and declared capabilities, and .ci/mcp-ts-sdk-2.sh confirms a delete through it with the TS SDK v2 client"
+  "input-required-result-basic-elicitation, -basic-sampling, -basic-list-roots, -request-state, -multiple-input-requests, -multi-round, -missing-input-response, -non-tool-request, -result-type, -tampered-state, -capability-check, -ignore-extra-params, -validate-input (13 of the 14; -unsupported-methods runs above)|2026-07-28|call reference tools (test_input_required_result_*) or a reference prompt; this server asks only to confirm destructive calls: McpInputRequiredTest checks that flow's shape, retry, re-ask on a missing answer, ignored extra answers, tampered/replayed/misused state (-32602) and declared capabilities, and .ci/mcp-ts-sdk-2.sh confirms a delete through it with the TS SDK v2 client"
   "tasks-lifecycle, tasks-wire-fields, tasks-request-state-removal|extension|every check calls the suite's reference tools (greet, slow_compute, failing_job, protocol_error_job); McpTasksTest covers create, poll, inlined result, cancel ack (also on an ended task), ttlMs/pollIntervalMs and the restart"
   "tasks-mrtr-input, tasks-mrtr-composition|extension|call reference tools (confirm_delete, multi_input, test_tool_with_task); no task of this server waits for input (tasks/update answers -32602)"
   "tasks-required-task-error|extension|needs a tool that requires a task (failing_job); every task tool here also runs without the extension"
@@ -41,6 +44,7 @@ NA_CHECKS=(
   "server-stateless:sep-2575-missing-capability-http-400|same reference tool (test_missing_capability)"
   "server-stateless:sep-2575-http-server-no-independent-requests-on-stream|calls the reference tool test_streaming_elicitation; this server sends no requests at all"
   "server-stateless:sep-2575-server-no-log-without-loglevel|calls the reference tool test_logging_tool; McpStatelessTest checks it with backup.create"
+  "json-schema-2020-12:json-schema-2020-12-tool-found|calls for the reference tool json_schema_2020_12_tool (its schema keywords); this server's own schemas pass the suite's wire-schema check here and in every scenario"
   "caching:sep-2549-prompts-list-caching-hints|the server offers no prompts (prompts/list is -32601)"
   "caching:sep-2549-resources-list-caching-hints|the server offers no resources (resources/list is -32601)"
   "caching:sep-2549-resources-templates-list-caching-hints|the server offers no resources (resources/templates/list is -32601)"
@@ -82,7 +86,7 @@ say "server at $URL/mcp"
 for entry in "${SCENARIOS[@]}"; do
   revision="${entry%%:*}"; scenario="${entry#*:}"
   force=()
-  case "$scenario" in tasks-*) force=(--force) ;; esac  # extension scenarios are off the revision's timeline
+  case "$scenario" in tasks-*|sep-2640-*) force=(--force) ;; esac  # extension scenarios are off the revision's timeline
   "$NODE" "$CLI" server --url "$URL/mcp" --scenario "$scenario" --spec-version "$revision" "${force[@]}" \
     -o "$WORK/out/$revision" >"$WORK/$revision-$scenario.txt" 2>&1 || true
 done
@@ -124,7 +128,7 @@ for (const entry of scenarios) {
     + `${count.na} not applicable, ${count.skip} skipped, ${count.warn} warnings, ${count.info} info`]);
   for (const b of bad) rows.push(['', '', '', '  ' + b.slice(0, 200)]);
 }
-const w = [10, 38, 7];
+const w = [10, 42, 7];
 console.log('\nMCP conformance (@modelcontextprotocol/conformance) against bin/meridian-backup serve:\n');
 console.log(['revision'.padEnd(w[0]), 'scenario'.padEnd(w[1]), 'result'.padEnd(w[2]), 'checks'].join(' | '));
 for (const r of rows) console.log([r[0].padEnd(w[0]), r[1].padEnd(w[1]), r[2].padEnd(w[2]), r[3]].join(' | '));
