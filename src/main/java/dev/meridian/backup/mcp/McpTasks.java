@@ -658,7 +658,9 @@ final class McpTasks {
             fail(e, ran + "; " + (e.phase.equals("swapping") || e.phase.equals("restored")
                     ? "the swap had begun, so startup recovery either completed it or put the previous database back "
                             + "(see the server log's [recovery] lines); check the database before using it"
-                    : "the swap had not begun, so the database was not touched; startup recovery removed the staged files"
+                    : "the swap had not begun by the task's last record, so the database was not touched (had the server "
+                            + "stopped in the instant between that record and the swap, startup recovery completed or "
+                            + "undid the swap: see the server log's [recovery] lines); startup recovery removed the staged files"
                             + (e.phase.equals("safety backup") ? " (a safety backup may have been published: see backup.list)"
                             : "") + ". Call " + e.wireName + " again"));
         } else {

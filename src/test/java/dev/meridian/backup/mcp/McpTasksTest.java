@@ -222,6 +222,57 @@ class McpTasksTest {
         assertEquals(backupId, onDisk.path("backup_id").asText());
     }
 
+    /**
+     * The same for the other task tools: a server halted after staging an in-place restore (before any swap), and one
+     * killed (SIGKILL) while a verify ran. After the restart each task is failed with what really happened: the
+     * database and the backup are as they were.
+     */
+    @Test
+    void afterACrashARestoreAndAVerifyTaskReportTheirTrueEnd() throws Exception {
+        String backupId = call("backup.create", "{\"database\":\"gamma\"}", false).path("structuredContent")
+                .path("backup_id").asText();
+        env.write("gamma", "later", 100, 100, 11); // the live database differs from the backup
+        Map<String, String> live = env.snapshot("gamma");
+        env.stopServer();
+        String restore;
+        String verify;
+        try {
+            try (ChildServer child = ChildServer.start(env.configFile, "restore.staged", env.root.resolve("child-restore.log"))) {
+                url = child.url() + "/mcp";
+                String token = call("backup.restore", "{\"backup_id\":\"" + backupId + "\"}", true)
+                        .path("structuredContent").path("confirmation").path("token").asText();
+                JsonNode created = call("backup.restore", "{\"backup_id\":\"" + backupId + "\",\"confirmation\":\""
+                        + token + "\"}", true);
+                assertEquals("task", created.path("resultType").asText(), created.toString());
+                restore = created.path("taskId").asText();
+                assertTrue(child.waitForExit(60), "the server should have halted at restore.staged");
+            }
+            try (ChildServer child = ChildServer.start(env.configFile, null, env.root.resolve("child-verify.log"))) {
+                url = child.url() + "/mcp";
+                JsonNode created = call("backup.verify", "{\"backup_id\":\"" + backupId + "\"}", true);
+                verify = created.path("taskId").asText();
+                JsonNode running = await(verify, t -> terminal(t)
+                        || "verifying".equals(t.path("_meta").path("dev.meridian/progress").path("phase").asText()));
+                assertEquals("working", running.path("status").asText(), running.toString());
+                child.kill();
+            }
+        } finally {
+            url = null;
+            startServer();
+        }
+        JsonNode restored = get(restore);
+        assertEquals("failed", restored.path("status").asText(), restored.toString());
+        String why = restored.path("statusMessage").asText();
+        assertTrue(why.contains("the server stopped while backup.restore of backup " + backupId)
+                && why.contains("the swap had not begun") && why.contains("the database was not touched"), why);
+        assertEquals(live, env.snapshot("gamma"), "startup recovery left the live database as it was");
+        JsonNode verified = get(verify);
+        assertEquals("failed", verified.path("status").asText(), verified.toString());
+        assertTrue(verified.path("statusMessage").asText().contains("(phase verifying)")
+                && verified.path("statusMessage").asText().contains("the backup was not changed"), verified.toString());
+        assertFalse(call("backup.verify", "{\"backup_id\":\"" + backupId + "\"}", false).path("isError").asBoolean());
+    }
+
     /** Starts a server process that halts at {@code crashAt}, creates a backup task there, and waits for the crash. */
     private static String createInCrashingChild(String crashAt, String db) throws Exception {
         try (ChildServer child = ChildServer.start(env.configFile, crashAt, env.root.resolve("child-" + crashAt + ".log"))) {
