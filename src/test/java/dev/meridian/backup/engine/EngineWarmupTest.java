@@ -36,6 +36,24 @@ class EngineWarmupTest {
         }
     }
 
+    /**
+     * Issue 7 item 8 (2026-12-01): once the SIMD hashing is on, the warm-up encodes again and runs every round of a
+     * backup's JSON (manifest sealed and written, fingerprint cache) on synthetic entries; a round that threw would
+     * end it silently with the first backup's JSON still on C1 code.
+     */
+    @Test
+    void theHotRoundsRunEveryPassAndJsonRoundToTheEnd() throws Exception {
+        Path sample = dir.resolve("sample.bin");
+        EngineWarmup.writeSample(sample);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        assertEquals(EngineWarmup.HOT_ROUNDS, EngineWarmup.hotRounds(sample, Compression.parse("auto"), deadline));
+        try (Stream<Path> left = Files.list(dir)) {
+            assertEquals(List.of(sample), left.toList(), "the rounds write nothing");
+        }
+        assertEquals(0, EngineWarmup.hotRounds(sample, Compression.parse("auto"), System.nanoTime()),
+                "no round starts after the deadline");
+    }
+
     @Test
     void theRehearsalBacksUpAndRestoresItsScratchDatabaseByteForByte() throws Exception {
         EngineWarmup.Rehearsal r = EngineWarmup.rehearse(dir.resolve("rehearsal"), Compression.parse("auto"));
@@ -59,6 +77,7 @@ class EngineWarmupTest {
         EngineWarmup.start(Compression.parse("auto"));
         assertTrue(EngineWarmup.await(60_000), "the warm-up ends within its bound");
         assertTrue(Blake3Warmup.vectorHot(), "the SIMD hashing path is switched on (or absent) when the warm-up ends");
+        assertEquals(EngineWarmup.HOT_ROUNDS, EngineWarmup.hotRoundsDone, "the JSON rounds ran on the SIMD path, every one");
         String mine = EngineWarmup.SCRATCH_PREFIX + ProcessHandle.current().pid() + "-";
         try (Stream<Path> tmp = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
             assertFalse(tmp.anyMatch(p -> p.getFileName().toString().startsWith(mine)), "the scratch directory is removed");
