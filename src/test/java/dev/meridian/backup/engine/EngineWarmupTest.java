@@ -7,13 +7,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.meridian.backup.ChildServer;
 import dev.meridian.backup.TestEnv;
+import dev.meridian.backup.config.Settings;
 import dev.meridian.backup.hash.Blake3Warmup;
 import dev.meridian.backup.repository.Compression;
+import dev.meridian.backup.runtime.JobContext;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -52,6 +56,27 @@ class EngineWarmupTest {
         }
         assertEquals(0, EngineWarmup.hotRounds(sample, Compression.parse("auto"), System.nanoTime()),
                 "no round starts after the deadline");
+    }
+
+    /**
+     * Issue 7 item 8 (2026-12-01): {@code Server.start} starts every thread of the I/O dispatcher and makes its
+     * encoding buffers before the first operation; without it the fixed pool starts one new thread per task, so each of
+     * the first operations' file tasks began by allocating them.
+     */
+    @Test
+    void everyIoDispatcherThreadIsStartedAndPreparedBeforeTheFirstOperation() throws Exception {
+        ActorTestKit kit = ActorTestKit.create("io-threads", Settings.load(Optional.empty()));
+        try {
+            int pool = kit.system().settings().config().getInt(JobContext.IO_DISPATCHER + ".thread-pool-executor.fixed-pool-size");
+            assertTrue(pool > 1, "the I/O dispatcher is a pool: " + pool);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            assertEquals(pool, EngineWarmup.prepareIoThreads(kit.system(), deadline).get(30, TimeUnit.SECONDS));
+            long ioThreads = Thread.getAllStackTraces().keySet().stream()
+                    .filter(t -> t.getName().startsWith("io-threads-" + JobContext.IO_DISPATCHER + "-")).count();
+            assertEquals(pool, ioThreads, "each task ran on a thread of its own, so every thread of the pool exists");
+        } finally {
+            kit.shutdownTestKit();
+        }
     }
 
     @Test
