@@ -192,7 +192,7 @@ public final class EngineWarmup {
             boolean hot = Blake3Warmup.await(Math.max(0, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
             stopWhenInterrupted();
             long hotStart = System.nanoTime();
-            int rounds = hotRounds(file, compression, deadline);
+            int rounds = hotRounds(file, compression, Math.min(deadline, hotStart + TimeUnit.MILLISECONDS.toNanos(HOT_MILLIS)));
             long hotDone = System.nanoTime();
             boolean quiet = awaitCompilerQuiet(deadline);
             log.debug("engine warm-up: {} passes over {} bytes in {} ms, a backup and restore of a scratch database in {} "
@@ -459,6 +459,11 @@ public final class EngineWarmup {
      * JDK's reflection inflation (the 16th call generates a class; before this, the first backups did it).
      */
     static final int HOT_ROUNDS = 300;
+    /**
+     * At most this long for {@link #hotRounds} within the warm-up (ms): 0.2-0.4 s on this 2-core machine at a load
+     * average of 2-3, but 0.6-0.8 s at 6-7, which would make the start that much later; a loaded machine does fewer.
+     */
+    static final long HOT_MILLIS = 300;
     /** Files in each round's manifest and fingerprint cache, enough loop iterations for C2 to compile the loops. */
     private static final int HOT_FILES = 24;
     /** The rounds the last {@link #hotRounds} of this process completed (for tests: the warm-up swallows failures). */
