@@ -290,32 +290,42 @@ public final class EngineWarmup {
      * ({@link ObjectCodec#prepareThread}): without this, each of the first operations' file tasks ran on a new thread
      * that first allocated and zeroed about 2 MiB of buffers (measured 2026-12-01: 1.5-2 ms of a 20 ms incremental
      * backup, on this VM where fresh pages are slow). The memory is what the pool holds after its first few
-     * operations anyway. Each task waits (until {@code deadline}, a {@link System#nanoTime} value) until all have
-     * started, so that each runs on a thread of its own.
+     * operations anyway. Each task waits until all have started (so that each runs on a thread of its own), at most
+     * {@link #IO_THREADS_WAIT_MILLIS} ms and never past {@code deadline} (a {@link System#nanoTime} value): when other
+     * work holds some threads, the rest are not held back for long.
      *
-     * @return the threads prepared, once all are (fewer when the deadline passed first)
+     * @return the threads prepared, once all tasks have ended (fewer when the wait ended first, or when the
+     *     dispatcher refused tasks because the system is stopping)
      */
     static CompletableFuture<Integer> prepareIoThreads(ActorSystem<?> system, long deadline) {
         String key = JobContext.IO_DISPATCHER + ".thread-pool-executor.fixed-pool-size";
         int threads = system.settings().config().hasPath(key) ? system.settings().config().getInt(key) : 1;
+        long until = Math.min(deadline, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(IO_THREADS_WAIT_MILLIS));
         CountDownLatch started = new CountDownLatch(threads);
-        java.util.concurrent.Executor io = Blocking.executor(system, JobContext.IO_DISPATCHER);
         List<CompletableFuture<Boolean>> tasks = new ArrayList<>();
-        for (int i = 0; i < threads; i++) {
-            tasks.add(CompletableFuture.supplyAsync(() -> {
-                ObjectCodec.prepareThread();
-                started.countDown();
-                try {
-                    return started.await(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return false;
-                }
-            }, io));
+        try {
+            java.util.concurrent.Executor io = Blocking.executor(system, JobContext.IO_DISPATCHER);
+            for (int i = 0; i < threads; i++) {
+                tasks.add(CompletableFuture.supplyAsync(() -> {
+                    ObjectCodec.prepareThread();
+                    started.countDown();
+                    try {
+                        return started.await(Math.max(0, until - System.nanoTime()), TimeUnit.NANOSECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        return false;
+                    }
+                }, io));
+            }
+        } catch (RuntimeException e) {
+            log.debug("the I/O threads could not be prepared: {}", e.toString()); // a stopping system refuses tasks
         }
         return CompletableFuture.allOf(tasks.toArray(CompletableFuture[]::new))
                 .thenApply(v -> threads - (int) started.getCount());
     }
+
+    /** How long {@link #prepareIoThreads}'s tasks wait for each other at most. */
+    static final long IO_THREADS_WAIT_MILLIS = 500;
 
     /** The state a database reports while its handle is being opened. */
     private static final String OPENING = "opening";
