@@ -87,8 +87,19 @@ public final class FileFingerprints {
     public void save(String database, Map<String, Fingerprint> files) throws IOException {
         Map<String, Fingerprint> copy = Map.copyOf(files);
         // A cache: losing the latest save to a crash costs one full re-hash, so no fsync.
-        DurableFiles.write(dir.resolve(database + ".json"), Json.MAPPER.writeValueAsBytes(new Stored(FORMAT, copy)), false);
+        DurableFiles.write(dir.resolve(database + ".json"), encode(copy), false);
         byDatabase.put(database, copy);
+    }
+
+    /**
+     * The bytes {@link #save} writes for {@code files}: UTF-8 JSON {@code {"format":2,"files":{name: fingerprint}}}.
+     * Public for the start-up warm-up, which runs it on synthetic fingerprints so that the first backup's save
+     * runs compiled code.
+     *
+     * @throws IOException when Jackson cannot serialize them (it can: records of numbers and strings)
+     */
+    public static byte[] encode(Map<String, Fingerprint> files) throws IOException {
+        return Json.MAPPER.writeValueAsBytes(new Stored(FORMAT, files));
     }
 
     /** Forgets a database's fingerprints, e.g. after its files were replaced by a restore. */

@@ -82,6 +82,15 @@ public final class ObjectCodec {
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
     /**
+     * Makes the calling thread's buffers (two of about {@link #BLOCK_SIZE} bytes, direct), hasher and zstd contexts
+     * now rather than in its first {@link #encode} or {@link #decode}; idempotent. For the engine's start, which
+     * prepares each I/O thread before the first operation.
+     */
+    public static void prepareThread() {
+        SCRATCH.get();
+    }
+
+    /**
      * What {@link #encode} produced: the Blake3 of the content, its size, the bytes written, and the object's name
      * (the content hash, or in a sealed repository BLAKE3 keyed with the name key over that content hash).
      */

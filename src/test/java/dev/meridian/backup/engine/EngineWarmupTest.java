@@ -7,13 +7,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.meridian.backup.ChildServer;
 import dev.meridian.backup.TestEnv;
+import dev.meridian.backup.config.Settings;
 import dev.meridian.backup.hash.Blake3Warmup;
 import dev.meridian.backup.repository.Compression;
+import dev.meridian.backup.runtime.JobContext;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -33,6 +37,45 @@ class EngineWarmupTest {
         EngineWarmup.writeSample(sample);
         for (String mode : new String[] {"auto", "off", "zstd:3"}) {
             EngineWarmup.onePass(sample, Compression.parse(mode));
+        }
+    }
+
+    /**
+     * Issue 7 item 8 (2026-12-01): once the SIMD hashing is on, the warm-up encodes again and runs every round of a
+     * backup's JSON (manifest sealed and written, fingerprint cache) on synthetic entries; a round that threw would
+     * end it silently with the first backup's JSON still on C1 code.
+     */
+    @Test
+    void theHotRoundsRunEveryPassAndJsonRoundToTheEnd() throws Exception {
+        Path sample = dir.resolve("sample.bin");
+        EngineWarmup.writeSample(sample);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        assertEquals(EngineWarmup.HOT_ROUNDS, EngineWarmup.hotRounds(sample, Compression.parse("auto"), deadline));
+        try (Stream<Path> left = Files.list(dir)) {
+            assertEquals(List.of(sample), left.toList(), "the rounds write nothing");
+        }
+        assertEquals(0, EngineWarmup.hotRounds(sample, Compression.parse("auto"), System.nanoTime()),
+                "no round starts after the deadline");
+    }
+
+    /**
+     * Issue 7 item 8 (2026-12-01): {@code Server.start} starts every thread of the I/O dispatcher and makes its
+     * encoding buffers before the first operation; without it the fixed pool starts one new thread per task, so each of
+     * the first operations' file tasks began by allocating them.
+     */
+    @Test
+    void everyIoDispatcherThreadIsStartedAndPreparedBeforeTheFirstOperation() throws Exception {
+        ActorTestKit kit = ActorTestKit.create("io-threads", Settings.load(Optional.empty()));
+        try {
+            int pool = kit.system().settings().config().getInt(JobContext.IO_DISPATCHER + ".thread-pool-executor.fixed-pool-size");
+            assertTrue(pool > 1, "the I/O dispatcher is a pool: " + pool);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            assertEquals(pool, EngineWarmup.prepareIoThreads(kit.system(), deadline).get(30, TimeUnit.SECONDS));
+            long ioThreads = Thread.getAllStackTraces().keySet().stream()
+                    .filter(t -> t.getName().startsWith("io-threads-" + JobContext.IO_DISPATCHER + "-")).count();
+            assertEquals(pool, ioThreads, "each task ran on a thread of its own, so every thread of the pool exists");
+        } finally {
+            kit.shutdownTestKit();
         }
     }
 
@@ -59,6 +102,8 @@ class EngineWarmupTest {
         EngineWarmup.start(Compression.parse("auto"));
         assertTrue(EngineWarmup.await(60_000), "the warm-up ends within its bound");
         assertTrue(Blake3Warmup.vectorHot(), "the SIMD hashing path is switched on (or absent) when the warm-up ends");
+        assertTrue(EngineWarmup.hotRoundsDone > 0, "the JSON rounds ran on the SIMD path (as many as "
+                + EngineWarmup.HOT_MILLIS + " ms allow, at most " + EngineWarmup.HOT_ROUNDS + "): " + EngineWarmup.hotRoundsDone);
         String mine = EngineWarmup.SCRATCH_PREFIX + ProcessHandle.current().pid() + "-";
         try (Stream<Path> tmp = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
             assertFalse(tmp.anyMatch(p -> p.getFileName().toString().startsWith(mine)), "the scratch directory is removed");

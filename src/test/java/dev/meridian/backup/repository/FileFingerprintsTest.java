@@ -1,5 +1,6 @@
 package dev.meridian.backup.repository;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -39,5 +40,23 @@ class FileFingerprintsTest {
         assertEquals(Optional.of(entry), restarted.lookup("orders", "000012.sst", current),
                 "the fingerprints were read by preload, not by the lookup (the file is gone)");
         assertTrue(restarted.lookup("never-backed-up", "000012.sst", current).isEmpty(), "a database without a file has none");
+    }
+
+    /**
+     * The start-up warm-up runs {@link FileFingerprints#encode} in memory so the first backup's save runs compiled
+     * code: it must be exactly what save writes, and read back as saved.
+     */
+    @Test
+    void encodeIsWhatSaveWritesAndReadsBack() throws Exception {
+        Path sst = Files.writeString(dir.resolve("000013.sst"), "more sst bytes");
+        Hash hash = Hash.of(new byte[32]);
+        FileEntry entry = new FileEntry("000013.sst", Files.size(sst), hash, hash);
+        FileFingerprints.Fingerprint current = FileFingerprints.of(sst, entry).orElseThrow();
+        Map<String, FileFingerprints.Fingerprint> files = Map.of("000013.sst", current);
+        new FileFingerprints(dir.resolve("state")).save("orders", files);
+        assertArrayEquals(Files.readAllBytes(dir.resolve("state/orders.json")), FileFingerprints.encode(files));
+        Files.write(dir.resolve("state/orders.json"), FileFingerprints.encode(files));
+        assertEquals(Optional.of(entry), new FileFingerprints(dir.resolve("state")).lookup("orders", "000013.sst", current),
+                "encoded fingerprints read back as saved ones (format 2)");
     }
 }
