@@ -476,8 +476,6 @@ public final class EngineWarmup {
     static final long HOT_MILLIS = 300;
     /** Files in each round's manifest and fingerprint cache, enough loop iterations for C2 to compile the loops. */
     private static final int HOT_FILES = 24;
-    /** The rounds the last {@link #hotRounds} of this process completed (for tests: the warm-up swallows failures). */
-    static volatile int hotRoundsDone;
 
     /**
      * The third part of the warm-up, after the rehearsals and once {@link Blake3Warmup} has switched the SIMD
@@ -519,7 +517,6 @@ public final class EngineWarmup {
                 stopWhenInterrupted();
             }
         }
-        hotRoundsDone = rounds;
         return rounds;
     }
 

@@ -102,8 +102,6 @@ class EngineWarmupTest {
         EngineWarmup.start(Compression.parse("auto"));
         assertTrue(EngineWarmup.await(60_000), "the warm-up ends within its bound");
         assertTrue(Blake3Warmup.vectorHot(), "the SIMD hashing path is switched on (or absent) when the warm-up ends");
-        assertTrue(EngineWarmup.hotRoundsDone > 0, "the JSON rounds ran on the SIMD path (as many as "
-                + EngineWarmup.HOT_MILLIS + " ms allow, at most " + EngineWarmup.HOT_ROUNDS + "): " + EngineWarmup.hotRoundsDone);
         String mine = EngineWarmup.SCRATCH_PREFIX + ProcessHandle.current().pid() + "-";
         try (Stream<Path> tmp = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
             assertFalse(tmp.anyMatch(p -> p.getFileName().toString().startsWith(mine)), "the scratch directory is removed");
