@@ -190,7 +190,7 @@ public final class Server implements AutoCloseable {
         }
         // A warm-up still running (its scratch engine, its scratch directory) is stopped and cleaned up first.
         cs.addTask(CoordinatedShutdown.PhaseServiceRequestsDone(), "stop-warm-up",
-                () -> Blocking.supply(system, "meridian.io-dispatcher", () -> {
+                () -> Blocking.supply(system, JobContext.IO_DISPATCHER, () -> {
                     try {
                         EngineWarmup.stop(4_000);
                     } catch (InterruptedException e) {
@@ -206,7 +206,7 @@ public final class Server implements AutoCloseable {
                 () -> engine.stopVerifications(Duration.ofSeconds(55)).handle((x, e) -> Done.getInstance()));
         // On the I/O dispatcher: closing an S3 repository deletes its lock object, blocking work (invariant 8).
         cs.addTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate(), "close-repository",
-                () -> Blocking.supply(system, "meridian.io-dispatcher", () -> {
+                () -> Blocking.supply(system, JobContext.IO_DISPATCHER, () -> {
                     try {
                         repository.close();
                     } catch (Exception e) {

@@ -22,12 +22,17 @@ class FileFingerprintsTest {
     @TempDir
     Path dir;
 
+    /** Writes {@code content} as file {@code name} in the test directory; its repository entry (a placeholder hash). */
+    private FileEntry sst(String name, String content) throws Exception {
+        Path file = Files.writeString(dir.resolve(name), content);
+        Hash hash = Hash.of(new byte[32]);
+        return new FileEntry(name, Files.size(file), hash, hash);
+    }
+
     @Test
     void preloadReadsEachDatabasesFingerprintsOnceAtStart() throws Exception {
-        Path sst = Files.writeString(dir.resolve("000012.sst"), "sst bytes");
-        Hash hash = Hash.of(new byte[32]);
-        FileEntry entry = new FileEntry("000012.sst", Files.size(sst), hash, hash);
-        FileFingerprints.Fingerprint current = FileFingerprints.of(sst, entry).orElseThrow();
+        FileEntry entry = sst("000012.sst", "sst bytes");
+        FileFingerprints.Fingerprint current = FileFingerprints.of(dir.resolve("000012.sst"), entry).orElseThrow();
         new FileFingerprints(dir.resolve("state")).save("orders", Map.of("000012.sst", current));
 
         FileFingerprints restarted = new FileFingerprints(dir.resolve("state"));
@@ -48,10 +53,8 @@ class FileFingerprintsTest {
      */
     @Test
     void encodeIsWhatSaveWritesAndReadsBack() throws Exception {
-        Path sst = Files.writeString(dir.resolve("000013.sst"), "more sst bytes");
-        Hash hash = Hash.of(new byte[32]);
-        FileEntry entry = new FileEntry("000013.sst", Files.size(sst), hash, hash);
-        FileFingerprints.Fingerprint current = FileFingerprints.of(sst, entry).orElseThrow();
+        FileEntry entry = sst("000013.sst", "more sst bytes");
+        FileFingerprints.Fingerprint current = FileFingerprints.of(dir.resolve("000013.sst"), entry).orElseThrow();
         Map<String, FileFingerprints.Fingerprint> files = Map.of("000013.sst", current);
         new FileFingerprints(dir.resolve("state")).save("orders", files);
         assertArrayEquals(Files.readAllBytes(dir.resolve("state/orders.json")), FileFingerprints.encode(files));
