@@ -77,7 +77,7 @@ public final class BackupJob extends AbstractBehavior<BackupJob.Command> {
     /** One file's outcome. */
     private record FileDone(String name, FileEntry entry, long storedBytes, boolean reused, Fingerprint fingerprint) {}
 
-    /** A task's outcome: one large file, or the batch of small ones. */
+    /** A task's outcome: one large file, or a batch of small ones. */
     private record FilesDone(List<FileDone> files) implements Command {}
 
     private record Published(Manifest manifest) implements Command {}
@@ -116,11 +116,11 @@ public final class BackupJob extends AbstractBehavior<BackupJob.Command> {
     /** The parameters of one backup. {@code startedAt} is when its work began, after any queueing. */
     public record Spec(BackupId id, BackupRequest request, BackupId parent, Instant startedAt, long queuedMs) {}
 
-    private record SourceFile(String name, Path path, long size, Optional<Fingerprint> fingerprint, Optional<FileEntry> known) {}
+    record SourceFile(String name, Path path, long size, Optional<Fingerprint> fingerprint, Optional<FileEntry> known) {}
 
     /**
      * The checkpoint: its files, those already handled while it was listed (unchanged SSTs), and the tasks left:
-     * each large file on its own, the small ones together.
+     * each large file on its own, the small ones in batches.
      */
     private record Snapshot(Path dir, long sequenceNumber, List<SourceFile> files, List<FileDone> done, List<List<SourceFile>> tasks) {}
 
@@ -193,10 +193,11 @@ public final class BackupJob extends AbstractBehavior<BackupJob.Command> {
         if (handOver != null) {
             FileFingerprints known = env.fingerprints();
             Repository.Ingest into = ingest;
+            int lanes = limits.parallelFiles();
             ctx.pipeToSelf(Blocking.supply(ctx.getSystem(), JobContext.ROCKSDB_DISPATCHER, () -> {
                 HandedOverCheckpoint cp = HandedOverCheckpoint.inspect(name, handOver.dir(), handOver.roots(),
                         handOver.outOfBounds(), path);
-                return new Inspected(cp, listCheckpoint(name, cp.dir(), cp.sequenceNumber(), known, into, List.of()));
+                return new Inspected(cp, listCheckpoint(name, cp.dir(), cp.sequenceNumber(), known, into, List.of(), lanes));
             }), (inspected, err) -> err == null ? inspected : new StepFailed(err));
             return;
         }
@@ -246,29 +247,31 @@ public final class BackupJob extends AbstractBehavior<BackupJob.Command> {
         FileFingerprints known = env.fingerprints();
         LiveDatabase db = database;
         Repository.Ingest into = ingest;
+        int lanes = limits.parallelFiles();
         getContext().pipeToSelf(Blocking.supply(getContext().getSystem(), JobContext.ROCKSDB_DISPATCHER,
-                () -> checkpoint(db, dir, known, into)),
+                () -> checkpoint(db, dir, known, into, lanes)),
                 (snap, err) -> err == null ? new Checkpointed(snap) : new StepFailed(err));
         return this;
     }
 
     // RocksDB dispatcher: the checkpoint, then, in the same step, every unchanged SST (a stat and an existence
-    // check each). What is left becomes tasks for the I/O dispatcher: each large file alone, largest first, and all
-    // small files (MANIFEST, OPTIONS, CURRENT, short WALs) as one task beside the largest.
+    // check each). What is left becomes tasks for the I/O dispatcher (see listCheckpoint).
     private static Snapshot checkpoint(LiveDatabase database, Path checkpointDir, FileFingerprints known,
-            Repository.Ingest ingest) throws IOException {
+            Repository.Ingest ingest, int lanes) throws IOException {
         long seq = database.checkpoint(checkpointDir);
         CrashPoints.reach("backup.after-checkpoint");
-        return listCheckpoint(database.name(), checkpointDir, seq, known, ingest, database.tableDirectoriesElsewhere());
+        return listCheckpoint(database.name(), checkpointDir, seq, known, ingest, database.tableDirectoriesElsewhere(), lanes);
     }
 
     /**
-     * The files of a checkpoint, the unchanged SSTs among them handled at once, the rest as tasks. {@code elsewhere}:
-     * the database's other SST directories (RocksDB db_paths), whose files the checkpoint copies where it cannot link
-     * them (another filesystem).
+     * The files of a checkpoint, the unchanged SSTs among them handled at once, the rest as tasks: each large file
+     * alone, largest first, and the small ones (MANIFEST, OPTIONS, CURRENT, short WALs, the new SST of a small
+     * change) in up to {@code lanes} batches ({@link #spread}) beside the largest. {@code elsewhere}: the database's
+     * other SST directories (RocksDB db_paths), whose files the checkpoint copies where it cannot link them (another
+     * filesystem).
      */
     private static Snapshot listCheckpoint(String database, Path checkpointDir, long seq, FileFingerprints known,
-            Repository.Ingest ingest, List<Path> elsewhere) throws IOException {
+            Repository.Ingest ingest, List<Path> elsewhere, int lanes) throws IOException {
         List<SourceFile> files = new ArrayList<>();
         try (DirectoryStream<Path> dir = Files.newDirectoryStream(checkpointDir)) {
             for (Path p : dir) {
@@ -299,9 +302,42 @@ public final class BackupJob extends AbstractBehavior<BackupJob.Command> {
         List<List<SourceFile>> tasks = new ArrayList<>();
         large.forEach(f -> tasks.add(List.of(f)));
         if (!small.isEmpty()) {
-            tasks.add(Math.min(1, tasks.size()), small);
+            tasks.addAll(Math.min(1, tasks.size()), spread(small, lanes));
         }
         return new Snapshot(checkpointDir, seq, List.copyOf(files), List.copyOf(done), List.copyOf(tasks));
+    }
+
+    /**
+     * What storing one new file costs beyond its bytes, counted in bytes: its object's fdatasync, rename and
+     * directory fsyncs take about as long as reading, hashing and compressing half a MiB (1-3 ms here).
+     */
+    static final long FILE_COST_BYTES = 512 * 1024;
+
+    /**
+     * Small files in at most {@code lanes} batches of about equal cost ({@link #FILE_COST_BYTES} plus its size per
+     * file), the largest first, each into the cheapest batch so far. A small incremental's new SST is then stored
+     * beside its MANIFEST and CURRENT rather than before them.
+     */
+    static List<List<SourceFile>> spread(List<SourceFile> small, int lanes) {
+        int n = Math.max(1, Math.min(lanes, small.size()));
+        List<List<SourceFile>> batches = new ArrayList<>();
+        long[] cost = new long[n];
+        for (int i = 0; i < n; i++) {
+            batches.add(new ArrayList<>());
+        }
+        List<SourceFile> byCost = new ArrayList<>(small);
+        byCost.sort(Comparator.comparingLong(SourceFile::size).reversed().thenComparing(SourceFile::name));
+        for (SourceFile f : byCost) {
+            int cheapest = 0;
+            for (int i = 1; i < n; i++) {
+                if (cost[i] < cost[cheapest]) {
+                    cheapest = i;
+                }
+            }
+            batches.get(cheapest).add(f);
+            cost[cheapest] += f.size() + FILE_COST_BYTES;
+        }
+        return batches.stream().map(List::copyOf).toList();
     }
 
     /**
