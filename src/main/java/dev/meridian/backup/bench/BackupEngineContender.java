@@ -34,20 +34,33 @@ final class BackupEngineContender implements Contender {
                     options.setBackupRateLimit(plan.rateLimit()).setRestoreRateLimit(plan.rateLimit());
                 }
                 try (BackupEngine engine = BackupEngine.open(Env.getDefault(), options)) {
-                    try (LiveDatabase live = LiveDatabase.open("bench", db, false)) {
+                    LiveDatabase live = LiveDatabase.open("bench", db, false);
+                    try {
+                        LiveDatabase full = live;
                         round.time(Operation.FULL_BACKUP, () -> {
-                            engine.createNewBackup(live.handle(), true);
+                            engine.createNewBackup(full.handle(), true);
                             return null;
                         });
                         round.bytes.put(Operation.FULL_BACKUP, plan.sourceBytes());
                         round.repositoryBytes = BenchData.sizeOf(backups);
                         if (plan.has(Operation.INCREMENTAL)) {
-                            BenchData.writeChange(live.handle(), plan.changeBytes(), plan.changeSeed());
+                            if (plan.reopenBeforeIncremental()) {
+                                live.close();
+                                try (LiveDatabase writer = LiveDatabase.open("bench", db, false)) {
+                                    BenchData.writeChange(writer.handle(), plan.changeBytes(), plan.changeSeed());
+                                }
+                                live = LiveDatabase.open("bench", db, false);
+                            } else {
+                                BenchData.writeChange(live.handle(), plan.changeBytes(), plan.changeSeed());
+                            }
+                            LiveDatabase changed = live;
                             round.time(Operation.INCREMENTAL, () -> {
-                                engine.createNewBackup(live.handle(), true);
+                                engine.createNewBackup(changed.handle(), true);
                                 return null;
                             });
                         }
+                    } finally {
+                        live.close();
                     }
                     if (plan.has(Operation.RESTORE)) {
                         try (RestoreOptions restoreOptions = new RestoreOptions(false)) {

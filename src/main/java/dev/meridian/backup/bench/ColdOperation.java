@@ -31,14 +31,20 @@ import org.rocksdb.RocksDB;
  * just started. A full backup has no next: a second one of the same database in the same repository stores
  * nothing new.
  *
+ * <p>Before each timed operation, {@code RECYCLE_BYTES} of memory are freed just before it ({@link RecycledMemory}),
+ * as before each warm one.
+ *
  * <p>Arguments: {@code meridian|backupengine full|incremental|restore DB BACKUPS TARGET COMPRESSION CHANGE_BYTES
- * [BACKUP_ID]}. Prints one line {@code cold-result ms=N backup=ID next=M} on stdout: ID is the last backup made
+ * BACKUP_ID RECYCLE_BYTES} (BACKUP_ID empty but for restore). Prints one line {@code cold-result ms=N backup=ID next=M} on stdout: ID is the last backup made
  * (the next one, after an incremental; what the restore's process restores, as BackupEngine restores its latest),
  * {@code next=-} for a full backup. Anything else is log.
  */
 public final class ColdOperation {
     static final String RESULT = "cold-result ";
     private static final long NEXT_SEED = 7_919;
+    /** Memory freed just before each timed operation, and where its scratch file goes (set once, from the arguments). */
+    private static long recycleBytes;
+    private static Path scratch;
 
     private ColdOperation() {}
 
@@ -50,7 +56,9 @@ public final class ColdOperation {
         Path target = Path.of(args[4]);
         String compression = args[5];
         long change = Long.parseLong(args[6]);
-        String backupId = args.length > 7 ? args[7] : "";
+        String backupId = args[7];
+        recycleBytes = Long.parseLong(args[8]);
+        scratch = target.getParent();
         String[] result = contender.equals("meridian") ? meridian(op, db, backups, target, compression, change, backupId)
                 : backupEngine(op, db, backups, target, change);
         System.out.println(RESULT + "ms=" + result[0] + " backup=" + result[1] + " next=" + result[2]);
@@ -127,8 +135,9 @@ public final class ColdOperation {
         void run() throws Exception;
     }
 
-    /** Runs {@code step} and returns how long it took, in whole milliseconds. */
+    /** Frees {@code recycleBytes} of memory, then runs {@code step} and returns how long it took, in whole milliseconds. */
     private static long timed(Step step) throws Exception {
+        RecycledMemory.recycle(scratch, recycleBytes);
         long start = System.nanoTime();
         step.run();
         return (System.nanoTime() - start) / 1_000_000;

@@ -21,11 +21,16 @@ import java.util.Set;
  * {@code bench --cold}: the first operation of its kind after a start, against the same operation in a warm process.
  * Each cold operation runs in a fresh JVM ({@link ColdOperation}) started with this JVM's options, for Meridian and
  * for BackupEngine alike, the contenders alternating; the warm figures come from the same operations in this JVM
- * after an untimed warm-up round, as the main benchmark measures them.
+ * after an untimed warm-up round, as the main benchmark measures them, but like for like: the database is opened
+ * anew for the warm incremental as for the cold one ({@link Contender.Plan#reopenBeforeIncremental}), and every
+ * timed operation, cold or warm, starts on memory just freed ({@link RecycledMemory}). What differs is then how warm
+ * the code is.
  */
 public final class ColdStart {
     /** The target: a first operation within 1.2x of the warm one. */
     public static final double TARGET = 1.2;
+    /** Memory freed before each timed operation beyond the database's size (the restore writes the whole database). */
+    private static final long RECYCLE_MARGIN = 64L << 20;
     private static final List<Operation> OPERATIONS = List.of(Operation.FULL_BACKUP, Operation.INCREMENTAL, Operation.RESTORE);
 
     /**
@@ -46,8 +51,11 @@ public final class ColdStart {
 
     private ColdStart() {}
 
-    /** Runs {@code runs} cold rounds and {@code runs} warm ones on a generated database; the work directory is removed. */
-    public static Result run(Benchmark.Options options, PrintStream log) throws Exception {
+    /**
+     * Runs {@code runs} cold rounds and {@code runs} warm ones on a generated database; the work directory is removed.
+     * With {@code recycleMemory}, each timed operation starts on memory just freed ({@link RecycledMemory}).
+     */
+    public static Result run(Benchmark.Options options, boolean recycleMemory, PrintStream log) throws Exception {
         if (options.db() != null) {
             throw BackupException.invalid("--cold generates its own database; drop --db");
         }
@@ -68,6 +76,7 @@ public final class ColdStart {
             }
             long bytes = BenchData.databaseBytes(source);
             long change = Math.max(BenchData.VALUE_SIZE, bytes / 100);
+            long recycle = recycleMemory ? bytes + RECYCLE_MARGIN : 0;
 
             Map<String, Map<Operation, List<Long>>> cold = new LinkedHashMap<>();
             Map<String, Map<Operation, List<Long>>> next = new LinkedHashMap<>();
@@ -76,7 +85,7 @@ public final class ColdStart {
                 for (int k = 0; k < order.size(); k++) {
                     String c = order.get((k + r) % order.size());
                     log.printf("cold round %d/%d: %s (a fresh JVM per operation)%n", r + 1, options.runs(), c);
-                    Map<Operation, Long[]> ms = coldRound(c, source, work, options.compression(), change, r + 1);
+                    Map<Operation, Long[]> ms = coldRound(c, source, work, options.compression(), change, r + 1, recycle);
                     ms.forEach((op, v) -> {
                         cold.computeIfAbsent(c, x -> new LinkedHashMap<>()).computeIfAbsent(op, x -> new ArrayList<>()).add(v[0]);
                         if (v[1] != null) {
@@ -89,15 +98,16 @@ public final class ColdStart {
             log.println("warm rounds in this JVM (after an untimed warm-up round)");
             Set<Operation> ops = EnumSet.of(Operation.FULL_BACKUP, Operation.INCREMENTAL, Operation.RESTORE);
             List<Contender> contenders = List.of(new BackupEngineContender(), new MeridianContender(options.compression()));
+            Round.Setup recycling = () -> RecycledMemory.recycle(work.resolve("warm-scratch"), recycle);
             for (Contender c : contenders) {
-                c.run(new Contender.Plan(source, bytes, ops, change, 0, 0), work, new Round(c.name(), 0, heap));
+                c.run(new Contender.Plan(source, bytes, ops, change, 0, 0, true), work, new Round(c.name(), 0, heap).beforeEach(recycling));
             }
             Map<String, Map<Operation, List<Long>>> warm = new LinkedHashMap<>();
             for (int r = 0; r < options.runs(); r++) {
                 for (int k = 0; k < contenders.size(); k++) {
                     Contender c = contenders.get((k + r) % contenders.size());
-                    Round round = new Round(c.name(), r + 1, heap);
-                    c.run(new Contender.Plan(source, bytes, ops, change, r + 1, 0), work, round);
+                    Round round = new Round(c.name(), r + 1, heap).beforeEach(recycling);
+                    c.run(new Contender.Plan(source, bytes, ops, change, r + 1, 0, true), work, round);
                     round.nanos.forEach((op, n) -> warm.computeIfAbsent(c.name(), x -> new LinkedHashMap<>())
                             .computeIfAbsent(op, x -> new ArrayList<>()).add(n / 1_000_000));
                 }
@@ -130,7 +140,15 @@ public final class ColdStart {
                             + "written through the open database, or the same backup restored into a second new directory): "
                             + "warmer code, nearly the same machine state (the next restore reads objects the first left in "
                             + "the page cache), so cold/next is mostly the warm-up; none for a full backup",
-                    "warm: the same operations in this JVM after an untimed warm-up round, as in the main benchmark",
+                    "warm: the same operations in this JVM after an untimed warm-up round, as in the main benchmark, but "
+                            + "with the database closed after the full backup and opened anew for the incremental, as "
+                            + "the cold incremental's process opens it (RocksDB writes a new MANIFEST at every open, so "
+                            + "both incrementals store a new CURRENT)",
+                    recycle > 0 ? "memory: before every timed operation, cold or warm, " + (recycle >> 20) + " MiB are "
+                            + "written to a scratch file and deleted unsynced, so each operation gets pages just freed (on a "
+                            + "VM whose host takes back free guest memory, the first touch of a page free for a while costs "
+                            + "a fault in the host; --fresh-memory: not)"
+                            : "memory: nothing freed before the timed operations (--fresh-memory)",
                     "ratios compare medians of this run; the contenders alternate round by round"));
         } finally {
             DurableFiles.deleteTree(work);
@@ -139,7 +157,7 @@ public final class ColdStart {
 
     /** Full backup, change, incremental, restore of one contender, each operation in its own JVM. */
     private static Map<Operation, Long[]> coldRound(String contender, Path source, Path work, String compression, long change,
-                                                    long seed) throws Exception {
+                                                    long seed, long recycle) throws Exception {
         Path db = work.resolve("cold-db");
         Path backups = work.resolve("cold-backups");
         Path restoreRoot = work.resolve("cold-restore");
@@ -147,14 +165,14 @@ public final class ColdStart {
         Map<Operation, Long[]> ms = new LinkedHashMap<>();
         try {
             BenchData.copyDatabase(source, db);
-            String[] full = child(work, contender, "full", db, backups, target, compression, change, "");
+            String[] full = child(work, contender, "full", db, backups, target, compression, change, "", recycle);
             ms.put(Operation.FULL_BACKUP, times(full));
             try (LiveDatabase live = LiveDatabase.open("bench", db, false)) {
                 BenchData.writeChange(live.handle(), change, seed);
             }
-            String[] inc = child(work, contender, "incremental", db, backups, target, compression, change, "");
+            String[] inc = child(work, contender, "incremental", db, backups, target, compression, change, "", recycle);
             ms.put(Operation.INCREMENTAL, times(inc));
-            String[] restore = child(work, contender, "restore", db, backups, target, compression, change, inc[1]);
+            String[] restore = child(work, contender, "restore", db, backups, target, compression, change, inc[1], recycle);
             ms.put(Operation.RESTORE, times(restore));
             for (Path restored : List.of(target, ColdOperation.nextTarget(target))) {
                 if (BenchData.databaseBytes(restored) == 0) {
@@ -174,11 +192,11 @@ public final class ColdStart {
 
     /** Runs one {@link ColdOperation} in a new JVM; returns its milliseconds, backup id and next milliseconds. */
     private static String[] child(Path work, String contender, String op, Path db, Path backups, Path target,
-                                  String compression, long change, String backupId) throws Exception {
+                                  String compression, long change, String backupId, long recycle) throws Exception {
         List<String> cmd = new ArrayList<>(javaCommand());
         cmd.add(ColdOperation.class.getName());
         cmd.addAll(List.of(contender, op, db.toString(), backups.toString(), target.toString(), compression,
-                Long.toString(change), backupId));
+                Long.toString(change), backupId, Long.toString(recycle)));
         Path err = work.resolve("cold-child.err");
         Process p = new ProcessBuilder(cmd).redirectError(err.toFile()).start();
         p.getOutputStream().close();

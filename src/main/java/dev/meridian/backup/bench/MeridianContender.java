@@ -8,6 +8,7 @@ import dev.meridian.backup.model.BackupRequest;
 import dev.meridian.backup.model.BackupSummary;
 import dev.meridian.backup.model.BackupType;
 import dev.meridian.backup.model.VerifyResult;
+import dev.meridian.backup.rocks.LiveDatabase;
 import dev.meridian.backup.runtime.Blocking;
 import dev.meridian.backup.server.Server;
 import java.nio.file.Files;
@@ -61,17 +62,30 @@ final class MeridianContender implements Contender {
         try {
             BenchData.copyDatabase(plan.source(), db);
             Files.createDirectories(restoreRoot);
-            try (Server server = Server.start(settings(db, repository, restoreRoot, compression, plan.rateLimit(), passwordFile,
-                    url == null ? Map.of() : s3.meridianConfig(url)), false, e -> List.of())) {
-                Engine engine = server.engine();
-                BackupSummary last = round.time(Operation.FULL_BACKUP, () -> await(engine.createBackup(DATABASE, request(), null)));
+            Map<String, Object> s3Config = url == null ? Map.of() : s3.meridianConfig(url);
+            Settings settings = settings(db, repository, restoreRoot, compression, plan.rateLimit(), passwordFile, s3Config);
+            Server server = Server.start(settings, false, e -> List.of());
+            try {
+                Engine first = server.engine();
+                BackupSummary last = round.time(Operation.FULL_BACKUP, () -> await(first.createBackup(DATABASE, request(), null)));
                 round.bytes.put(Operation.FULL_BACKUP, last.sizeBytes());
                 round.repositoryBytes = url == null ? BenchData.sizeOf(repository) : s3.bytesUnder(url);
                 if (plan.has(Operation.INCREMENTAL)) {
-                    await(engine.withDatabase(DATABASE, live -> {
-                        BenchData.writeChange(live.handle(), plan.changeBytes(), plan.changeSeed());
-                        return null;
-                    }));
+                    if (plan.reopenBeforeIncremental()) {
+                        server.close();
+                        try (LiveDatabase live = LiveDatabase.open(DATABASE, db, false)) {
+                            BenchData.writeChange(live.handle(), plan.changeBytes(), plan.changeSeed());
+                        }
+                        server = Server.start(settings, false, e -> List.of());
+                    } else {
+                        await(server.engine().withDatabase(DATABASE, live -> {
+                            BenchData.writeChange(live.handle(), plan.changeBytes(), plan.changeSeed());
+                            return null;
+                        }));
+                    }
+                }
+                Engine engine = server.engine();
+                if (plan.has(Operation.INCREMENTAL)) {
                     last = round.time(Operation.INCREMENTAL, () -> await(engine.createBackup(DATABASE, request(), null)));
                 }
                 BackupSummary backup = last;
@@ -94,6 +108,8 @@ final class MeridianContender implements Contender {
                     }
                     round.bytes.put(Operation.RESTORE, restored);
                 }
+            } finally {
+                server.close();
             }
         } finally {
             BenchData.deleteTrees(db, repository, stateDir(repository), restoreRoot);

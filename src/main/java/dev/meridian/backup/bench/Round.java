@@ -20,6 +20,13 @@ final class Round {
     /** Size of the backup directory or repository right after the full backup; -1 if not measured. */
     long repositoryBytes = -1;
     private final HeapMeter heapMeter;
+    /** Untimed work just before each timed operation (nothing, unless {@link #beforeEach} set it). */
+    private Setup beforeEach = () -> { };
+
+    /** Untimed work that may throw. */
+    interface Setup {
+        void run() throws Exception;
+    }
 
     Round(String contender, int number, HeapMeter heapMeter) {
         this.contender = contender;
@@ -27,8 +34,15 @@ final class Round {
         this.heapMeter = heapMeter;
     }
 
+    /** Runs {@code setup}, untimed, right before each operation this round times; returns this round. */
+    Round beforeEach(Setup setup) {
+        this.beforeEach = setup;
+        return this;
+    }
+
     /** Times {@code work} as {@code op}. */
     <T> T time(Operation op, Callable<T> work) throws Exception {
+        beforeEach.run();
         OperationEvent event = new OperationEvent();
         event.contender = contender;
         event.operation = op.label;

@@ -109,6 +109,9 @@ class BenchCommandTest {
             }
         }
         assertEquals(List.of("full backup", "backup after 1% new data", "restore"), operations);
+        String notes = r.path("notes").toString();
+        assertTrue(notes.contains("opened anew for the incremental"), "the warm incremental is like the cold one: " + notes);
+        assertTrue(notes.contains("MiB are written to a scratch file and deleted"), "both start on memory just freed: " + notes);
         try (Stream<Path> left = Files.list(work)) {
             assertEquals(0, left.count(), "the work directory is removed");
         }
@@ -169,6 +172,8 @@ class BenchCommandTest {
         assertEquals(CliException.USAGE, Main.run("bench", "--dataset", "tiny"));
         assertEquals(CliException.USAGE, Main.run("bench", "--dataset", "many-ssts", "--db", work.toString()));
         assertEquals(CliException.USAGE, Main.run("bench", "--cold", "--db", work.toString()));
+        assertEquals(CliException.USAGE, Main.run("bench", "--fresh-memory"));
+        assertEquals(CliException.USAGE, Main.run("bench", "--fresh-memory", "--cli", "1"));
         assertEquals(CliException.USAGE, Main.run("bench", "--repository", "nfs"));
         assertEquals(CliException.USAGE, Main.run("bench", "--repository", "s3", "--scaling"));
     }
