@@ -31,13 +31,13 @@ import org.rocksdb.RocksDB;
  * just started. A full backup has no next: a second one of the same database in the same repository stores
  * nothing new.
  *
- * <p>Before each timed operation, {@code RECYCLE_BYTES} of memory are freed just before it ({@link RecycledMemory}),
- * as before each warm one.
+ * <p>Just before each timed operation, {@code RECYCLE_BYTES} of memory are freed ({@link RecycledMemory}), as before
+ * each warm one.
  *
  * <p>Arguments: {@code meridian|backupengine full|incremental|restore DB BACKUPS TARGET COMPRESSION CHANGE_BYTES
- * BACKUP_ID RECYCLE_BYTES} (BACKUP_ID empty but for restore). Prints one line {@code cold-result ms=N backup=ID next=M} on stdout: ID is the last backup made
- * (the next one, after an incremental; what the restore's process restores, as BackupEngine restores its latest),
- * {@code next=-} for a full backup. Anything else is log.
+ * BACKUP_ID RECYCLE_BYTES} (BACKUP_ID empty but for restore). Prints one line {@code cold-result ms=N backup=ID
+ * next=M} on stdout: ID is the last backup made (the next one, after an incremental; what the restore's process
+ * restores, as BackupEngine restores its latest), {@code next=-} for a full backup. Anything else is log.
  */
 public final class ColdOperation {
     static final String RESULT = "cold-result ";

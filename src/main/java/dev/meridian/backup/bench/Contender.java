@@ -17,8 +17,8 @@ interface Contender {
      * What one round does. A round that includes {@link Operation#INCREMENTAL} first writes {@code changeBytes} of new
      * data with {@code changeSeed}, so every contender in a round gets the same change. {@code rateLimit} in bytes
      * per second applies to backup and restore I/O (0: none). With {@code reopenBeforeIncremental}, the database is
-     * closed after the full backup, the change is written by a process-local open of its own, and the incremental
-     * runs on the database opened anew (Meridian: a new engine), as {@code bench --cold} runs it in a new process:
+     * closed after the full backup, the change is written through an open of its own, and the incremental runs on
+     * the database opened anew (Meridian: a new engine), as {@code bench --cold} runs it in a new process:
      * RocksDB writes a new MANIFEST at every open, so that incremental also stores the new CURRENT.
      */
     record Plan(Path source, long sourceBytes, Set<Operation> operations, long changeBytes, long changeSeed, long rateLimit,
