@@ -42,7 +42,10 @@ import org.rocksdb.RocksDB;
 public final class ColdOperation {
     static final String RESULT = "cold-result ";
     private static final long NEXT_SEED = 7_919;
-    /** Memory freed just before each timed operation, and where its scratch file goes (set once, from the arguments). */
+    /**
+     * Memory freed just before each timed operation, and where its scratch file goes: the benchmark's work directory,
+     * beside the database (set once, from the arguments).
+     */
     private static long recycleBytes;
     private static Path scratch;
 
@@ -58,7 +61,7 @@ public final class ColdOperation {
         long change = Long.parseLong(args[6]);
         String backupId = args[7];
         recycleBytes = Long.parseLong(args[8]);
-        scratch = target.getParent();
+        scratch = db.getParent();
         String[] result = contender.equals("meridian") ? meridian(op, db, backups, target, compression, change, backupId)
                 : backupEngine(op, db, backups, target, change);
         System.out.println(RESULT + "ms=" + result[0] + " backup=" + result[1] + " next=" + result[2]);

@@ -22,9 +22,11 @@ import java.util.Set;
  * Each cold operation runs in a fresh JVM ({@link ColdOperation}) started with this JVM's options, for Meridian and
  * for BackupEngine alike, the contenders alternating; the warm figures come from the same operations in this JVM
  * after an untimed warm-up round, as the main benchmark measures them, but like for like: the database is opened
- * anew for the warm incremental as for the cold one ({@link Contender.Plan#reopenBeforeIncremental}), and every
+ * anew for the warm incremental as for the cold one ({@link Contender.Plan#reopenBeforeIncremental}; for Meridian
+ * by a new engine in this JVM, so the warm incremental is that engine's first backup, as the cold one is), and every
  * timed operation, cold or warm, starts on memory just freed ({@link RecycledMemory}). What differs is then how warm
- * the code is.
+ * the code and the JVM are; what a freshly started engine's first backup costs beyond a running engine's next one
+ * is in both.
  */
 public final class ColdStart {
     /** The target: a first operation within 1.2x of the warm one. */
@@ -143,12 +145,14 @@ public final class ColdStart {
                     "warm: the same operations in this JVM after an untimed warm-up round, as in the main benchmark, but "
                             + "with the database closed after the full backup and opened anew for the incremental, as "
                             + "the cold incremental's process opens it (RocksDB writes a new MANIFEST at every open, so "
-                            + "both incrementals store a new CURRENT)",
+                            + "both incrementals store a new CURRENT); for Meridian by a new engine in this JVM, so its "
+                            + "warm incremental is that engine's first backup, like the cold one; BackupEngine keeps "
+                            + "its engine",
                     recycle > 0 ? "memory: before every timed operation, cold or warm, " + (recycle >> 20) + " MiB are "
                             + "written to a scratch file and deleted unsynced, so each operation gets pages just freed (on a "
                             + "VM whose host takes back free guest memory, the first touch of a page free for a while costs "
-                            + "a fault in the host; --fresh-memory: not)"
-                            : "memory: nothing freed before the timed operations (--fresh-memory)",
+                            + "a fault in the host; --no-recycle: not)"
+                            : "memory: nothing freed before the timed operations (--no-recycle)",
                     "ratios compare medians of this run; the contenders alternate round by round"));
         } finally {
             DurableFiles.deleteTree(work);

@@ -26,7 +26,12 @@ final class RecycledMemory {
 
     private RecycledMemory() {}
 
-    /** Writes {@code bytes} to a scratch file under {@code dir}, unsynced, and deletes it (nothing reaches the disk); 0: nothing. */
+    /**
+     * Writes {@code bytes} to a scratch file under {@code dir}, unsynced, and deletes it; 0: nothing. The file is
+     * deleted before the kernel's write-back would usually start (30 s, or 10% of memory dirty), so normally nothing
+     * reaches the disk; on a machine with little memory a large one (the database's size + 64 MiB for
+     * {@code bench --cold}) may start write-back. It needs that much free space in {@code dir} for a moment.
+     */
     static void recycle(Path dir, long bytes) throws IOException {
         if (bytes <= 0) {
             return;

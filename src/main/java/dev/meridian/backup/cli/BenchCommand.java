@@ -61,9 +61,9 @@ final class BenchCommand implements Callable<Integer> {
             + "operation in a fresh JVM, for Meridian and BackupEngine, against the same operations warm.")
     boolean cold;
 
-    @Option(names = "--fresh-memory", description = "With --cold: do not free memory just before each timed operation, so "
+    @Option(names = "--no-recycle", description = "With --cold: do not free memory just before each timed operation, so "
             + "operations also pay what this machine charges for memory not recently used (see docs/performance.md).")
-    boolean freshMemory;
+    boolean noRecycle;
 
     @Option(names = "--cli", arity = "0..1", fallbackValue = "10", paramLabel = "N", description = "Instead: time client verbs "
             + "(list, show, stats, --version, --help, a verb with the server down) N times each through bin/meridian-backup "
@@ -119,8 +119,8 @@ final class BenchCommand implements Callable<Integer> {
         if (!repository.equals("local") && !repository.equals("s3")) {
             throw new CliException(CliException.USAGE, "--repository must be local or s3, got '" + repository + "'");
         }
-        if (freshMemory && !cold) {
-            throw new CliException(CliException.USAGE, "--fresh-memory goes with --cold only");
+        if (noRecycle && !cold) {
+            throw new CliException(CliException.USAGE, "--no-recycle goes with --cold only");
         }
         if (hostUnderLoad) {
             return hostUnderLoad();
@@ -206,7 +206,7 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     private int coldStart(Benchmark.Options options) throws Exception {
-        ColdStart.Result r = ColdStart.run(options, !freshMemory, System.err);
+        ColdStart.Result r = ColdStart.run(options, !noRecycle, System.err);
         if (json) {
             Output.json(out, r);
             return 0;

@@ -172,8 +172,8 @@ class BenchCommandTest {
         assertEquals(CliException.USAGE, Main.run("bench", "--dataset", "tiny"));
         assertEquals(CliException.USAGE, Main.run("bench", "--dataset", "many-ssts", "--db", work.toString()));
         assertEquals(CliException.USAGE, Main.run("bench", "--cold", "--db", work.toString()));
-        assertEquals(CliException.USAGE, Main.run("bench", "--fresh-memory"));
-        assertEquals(CliException.USAGE, Main.run("bench", "--fresh-memory", "--cli", "1"));
+        assertEquals(CliException.USAGE, Main.run("bench", "--no-recycle"));
+        assertEquals(CliException.USAGE, Main.run("bench", "--no-recycle", "--cli", "1"));
         assertEquals(CliException.USAGE, Main.run("bench", "--repository", "nfs"));
         assertEquals(CliException.USAGE, Main.run("bench", "--repository", "s3", "--scaling"));
     }
