@@ -257,7 +257,7 @@ public final class EngineWarmup {
      */
     public static boolean awaitReady(Engine engine, long millis) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
-        CompletableFuture<Integer> ioThreads = prepareIoThreads(engine.system(), deadline);
+        CompletableFuture<Integer> threads = prepareThreads(engine.system(), deadline);
         if (!await(millis)) {
             return false;
         }
@@ -274,7 +274,7 @@ public final class EngineWarmup {
             }
             if (all.stream().noneMatch(d -> OPENING.equals(d.state()))) {
                 try {
-                    ioThreads.get(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())), TimeUnit.MILLISECONDS);
+                    threads.get(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())), TimeUnit.MILLISECONDS);
                     return true;
                 } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
                     return false;
@@ -285,29 +285,57 @@ public final class EngineWarmup {
     }
 
     /**
-     * Starts every thread of the engine's I/O dispatcher ({@link JobContext#IO_DISPATCHER}, a fixed pool that
-     * otherwise starts one thread per task until it is full) and makes each one's encoding buffers and contexts
-     * ({@link ObjectCodec#prepareThread}): without this, each of the first operations' file tasks ran on a new thread
-     * that first allocated and zeroed about 2 MiB of buffers (measured 2026-12-01: 1.5-2 ms of a 20 ms incremental
-     * backup, on this VM where fresh pages are slow). The memory is what the pool holds after its first few
-     * operations anyway. Each task waits until all have started (so that each runs on a thread of its own), at most
-     * {@link #IO_THREADS_WAIT_MILLIS} ms and never past {@code deadline} (a {@link System#nanoTime} value): when other
+     * The blocking dispatchers whose threads {@link #prepareThreads} starts, and what each of their threads makes
+     * first: the I/O and hashing threads encode and decode objects ({@link ObjectCodec#prepareThread}); the RocksDB
+     * threads only need to exist.
+     */
+    private static final Map<String, Runnable> PREPARED_DISPATCHERS = preparedDispatchers();
+
+    private static Map<String, Runnable> preparedDispatchers() {
+        Map<String, Runnable> m = new java.util.LinkedHashMap<>();
+        m.put(JobContext.IO_DISPATCHER, ObjectCodec::prepareThread);
+        m.put(JobContext.ROCKSDB_DISPATCHER, () -> { });
+        m.put(JobContext.HASH_DISPATCHER, ObjectCodec::prepareThread);
+        return java.util.Collections.unmodifiableMap(m);
+    }
+
+    /**
+     * Starts every thread of the engine's I/O, RocksDB and hashing dispatchers (fixed pools, which otherwise start one
+     * new thread per task until they are full) and makes the I/O and hashing threads' encoding buffers and contexts
+     * ({@link ObjectCodec#prepareThread}). Without it, each of the first operations' tasks ran on a new thread: a
+     * file task first allocated and zeroed about 2 MiB of buffers (measured 2026-12-01: 1.5-2 ms of a 20 ms
+     * incremental backup, on this VM where fresh pages are slow), and a backup's two RocksDB steps (placing the
+     * checkpoint, taking it) each waited 2-4 ms for a new thread. The pools keep their threads when idle
+     * ({@code allow-core-timeout = off} in {@code conf/application.conf}), so a server that has been quiet for a minute
+     * does not pay this again. The memory is what the pools hold after their first few operations anyway. Each task
+     * waits until all of its dispatcher's have started (so that each runs on a thread of its own), at most
+     * {@link #THREADS_WAIT_MILLIS} ms and never past {@code deadline} (a {@link System#nanoTime} value): when other
      * work holds some threads, the rest are not held back for long.
      *
-     * @return the threads prepared, once all tasks have ended (fewer when the wait ended first, or when the
-     *     dispatcher refused tasks because the system is stopping)
+     * @return the threads prepared, over all the dispatchers, once all tasks have ended (fewer when the wait ended
+     *     first, or when a dispatcher refused tasks because the system is stopping)
      */
-    static CompletableFuture<Integer> prepareIoThreads(ActorSystem<?> system, long deadline) {
-        String key = JobContext.IO_DISPATCHER + ".thread-pool-executor.fixed-pool-size";
+    static CompletableFuture<Integer> prepareThreads(ActorSystem<?> system, long deadline) {
+        long until = Math.min(deadline, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(THREADS_WAIT_MILLIS));
+        CompletableFuture<Integer> all = CompletableFuture.completedFuture(0);
+        for (Map.Entry<String, Runnable> d : PREPARED_DISPATCHERS.entrySet()) {
+            all = all.thenCombine(prepareThreads(system, d.getKey(), d.getValue(), until), Integer::sum);
+        }
+        return all;
+    }
+
+    /** Starts every thread of {@code dispatcher}, each running {@code prepare} first; see above. */
+    private static CompletableFuture<Integer> prepareThreads(ActorSystem<?> system, String dispatcher, Runnable prepare,
+            long until) {
+        String key = dispatcher + ".thread-pool-executor.fixed-pool-size";
         int threads = system.settings().config().hasPath(key) ? system.settings().config().getInt(key) : 1;
-        long until = Math.min(deadline, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(IO_THREADS_WAIT_MILLIS));
         CountDownLatch started = new CountDownLatch(threads);
         List<CompletableFuture<Boolean>> tasks = new ArrayList<>();
         try {
-            java.util.concurrent.Executor io = Blocking.executor(system, JobContext.IO_DISPATCHER);
+            java.util.concurrent.Executor pool = Blocking.executor(system, dispatcher);
             for (int i = 0; i < threads; i++) {
                 tasks.add(CompletableFuture.supplyAsync(() -> {
-                    ObjectCodec.prepareThread();
+                    prepare.run();
                     started.countDown();
                     try {
                         return started.await(Math.max(0, until - System.nanoTime()), TimeUnit.NANOSECONDS);
@@ -315,17 +343,17 @@ public final class EngineWarmup {
                         Thread.currentThread().interrupt();
                         return false;
                     }
-                }, io));
+                }, pool));
             }
         } catch (RuntimeException e) {
-            log.debug("the I/O threads could not be prepared: {}", e.toString()); // a stopping system refuses tasks
+            log.debug("the threads of {} could not be prepared: {}", dispatcher, e.toString()); // a stopping system refuses tasks
         }
         return CompletableFuture.allOf(tasks.toArray(CompletableFuture[]::new))
                 .thenApply(v -> threads - (int) started.getCount());
     }
 
-    /** How long {@link #prepareIoThreads}'s tasks wait for each other at most. */
-    static final long IO_THREADS_WAIT_MILLIS = 500;
+    /** How long {@link #prepareThreads}'s tasks wait for each other at most. */
+    static final long THREADS_WAIT_MILLIS = 500;
 
     /** The state a database reports while its handle is being opened. */
     private static final String OPENING = "opening";

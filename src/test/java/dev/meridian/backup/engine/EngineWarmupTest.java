@@ -59,24 +59,74 @@ class EngineWarmupTest {
     }
 
     /**
-     * Issue 7 item 8 (2026-12-01): {@code Server.start} starts every thread of the I/O dispatcher and makes its
-     * encoding buffers before the first operation; without it the fixed pool starts one new thread per task, so each of
-     * the first operations' file tasks began by allocating them.
+     * Issue 7 item 8 (2026-12-01): {@code Server.start} starts every thread of the I/O, RocksDB and hashing
+     * dispatchers, and makes the I/O and hashing threads' encoding buffers, before the first operation; without it
+     * each fixed pool starts one new thread per task, so each of the first operations' tasks began on a new thread.
      */
     @Test
-    void everyIoDispatcherThreadIsStartedAndPreparedBeforeTheFirstOperation() throws Exception {
-        ActorTestKit kit = ActorTestKit.create("io-threads", Settings.load(Optional.empty()));
+    void everyThreadOfTheBlockingDispatchersIsStartedBeforeTheFirstOperation() throws Exception {
+        ActorTestKit kit = ActorTestKit.create("blocking-threads", Settings.load(Optional.empty()));
         try {
-            int pool = kit.system().settings().config().getInt(JobContext.IO_DISPATCHER + ".thread-pool-executor.fixed-pool-size");
-            assertTrue(pool > 1, "the I/O dispatcher is a pool: " + pool);
+            List<String> dispatchers = List.of(JobContext.IO_DISPATCHER, JobContext.ROCKSDB_DISPATCHER, JobContext.HASH_DISPATCHER);
+            int total = dispatchers.stream().mapToInt(d -> poolSize(kit, d)).sum();
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            assertEquals(pool, EngineWarmup.prepareIoThreads(kit.system(), deadline).get(30, TimeUnit.SECONDS));
-            long ioThreads = Thread.getAllStackTraces().keySet().stream()
-                    .filter(t -> t.getName().startsWith("io-threads-" + JobContext.IO_DISPATCHER + "-")).count();
-            assertEquals(pool, ioThreads, "each task ran on a thread of its own, so every thread of the pool exists");
+            assertEquals(total, EngineWarmup.prepareThreads(kit.system(), deadline).get(30, TimeUnit.SECONDS));
+            for (String d : dispatchers) {
+                assertTrue(poolSize(kit, d) > 1, d + " is a pool");
+                assertEquals(poolSize(kit, d), threadsOf("blocking-threads", d),
+                        "each task ran on a thread of its own, so every thread of " + d + " exists");
+            }
         } finally {
             kit.shutdownTestKit();
         }
+    }
+
+    /**
+     * Issue 7 item 8 (2026-12-01): the blocking dispatchers keep their threads when idle. Pekko's defaults shut a
+     * dispatcher's executor down 1 s after its last task ({@code shutdown-timeout}) and end idle threads after 60 s
+     * ({@code allow-core-timeout = on}), so a server that had been quiet for a second started every operation on new
+     * threads again, as a cold one does. Here the keep-alive is 1 s too, and the threads are still there 2.5 s later.
+     */
+    @Test
+    void theBlockingDispatchersKeepTheirThreadsWhenIdle() throws Exception {
+        List<String> dispatchers = List.of(JobContext.IO_DISPATCHER, JobContext.ROCKSDB_DISPATCHER, JobContext.HASH_DISPATCHER,
+                Replicator.DISPATCHER);
+        com.typesafe.config.Config shortKeepAlive = com.typesafe.config.ConfigFactory.parseMap(dispatchers.stream().collect(
+                java.util.stream.Collectors.toMap(d -> d + ".thread-pool-executor.keep-alive-time", d -> "1s")));
+        ActorTestKit kit = ActorTestKit.create("idle-threads", shortKeepAlive.withFallback(Settings.load(Optional.empty())));
+        try {
+            for (String d : dispatchers) {
+                int pool = poolSize(kit, d);
+                java.util.concurrent.CountDownLatch started = new java.util.concurrent.CountDownLatch(pool);
+                java.util.concurrent.Executor executor = dev.meridian.backup.runtime.Blocking.executor(kit.system(), d);
+                for (int i = 0; i < pool; i++) {
+                    executor.execute(() -> {
+                        started.countDown();
+                        try {
+                            started.await(10, TimeUnit.SECONDS);
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                    });
+                }
+                assertTrue(started.await(10, TimeUnit.SECONDS), d + " started its threads");
+            }
+            Thread.sleep(2_500);
+            for (String d : dispatchers) {
+                assertEquals(poolSize(kit, d), threadsOf("idle-threads", d), d + " kept its threads past their keep-alive");
+            }
+        } finally {
+            kit.shutdownTestKit();
+        }
+    }
+
+    private static int poolSize(ActorTestKit kit, String dispatcher) {
+        return kit.system().settings().config().getInt(dispatcher + ".thread-pool-executor.fixed-pool-size");
+    }
+
+    private static long threadsOf(String system, String dispatcher) {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.getName().startsWith(system + "-" + dispatcher + "-")).count();
     }
 
     @Test
