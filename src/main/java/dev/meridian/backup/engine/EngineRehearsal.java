@@ -29,8 +29,9 @@ import java.util.concurrent.TimeoutException;
 import org.apache.pekko.actor.typed.ActorSystem;
 
 /**
- * The second half of the start-up warm-up: a first backup, a second with nothing new (every file reused), three
- * incrementals (each a few new keys, so a new SST beside the reused files), a restore and a verification, each sent
+ * The second half of the start-up warm-up: a first backup, a second with nothing new (every file reused), up to
+ * {@link #INCREMENTALS} incrementals in at most about {@link #INCREMENTALS_MILLIS} ms (each a few new keys, so a new SST
+ * beside the reused files), a restore and a verification, each sent
  * through a whole scratch engine (its own actor system, {@link Guardian}, database actor, jobs, verifier) exactly as
  * a client's first operation goes. {@link EngineWarmup#rehearse} runs the jobs' blocking
  * steps directly; what it cannot reach is the first trip through the actors: about 170 classes and lambda forms
@@ -52,20 +53,26 @@ final class EngineRehearsal {
     static final String SYSTEM_NAME = "meridian-rehearsal";
     private static final String DATABASE = "warm-up";
     /**
-     * Incrementals after the first two backups, each after {@link #CHANGE_KEYS} new keys: with three, a cold
-     * incremental of a 64 MiB database took a median 42 ms against 48 ms with none, in 8 alternating pairs (ten were
-     * no better than three).
+     * Incrementals after the first two backups, each after {@link #CHANGE_KEYS} new keys, at most this many. A JVM's
+     * incrementals of a 64 MiB database got faster over its first 30-40 (2026-12-01, four fresh JVMs of 40 each:
+     * 24-31 ms first, about 20 ms by the tenth, 12-15 ms by the last, as the JIT compiled the whole path). With 3
+     * here, the first real incremental after start took a median 24.5 ms (10 fresh JVMs); with 30, 18 ms; 45, 60 and
+     * 100 were no better than 30 (19, 16.5, 18.5 ms). 30 take about 1.1 s on this machine (2 cores).
      */
-    private static final int INCREMENTALS = 3;
+    static final int INCREMENTALS = 30;
+    /** At least this many incrementals, whatever {@link #INCREMENTALS_MILLIS} says. */
+    static final int MIN_INCREMENTALS = 3;
+    /** No incremental starts after the incrementals have run this long (ms), so a slow machine's start is not held up. */
+    static final long INCREMENTALS_MILLIS = 1_500;
     private static final int CHANGE_KEYS = 200;
 
     private EngineRehearsal() {}
 
     /**
      * What the rehearsal did: the first backup, the last of the incrementals after it (each stored a new SST beside
-     * the files it reused), the restore of that last one, and its verification.
+     * the files it reused), how many incrementals ran, the restore of the last one, and its verification.
      */
-    record Result(BackupSummary first, BackupSummary last, RestoreResult restore, VerifyResult verify) {}
+    record Result(BackupSummary first, BackupSummary last, int incrementals, RestoreResult restore, VerifyResult verify) {}
 
     /** Whether this process may run it: not when a crash test armed a crash point, which the rehearsal would reach. */
     static boolean allowed() {
@@ -93,8 +100,10 @@ final class EngineRehearsal {
                 Engine engine = await(ready, deadline);
                 BackupSummary first = await(engine.createBackup(DATABASE, request(), null), deadline);
                 BackupSummary last = await(engine.createBackup(DATABASE, request(), null), deadline); // nothing new
-                for (int i = 0; i < INCREMENTALS; i++) {
-                    int round = i;
+                int incrementals = 0;
+                long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(INCREMENTALS_MILLIS);
+                while (incrementals < INCREMENTALS && (incrementals < MIN_INCREMENTALS || System.nanoTime() < until)) {
+                    int round = incrementals++;
                     // A few new keys, which the incremental's checkpoint flushes into a new SST.
                     await(engine.withDatabase(DATABASE, live -> {
                         live.writeDemoKeys("rehearsal:" + round + ":", CHANGE_KEYS, round);
@@ -106,7 +115,7 @@ final class EngineRehearsal {
                         false, Engine.newRequestId(), null), deadline);
                 VerifyResult verify = await(engine.verify(last.backupId(), Engine.newRequestId(), null), deadline);
                 await(engine.closeDatabases(Duration.ofMillis(remaining(deadline))), deadline);
-                return new Result(first, last, restore, verify);
+                return new Result(first, last, incrementals, restore, verify);
             } finally {
                 system.terminate();
                 system.getWhenTerminated().toCompletableFuture().get(Math.max(remaining(deadline), 5_000), TimeUnit.MILLISECONDS);

@@ -39,6 +39,8 @@ class EngineRehearsalTest {
 
         assertTrue(r.first().fileCount() >= 4 && r.first().storedBytes() > 0, "the first backup stored the database: " + r.first());
         assertTrue(r.last().sizeBytes() > r.first().sizeBytes(), "the incrementals backed up new keys: " + r.last());
+        assertTrue(r.incrementals() >= EngineRehearsal.MIN_INCREMENTALS && r.incrementals() <= EngineRehearsal.INCREMENTALS,
+                "as many incrementals as the time allowed, within the bounds: " + r.incrementals());
         assertTrue(r.last().storedBytes() < r.last().sizeBytes() - r.first().sizeBytes() / 2,
                 "the last incremental stored its new SST and reused the first backup's: " + r.last());
         assertTrue(r.last().sequenceNumber() > r.first().sequenceNumber());
