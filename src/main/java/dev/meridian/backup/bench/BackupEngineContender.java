@@ -59,6 +59,14 @@ final class BackupEngineContender implements Contender {
                                 return null;
                             });
                         }
+                        if (plan.has(Operation.NEXT_INCREMENTAL)) {
+                            LiveDatabase open = live;
+                            BenchData.writeChange(open.handle(), plan.changeBytes(), ColdOperation.NEXT_SEED);
+                            round.time(Operation.NEXT_INCREMENTAL, () -> {
+                                engine.createNewBackup(open.handle(), true);
+                                return null;
+                            });
+                        }
                     } finally {
                         live.close();
                     }

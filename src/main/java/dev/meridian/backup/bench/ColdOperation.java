@@ -41,7 +41,8 @@ import org.rocksdb.RocksDB;
  */
 public final class ColdOperation {
     static final String RESULT = "cold-result ";
-    private static final long NEXT_SEED = 7_919;
+    /** The seed of the next incremental's new data (the warm rounds' {@link Operation#NEXT_INCREMENTAL} too). */
+    static final long NEXT_SEED = 7_919;
     /**
      * Memory freed just before each timed operation, and where its scratch file goes: the benchmark's work directory,
      * beside the database (set once, from the arguments).

@@ -26,7 +26,7 @@ import java.util.Set;
  * by a new engine in this JVM, so the warm incremental is that engine's first backup, as the cold one is), and every
  * timed operation, cold or warm, starts on memory just freed ({@link RecycledMemory}). What differs is then how warm
  * the code and the JVM are; what a freshly started engine's first backup costs beyond a running engine's next one
- * is in both.
+ * is in both, and is shown apart: the warm rounds also time a running engine's next incremental ("steady").
  */
 public final class ColdStart {
     /** The target: a first operation within 1.2x of the warm one. */
@@ -39,14 +39,18 @@ public final class ColdStart {
      * One operation's cold and warm medians (ms) and their ratios; lists hold one value per round. "Next" is the same
      * operation run again right after the cold one in the same fresh JVM (see {@link ColdOperation}; null for a full
      * backup): cold/next is the warm-up alone, cold/warm also holds what the machine does differently for a process
-     * that has just started. {@code withinTarget} judges cold/warm, the issue's measure.
+     * that has just started. "Steady" (the incremental only; null otherwise) is a running engine's next incremental in
+     * the warm JVM, on the database it already has open ({@link Operation#NEXT_INCREMENTAL}): what a server that has
+     * been up for a while pays for each nightly backup, with no new CURRENT and no new engine. {@code withinTarget}
+     * judges cold/warm, the issue's measure like for like; cold/steady says what a start costs beyond that.
      */
     public record Row(String operation, List<Long> meridianColdMs, List<Long> backupEngineColdMs, List<Long> meridianNextMs,
                       List<Long> backupEngineNextMs, Long meridianColdMedianMs,
                       Long meridianNextMedianMs, Long meridianWarmMedianMs, Long backupEngineColdMedianMs,
                       Long backupEngineNextMedianMs, Long backupEngineWarmMedianMs, Double meridianColdOverNext,
                       Double meridianColdOverWarm, Double backupEngineColdOverNext, Double meridianOverBackupEngineCold,
-                      Double meridianOverBackupEngineWarm, boolean withinTarget) {}
+                      Double meridianOverBackupEngineWarm, Long meridianSteadyMedianMs, Long backupEngineSteadyMedianMs,
+                      Double meridianColdOverSteady, boolean withinTarget) {}
 
     public record Result(String database, long databaseBytes, int sstFiles, int runs, double target, List<Row> rows,
                          List<String> notes) {}
@@ -98,7 +102,8 @@ public final class ColdStart {
             }
 
             log.println("warm rounds in this JVM (after an untimed warm-up round)");
-            Set<Operation> ops = EnumSet.of(Operation.FULL_BACKUP, Operation.INCREMENTAL, Operation.RESTORE);
+            Set<Operation> ops = EnumSet.of(Operation.FULL_BACKUP, Operation.INCREMENTAL, Operation.NEXT_INCREMENTAL,
+                    Operation.RESTORE);
             List<Contender> contenders = List.of(new BackupEngineContender(), new MeridianContender(options.compression()));
             Round.Setup recycling = () -> RecycledMemory.recycle(work.resolve("warm-scratch"), recycle);
             for (Contender c : contenders) {
@@ -128,8 +133,11 @@ public final class ColdStart {
                 Long bnm = median(bn);
                 Long bwm = median(warm.get("BackupEngine").get(op));
                 Double coldOverWarm = ratio(mcm, mwm);
+                boolean steady = op == Operation.INCREMENTAL;
+                Long msm = steady ? median(warm.get("Meridian").get(Operation.NEXT_INCREMENTAL)) : null;
+                Long bsm = steady ? median(warm.get("BackupEngine").get(Operation.NEXT_INCREMENTAL)) : null;
                 rows.add(new Row(op.label, mc, bc, mn, bn, mcm, mnm, mwm, bcm, bnm, bwm, ratio(mcm, mnm), coldOverWarm, ratio(bcm, bnm),
-                        ratio(mcm, bcm), ratio(mwm, bwm), coldOverWarm != null && coldOverWarm <= TARGET));
+                        ratio(mcm, bcm), ratio(mwm, bwm), msm, bsm, ratio(mcm, msm), coldOverWarm != null && coldOverWarm <= TARGET));
             }
             int[] counts = BenchData.fileCounts(source);
             return new Result(note, bytes, counts[1], options.runs(), TARGET, rows, List.of(
@@ -148,6 +156,10 @@ public final class ColdStart {
                             + "both incrementals store a new CURRENT); for Meridian by a new engine in this JVM, so its "
                             + "warm incremental is that engine's first backup, like the cold one; BackupEngine keeps "
                             + "its engine",
+                    "steady (the incremental): a running engine's next incremental in this JVM, after 1% other new "
+                            + "data written through the database it has open: no new CURRENT, no new engine, as a server "
+                            + "that has been up for a while backs up; M cold/steady is what a start costs beyond the "
+                            + "warm-up too",
                     recycle > 0 ? "memory: before every timed operation, cold or warm, " + (recycle >> 20) + " MiB are "
                             + "written to a scratch file and deleted unsynced, so each operation gets pages just freed (on a "
                             + "VM whose host takes back free guest memory, the first touch of a page free for a while costs "

@@ -19,7 +19,9 @@ interface Contender {
      * per second applies to backup and restore I/O (0: none). With {@code reopenBeforeIncremental}, the database is
      * closed after the full backup, the change is written through an open of its own, and the incremental runs on
      * the database opened anew (Meridian: a new engine), as {@code bench --cold} runs it in a new process:
-     * RocksDB writes a new MANIFEST at every open, so that incremental also stores the new CURRENT.
+     * RocksDB writes a new MANIFEST at every open, so that incremental also stores the new CURRENT. With
+     * {@link Operation#NEXT_INCREMENTAL}, 1% other new data ({@link ColdOperation#NEXT_SEED}) is then written through
+     * the open database and backed up again by the same engine: a running engine's next incremental.
      */
     record Plan(Path source, long sourceBytes, Set<Operation> operations, long changeBytes, long changeSeed, long rateLimit,
                 boolean reopenBeforeIncremental) {

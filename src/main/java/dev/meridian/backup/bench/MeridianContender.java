@@ -88,6 +88,13 @@ final class MeridianContender implements Contender {
                 if (plan.has(Operation.INCREMENTAL)) {
                     last = round.time(Operation.INCREMENTAL, () -> await(engine.createBackup(DATABASE, request(), null)));
                 }
+                if (plan.has(Operation.NEXT_INCREMENTAL)) {
+                    await(engine.withDatabase(DATABASE, live -> {
+                        BenchData.writeChange(live.handle(), plan.changeBytes(), ColdOperation.NEXT_SEED);
+                        return null;
+                    }));
+                    last = round.time(Operation.NEXT_INCREMENTAL, () -> await(engine.createBackup(DATABASE, request(), null)));
+                }
                 BackupSummary backup = last;
                 if (plan.has(Operation.VERIFY)) {
                     VerifyResult v = round.time(Operation.VERIFY,

@@ -4,6 +4,8 @@ package dev.meridian.backup.bench;
 enum Operation {
     FULL_BACKUP("full backup"),
     INCREMENTAL("backup after 1% new data"),
+    /** After {@link #INCREMENTAL}: 1% other new data written through the open database, and another backup. */
+    NEXT_INCREMENTAL("the next backup after 1% new data"),
     VERIFY("verify"),
     RESTORE("restore"),
     COPY("copy of the database files");
