@@ -220,10 +220,12 @@ final class BenchCommand implements Callable<Integer> {
                     + (o.withinTarget() ? " (ok)" : " (over " + r.target() + "x)"), ms(o.backupEngineColdMedianMs()),
                     ms(o.backupEngineNextMedianMs()), ratio(o.backupEngineColdOverNext()),
                     ratio(o.meridianOverBackupEngineCold()), ratio(o.meridianOverBackupEngineWarm()),
-                    ms(o.meridianSteadyMedianMs()), ratio(o.meridianColdOverSteady()), ms(o.backupEngineSteadyMedianMs())));
+                    ms(o.meridianSteadyMedianMs()), ratio(o.meridianColdOverSteady()), ms(o.backupEngineSteadyMedianMs()),
+                    ratio(o.backupEngineColdOverSteady())));
         }
         Output.table(out, List.of("operation", "M cold", "M next", "M cold/next", "M warm", "M cold/warm", "BE cold", "BE next",
-                "BE cold/next", "M/BE cold", "M/BE warm", "M steady", "M cold/steady", "BE steady"), rows);
+                "BE cold/next", "M/BE cold", "M/BE warm", "M steady", "M cold/steady", "BE steady",
+                "BE cold/steady"), rows);
         out.println();
         out.println("M: Meridian, BE: RocksDB's BackupEngine; the target is M cold/warm");
         out.println();
