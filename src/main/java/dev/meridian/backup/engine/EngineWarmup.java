@@ -40,14 +40,17 @@ import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -292,11 +295,11 @@ public final class EngineWarmup {
     private static final Map<String, Runnable> PREPARED_DISPATCHERS = preparedDispatchers();
 
     private static Map<String, Runnable> preparedDispatchers() {
-        Map<String, Runnable> m = new java.util.LinkedHashMap<>();
+        Map<String, Runnable> m = new LinkedHashMap<>();
         m.put(JobContext.IO_DISPATCHER, ObjectCodec::prepareThread);
         m.put(JobContext.ROCKSDB_DISPATCHER, () -> { });
         m.put(JobContext.HASH_DISPATCHER, ObjectCodec::prepareThread);
-        return java.util.Collections.unmodifiableMap(m);
+        return Collections.unmodifiableMap(m);
     }
 
     /**
@@ -333,7 +336,7 @@ public final class EngineWarmup {
         CountDownLatch started = new CountDownLatch(threads);
         List<CompletableFuture<Boolean>> tasks = new ArrayList<>();
         try {
-            java.util.concurrent.Executor pool = Blocking.executor(system, dispatcher);
+            Executor pool = Blocking.executor(system, dispatcher);
             for (int i = 0; i < threads; i++) {
                 tasks.add(CompletableFuture.supplyAsync(() -> {
                     prepare.run();

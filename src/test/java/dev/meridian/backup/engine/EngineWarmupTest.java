@@ -5,17 +5,23 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
 import dev.meridian.backup.ChildServer;
 import dev.meridian.backup.TestEnv;
 import dev.meridian.backup.config.Settings;
 import dev.meridian.backup.hash.Blake3Warmup;
 import dev.meridian.backup.repository.Compression;
+import dev.meridian.backup.runtime.Blocking;
 import dev.meridian.backup.runtime.JobContext;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.junit.jupiter.api.Test;
@@ -91,14 +97,14 @@ class EngineWarmupTest {
     void theBlockingDispatchersKeepTheirThreadsWhenIdle() throws Exception {
         List<String> dispatchers = List.of(JobContext.IO_DISPATCHER, JobContext.ROCKSDB_DISPATCHER, JobContext.HASH_DISPATCHER,
                 Replicator.DISPATCHER);
-        com.typesafe.config.Config shortKeepAlive = com.typesafe.config.ConfigFactory.parseMap(dispatchers.stream().collect(
-                java.util.stream.Collectors.toMap(d -> d + ".thread-pool-executor.keep-alive-time", d -> "1s")));
+        Config shortKeepAlive = ConfigFactory.parseMap(dispatchers.stream().collect(
+                Collectors.toMap(d -> d + ".thread-pool-executor.keep-alive-time", d -> "1s")));
         ActorTestKit kit = ActorTestKit.create("idle-threads", shortKeepAlive.withFallback(Settings.load(Optional.empty())));
         try {
             for (String d : dispatchers) {
                 int pool = poolSize(kit, d);
-                java.util.concurrent.CountDownLatch started = new java.util.concurrent.CountDownLatch(pool);
-                java.util.concurrent.Executor executor = dev.meridian.backup.runtime.Blocking.executor(kit.system(), d);
+                CountDownLatch started = new CountDownLatch(pool);
+                Executor executor = Blocking.executor(kit.system(), d);
                 for (int i = 0; i < pool; i++) {
                     executor.execute(() -> {
                         started.countDown();
