@@ -30,4 +30,10 @@ test -n "$ID"
 test -f "$WORK/var/restore/smoke-copy/CURRENT"
 "$B" stats
 "$B" list --repo "$WORK/var/backups" >/dev/null
+# The client verbs' class data sharing archive exists and holds picocli: a static dump does, a dynamic one (JDK 17)
+# leaves picocli's Java 5 class files to the jar (docs/performance.md, "CLI latency").
+CLASSES=$(java -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -XX:SharedArchiveFile="$ROOT/target/meridian-client.jsa" \
+  -Xlog:class+load -jar "$ROOT/target/meridian-backup-0.1.0-all.jar" --version)
+grep -q 'picocli.CommandLine source: shared objects file' <<<"$CLASSES" \
+  || { echo "the client verbs' CDS archive does not hold picocli" >&2; exit 1; }
 echo "smoke test passed"

@@ -241,7 +241,8 @@ public final class ColdStart {
         boolean vector = false;
         for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
             if (a.startsWith("-agentlib") || a.startsWith("-javaagent") || a.contains("FlightRecording")
-                    || a.startsWith("-XX:ArchiveClassesAtExit") || a.startsWith("-Xlog:")) {
+                    || a.startsWith("-XX:ArchiveClassesAtExit") || a.startsWith("-XX:DumpLoadedClassList")
+                    || a.startsWith("-Xshare:dump") || a.startsWith("-Xlog:")) {
                 continue;
             }
             vector |= a.contains("jdk.incubator.vector");

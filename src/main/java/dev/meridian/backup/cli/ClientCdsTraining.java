@@ -17,9 +17,10 @@ import picocli.CommandLine;
 
 /**
  * The workload recorded into the client verbs' class data sharing archive ({@code bin/meridian-backup} runs it once
- * per build with {@code -XX:ArchiveClassesAtExit}): it parses every client verb's options and help, sends a GET and
- * a POST over HTTP to a one-shot local responder, reads a --config file (HOCON), and reads and prints JSON, so the
- * archive holds the JDK, Jackson, Typesafe Config and CLI classes a client verb loads. It never loads the engine. Not a verb: it prints nothing and exits 0.
+ * per build with {@code -XX:DumpLoadedClassList}, then dumps a static archive of that list with {@code -Xshare:dump}):
+ * it parses every client verb's options and help, sends a GET and a POST over HTTP to a one-shot local responder,
+ * reads a --config file (HOCON), and reads and prints JSON, so the archive holds the JDK, picocli, Jackson, Typesafe
+ * Config and CLI classes a client verb loads. It never loads the engine. Not a verb: it prints nothing and exits 0.
  */
 public final class ClientCdsTraining {
     private static final String PAGE = "{\"backups\":[{\"backup_id\":\"20261126T021948Z-7f3a2c\",\"database\":\"orders\","
