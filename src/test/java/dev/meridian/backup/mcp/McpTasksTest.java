@@ -9,13 +9,20 @@ import dev.meridian.backup.ChildServer;
 import dev.meridian.backup.TestEnv;
 import dev.meridian.backup.model.Json;
 import dev.meridian.backup.server.Server;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Predicate;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -241,10 +248,8 @@ class McpTasksTest {
                 url = child.url() + "/mcp";
                 String token = call("backup.restore", "{\"backup_id\":\"" + backupId + "\"}", true)
                         .path("structuredContent").path("confirmation").path("token").asText();
-                JsonNode created = call("backup.restore", "{\"backup_id\":\"" + backupId + "\",\"confirmation\":\""
-                        + token + "\"}", true);
-                assertEquals("task", created.path("resultType").asText(), created.toString());
-                restore = created.path("taskId").asText();
+                restore = taskThatMayOutliveItsAnswer("backup.restore", "{\"backup_id\":\"" + backupId
+                        + "\",\"confirmation\":\"" + token + "\"}");
                 assertTrue(child.waitForExit(60), "the server should have halted at restore.staged");
             }
             try (ChildServer child = ChildServer.start(env.configFile, null, env.root.resolve("child-verify.log"))) {
@@ -277,11 +282,43 @@ class McpTasksTest {
     private static String createInCrashingChild(String crashAt, String db) throws Exception {
         try (ChildServer child = ChildServer.start(env.configFile, crashAt, env.root.resolve("child-" + crashAt + ".log"))) {
             url = child.url() + "/mcp";
-            JsonNode created = call("backup.create", "{\"database\":\"" + db + "\"}", true);
-            assertEquals("task", created.path("resultType").asText(), created.toString());
+            String taskId = taskThatMayOutliveItsAnswer("backup.create", "{\"database\":\"" + db + "\"}");
             assertTrue(child.waitForExit(60), "the server should have halted at " + crashAt);
             assertTrue(child.output().contains("CRASH-POINT " + crashAt), child.output());
+            return taskId;
+        }
+    }
+
+    /**
+     * Calls {@code tool} as a task on a server armed to halt, and returns the task's id: from the CreateTaskResult,
+     * or, when the server halted before that answer left (the work starts as soon as the task is recorded, so a short
+     * one can reach the crash point first; the connection then closes with no response), from the one task record
+     * the call left in the state directory.
+     */
+    private static String taskThatMayOutliveItsAnswer(String tool, String arguments) throws IOException {
+        Set<String> before = taskRecords();
+        try {
+            JsonNode created = call(tool, arguments, true);
+            assertEquals("task", created.path("resultType").asText(), created.toString());
             return created.path("taskId").asText();
+        } catch (UncheckedIOException answerLost) {
+            Set<String> added = taskRecords();
+            added.removeAll(before);
+            assertEquals(1, added.size(), "the call recorded one task before the server halted (" + answerLost.getMessage()
+                    + "): " + added);
+            return added.iterator().next();
+        }
+    }
+
+    /** The ids of the task records in the state directory ({@code mcp-tasks/<taskId>.json}). */
+    private static Set<String> taskRecords() throws IOException {
+        Path dir = env.stateDir.resolve("mcp-tasks");
+        if (!Files.isDirectory(dir)) {
+            return new HashSet<>();
+        }
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.map(f -> f.getFileName().toString()).filter(n -> n.endsWith(".json") && !n.startsWith("."))
+                    .map(n -> n.substring(0, n.length() - ".json".length())).collect(Collectors.toCollection(HashSet::new));
         }
     }
 }
