@@ -40,10 +40,8 @@ import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -292,15 +290,9 @@ public final class EngineWarmup {
      * first: the I/O and hashing threads encode and decode objects ({@link ObjectCodec#prepareThread}); the RocksDB
      * threads only need to exist.
      */
-    private static final Map<String, Runnable> PREPARED_DISPATCHERS = preparedDispatchers();
-
-    private static Map<String, Runnable> preparedDispatchers() {
-        Map<String, Runnable> m = new LinkedHashMap<>();
-        m.put(JobContext.IO_DISPATCHER, ObjectCodec::prepareThread);
-        m.put(JobContext.ROCKSDB_DISPATCHER, () -> { });
-        m.put(JobContext.HASH_DISPATCHER, ObjectCodec::prepareThread);
-        return Collections.unmodifiableMap(m);
-    }
+    private static final Map<String, Runnable> PREPARED_DISPATCHERS = Map.of(JobContext.IO_DISPATCHER,
+            ObjectCodec::prepareThread, JobContext.ROCKSDB_DISPATCHER, () -> { }, JobContext.HASH_DISPATCHER,
+            ObjectCodec::prepareThread);
 
     /**
      * Starts every thread of the engine's I/O, RocksDB and hashing dispatchers (fixed pools, which otherwise start one
@@ -328,8 +320,13 @@ public final class EngineWarmup {
         return all;
     }
 
-    /** Starts every thread of {@code dispatcher}, each running {@code prepare} first; see above. */
-    private static CompletableFuture<Integer> prepareThreads(ActorSystem<?> system, String dispatcher, Runnable prepare,
+    /**
+     * Starts every thread of {@code dispatcher}, each running {@code prepare} first, waiting for each other until
+     * {@code until} (a {@link System#nanoTime} value); see above.
+     *
+     * @return the threads started, once all tasks have ended
+     */
+    static CompletableFuture<Integer> prepareThreads(ActorSystem<?> system, String dispatcher, Runnable prepare,
             long until) {
         String key = dispatcher + ".thread-pool-executor.fixed-pool-size";
         int threads = system.settings().config().hasPath(key) ? system.settings().config().getInt(key) : 1;

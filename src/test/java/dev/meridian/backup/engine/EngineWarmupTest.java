@@ -12,14 +12,11 @@ import dev.meridian.backup.TestEnv;
 import dev.meridian.backup.config.Settings;
 import dev.meridian.backup.hash.Blake3Warmup;
 import dev.meridian.backup.repository.Compression;
-import dev.meridian.backup.runtime.Blocking;
 import dev.meridian.backup.runtime.JobContext;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -101,21 +98,10 @@ class EngineWarmupTest {
                 Collectors.toMap(d -> d + ".thread-pool-executor.keep-alive-time", d -> "1s")));
         ActorTestKit kit = ActorTestKit.create("idle-threads", shortKeepAlive.withFallback(Settings.load(Optional.empty())));
         try {
+            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
             for (String d : dispatchers) {
-                int pool = poolSize(kit, d);
-                CountDownLatch started = new CountDownLatch(pool);
-                Executor executor = Blocking.executor(kit.system(), d);
-                for (int i = 0; i < pool; i++) {
-                    executor.execute(() -> {
-                        started.countDown();
-                        try {
-                            started.await(10, TimeUnit.SECONDS);
-                        } catch (InterruptedException e) {
-                            Thread.currentThread().interrupt();
-                        }
-                    });
-                }
-                assertTrue(started.await(10, TimeUnit.SECONDS), d + " started its threads");
+                assertEquals(poolSize(kit, d), EngineWarmup.prepareThreads(kit.system(), d, () -> { }, until)
+                        .get(30, TimeUnit.SECONDS), d + " started its threads");
             }
             Thread.sleep(2_500);
             for (String d : dispatchers) {
